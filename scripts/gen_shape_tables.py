@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Regenerates the trait-impl tables included by src/shapes/rules.rs.
+
+Run from the repository root: python3 scripts/gen_shape_tables.py
+"""
+import pathlib
+
+out = pathlib.Path("src/shapes")
+names = ["A", "B", "C", "D", "E", "F"]
+
+# Sizes a static size-1 dim stretches to when broadcasting.
+ns = list(range(2, 1025)) + [2**k for k in range(11, 17)]
+with open(out / "stretch_table.rs", "w") as f:
+    f.write("// Generated list of sizes a static size-1 dim stretches to (see `BroadcastDim`).\n")
+    f.write("stretch_one! {\n")
+    for i in range(0, len(ns), 16):
+        f.write("    " + " ".join(str(n) for n in ns[i:i + 16]) + "\n")
+    f.write("}\n")
+
+with open(out / "broadcast_table.rs", "w") as f:
+    f.write("// Every pair of ranks 0..=6: leading dims of the longer shape, then aligned pairs.\n")
+    for a in range(7):
+        for b in range(7):
+            L = [f"L{i}" for i in range(a)]
+            R = [f"R{i}" for i in range(b)]
+            n = min(a, b)
+            lead = L[:a - n] if a >= b else R[:b - n]
+            pairs = list(zip(L[a - n:], R[b - n:]))
+            f.write(f"broadcast!([{', '.join(L)}], [{', '.join(R)}], [{', '.join(lead)}], "
+                    f"[{', '.join(f'({x}, {y})' for x, y in pairs)}]);\n")
+
+with open(out / "axis_table.rs", "w") as f:
+    f.write("// Every (rank, axis) pair for HasAxis, every (rank, position) pair for InsertAxis.\n")
+    for r in range(1, 7):
+        ds = names[:r]
+        for i in range(r):
+            rem = ds[:i] + ds[i + 1:]
+            rep = ds[:i] + ["X"] + ds[i + 1:]
+            f.write(f"axis!({i}; [{', '.join(ds)}]; {ds[i]}; [{', '.join(rem)}]; [{', '.join(rep)}]);\n")
+    for r in range(0, 6):
+        ds = names[:r]
+        for i in range(r + 1):
+            ins = ds[:i] + ["X"] + ds[i:]
+            f.write(f"insert_axis!({i}; [{', '.join(ds)}]; [{', '.join(ins)}]);\n")

@@ -1,0 +1,191 @@
+//! Tensor products (`np.dot` / `matmul`), backed by matrixmultiply's strided kernels.
+
+use crate::shapes::rules::MatMul;
+use crate::shapes::{Shape, ShapeError};
+use crate::tensor::{AsView, Float, Tensor, TensorView};
+
+use super::binary::unwrap_shape;
+
+/// A strided matrix inside a slice: element (i, j) is at `i * rs + j * cs`.
+#[derive(Clone, Copy)]
+pub(crate) struct Mat<'a, E> {
+    pub rows: usize,
+    pub cols: usize,
+    pub rs: usize,
+    pub cs: usize,
+    pub data: &'a [E],
+}
+
+impl<E> Mat<'_, E> {
+    /// One past the largest offset the matrix reads; 0 when it is empty.
+    fn extent(&self) -> usize {
+        if self.rows == 0 || self.cols == 0 {
+            0
+        } else {
+            (self.rows - 1) * self.rs + (self.cols - 1) * self.cs + 1
+        }
+    }
+}
+
+/// `out = a . b + beta * out` where `out` is a row-major `a.rows x b.cols` matrix.
+///
+/// Panics (never undefined behaviour) when a matrix does not fit in its slice.
+pub(crate) fn gemm<E: Float>(a: Mat<'_, E>, b: Mat<'_, E>, beta: E, out: &mut [E]) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert_eq!(k, b.rows, "gemm: inner dims differ");
+    assert!(a.extent() <= a.data.len() && b.extent() <= b.data.len(), "gemm: operand out of bounds");
+    assert!(out.len() >= m * n, "gemm: output too small");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        out[..m * n].iter_mut().for_each(|c| *c = beta * *c);
+        return;
+    }
+    // SAFETY: the asserts above bound every offset matrixmultiply computes:
+    // i*rs + l*cs < extent <= len for i < m, l < k (same for b), and out holds m*n
+    // row-major elements (row stride n, column stride 1). Strides fit in isize because
+    // the offsets they produce are below a slice length.
+    unsafe {
+        E::gemm(
+            m,
+            k,
+            n,
+            E::one(),
+            a.data.as_ptr(),
+            a.rs as isize,
+            a.cs as isize,
+            b.data.as_ptr(),
+            b.rs as isize,
+            b.cs as isize,
+            beta,
+            out.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+}
+
+/// The product of two views; the ranks select the rule (see [`MatMul`]).
+pub(crate) fn try_matmul_views<L, R, E>(
+    a: TensorView<'_, L, E>,
+    b: TensorView<'_, R, E>,
+) -> Result<Tensor<L::Output, E>, ShapeError>
+where
+    L: MatMul<R>,
+    R: Shape,
+    E: Float,
+{
+    let (da, db) = (a.shape.dims(), b.shape.dims());
+    let (da, db) = (da.as_ref(), db.as_ref());
+    let (sa, sb) = (a.strides.as_ref(), b.strides.as_ref());
+    let err = || ShapeError::incompatible("matmul", da, db);
+    // Every rule reads the left operand as (batch, m, k) and the right one as (k, n).
+    let (batch, m, k, rsa, csa, batch_stride) = match *da {
+        [k] => (1, 1, k, 0, sa[0], 0),
+        [m, k] => (1, m, k, sa[0], sa[1], 0),
+        [b, m, k] => (b, m, k, sa[1], sa[2], sa[0]),
+        _ => return Err(err()),
+    };
+    let (k2, n, rsb, csb) = match *db {
+        [k] => (k, 1, sb[0], 0),
+        [k, n] => (k, n, sb[0], sb[1]),
+        _ => return Err(err()),
+    };
+    if k != k2 {
+        return Err(err());
+    }
+    let out_dims: Vec<usize> = match (da.len(), db.len()) {
+        (1, 1) => vec![],
+        (2, 1) => vec![m],
+        (1, 2) => vec![n],
+        (2, 2) => vec![m, n],
+        _ => vec![batch, m, n],
+    };
+    let shape = L::Output::from_dims(&out_dims).ok_or_else(err)?;
+    let mut out = vec![E::zero(); batch * m * n];
+    let rhs = Mat { rows: k, cols: n, rs: rsb, cs: csb, data: b.data };
+    // A batch whose rows follow each other in memory is one tall matrix: one kernel call.
+    let fused = batch > 1 && batch_stride == m * rsa;
+    let (calls, rows) = if fused || batch == 1 { (1, batch * m) } else { (batch, m) };
+    for (i, chunk) in out.chunks_exact_mut(rows * n).take(calls).enumerate() {
+        let lhs = Mat { rows, cols: k, rs: rsa, cs: csa, data: &a.data[i * batch_stride..] };
+        gemm(lhs, rhs, E::zero(), chunk);
+    }
+    Ok(Tensor::from_parts(shape, out))
+}
+
+impl<S: Shape, E: Float> Tensor<S, E> {
+    /// The tensor product (numpy's `np.dot`, `@`): vector.vector, matrix.vector,
+    /// vector.matrix, matrix.matrix and batch.matrix. A static inner-dim mismatch does not
+    /// compile; a runtime one is an `Err` naming both shapes.
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let x = Tensor::<(usize, Dim<3>)>::ones((2, Dim));
+    /// let w = Tensor::<(Dim<3>, Dim<4>)>::ones(Default::default());
+    /// let y = x.try_matmul(&w).unwrap();
+    /// assert_eq!(y.shape_dims(), [2, 4]);
+    /// assert_eq!(y.as_slice(), &[3.0; 8]);
+    /// ```
+    pub fn try_matmul<R: AsView<E>>(&self, rhs: R) -> Result<Tensor<S::Output, E>, ShapeError>
+    where
+        S: MatMul<R::Shape>,
+    {
+        try_matmul_views(self.view(), rhs.as_view())
+    }
+
+    /// Panicking form of [`try_matmul`](Self::try_matmul).
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let a = Tensor::<(Dim<2>, Dim<3>)>::from([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+    /// let v = Tensor::<(Dim<3>,)>::from([1.0, 0.0, -1.0]);
+    /// assert_eq!(a.matmul(&v).as_slice(), &[-2.0, -2.0]);
+    /// ```
+    #[track_caller]
+    pub fn matmul<R: AsView<E>>(&self, rhs: R) -> Tensor<S::Output, E>
+    where
+        S: MatMul<R::Shape>,
+    {
+        unwrap_shape(self.try_matmul(rhs))
+    }
+}
+
+impl<S: Shape, E: Float> TensorView<'_, S, E> {
+    /// The tensor product of a view (e.g. a transpose) with a tensor or view.
+    pub fn try_matmul<R: AsView<E>>(&self, rhs: R) -> Result<Tensor<S::Output, E>, ShapeError>
+    where
+        S: MatMul<R::Shape>,
+    {
+        try_matmul_views(*self, rhs.as_view())
+    }
+
+    /// Panicking form of [`try_matmul`](Self::try_matmul).
+    #[track_caller]
+    pub fn matmul<R: AsView<E>>(&self, rhs: R) -> Tensor<S::Output, E>
+    where
+        S: MatMul<R::Shape>,
+    {
+        unwrap_shape(self.try_matmul(rhs))
+    }
+}
+
+/// numpy's `np.dot(a, b)`: the same as `a.matmul(b)`.
+///
+/// ```
+/// use shaped::{Dim, Tensor, ops::dot};
+/// let x = Tensor::<(Dim<3>,)>::from([1.0, 2.0, 3.0]);
+/// assert_eq!(dot(&x, &x).item(), 14.0);
+/// ```
+#[track_caller]
+pub fn dot<L, R, E>(a: L, b: R) -> Tensor<<L::Shape as MatMul<R::Shape>>::Output, E>
+where
+    L: AsView<E>,
+    R: AsView<E>,
+    L::Shape: MatMul<R::Shape>,
+    E: Float,
+{
+    unwrap_shape(try_matmul_views(a.as_view(), b.as_view()))
+}
+

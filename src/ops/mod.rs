@@ -1,0 +1,12 @@
+//! Operations on tensors, one concern per module. Checked operations come in pairs:
+//! `try_x` returns `Result<_, ShapeError>` for shapes with runtime dims, `x` panics with the
+//! same message at the caller's line.
+
+mod binary;
+mod matmul;
+mod reduce;
+mod reshape;
+mod slice;
+mod unary;
+
+pub use matmul::dot;

@@ -1,0 +1,172 @@
+//! Reductions over the whole tensor or along one static axis.
+
+use crate::shapes::Shape;
+use crate::shapes::rules::HasAxis;
+use crate::tensor::{Dtype, Float, Tensor};
+
+/// `(outer, n, inner)`: the sizes before, at and after `axis`.
+fn split_at_axis(dims: &[usize], axis: usize) -> (usize, usize, usize) {
+    let outer = dims[..axis].iter().product();
+    let inner = dims[axis + 1..].iter().product();
+    (outer, dims[axis], inner)
+}
+
+/// Folds along `axis`: element (o, j) of the result reduces the `n` values at (o, :, j).
+fn reduce_axis<S, O, E, F, A>(t: &Tensor<S, E>, axis: usize, init: impl Fn(E) -> A, mut fold: F) -> Tensor<O, A>
+where
+    S: Shape,
+    O: Shape,
+    E: Dtype,
+    A: Dtype,
+    F: FnMut(A, E, usize) -> A,
+{
+    let dims = t.shape_dims();
+    let dims = dims.as_ref();
+    let (outer, n, inner) = split_at_axis(dims, axis);
+    let mut out_dims = dims.to_vec();
+    out_dims.remove(axis);
+    let shape = O::from_dims(&out_dims).expect("reduced dims match the reduced type");
+    assert!(n > 0 || outer * inner == 0, "cannot reduce along an empty axis {axis} of shape {dims:?}");
+    let data = t.as_slice();
+    let mut out = Vec::with_capacity(outer * inner);
+    for o in 0..outer {
+        let base = o * n * inner;
+        out.extend((0..inner).map(|j| {
+            let mut acc = init(data[base + j]);
+            for k in 1..n {
+                acc = fold(acc, data[base + k * inner + j], k);
+            }
+            acc
+        }));
+    }
+    Tensor::from_parts(shape, out)
+}
+
+fn first_max<E: PartialOrd + Copy>(data: &[E]) -> Option<(usize, E)> {
+    let mut it = data.iter().copied().enumerate();
+    let first = it.next()?;
+    Some(it.fold(first, |best, (i, x)| if x > best.1 { (i, x) } else { best }))
+}
+
+fn first_min<E: PartialOrd + Copy>(data: &[E]) -> Option<(usize, E)> {
+    let mut it = data.iter().copied().enumerate();
+    let first = it.next()?;
+    Some(it.fold(first, |best, (i, x)| if x < best.1 { (i, x) } else { best }))
+}
+
+impl<S: Shape, E: Dtype> Tensor<S, E> {
+    /// Sum of all elements.
+    pub fn sum(&self) -> E {
+        self.as_slice().iter().copied().sum()
+    }
+
+    /// Largest element; panics on an empty tensor.
+    #[track_caller]
+    pub fn max(&self) -> E {
+        match first_max(self.as_slice()) {
+            Some((_, x)) => x,
+            None => panic!("max of an empty tensor"),
+        }
+    }
+
+    /// Smallest element; panics on an empty tensor.
+    #[track_caller]
+    pub fn min(&self) -> E {
+        match first_min(self.as_slice()) {
+            Some((_, x)) => x,
+            None => panic!("min of an empty tensor"),
+        }
+    }
+
+    /// Flat (row-major) index of the first largest element; panics on an empty tensor.
+    #[track_caller]
+    pub fn argmax(&self) -> usize {
+        match first_max(self.as_slice()) {
+            Some((i, _)) => i,
+            None => panic!("argmax of an empty tensor"),
+        }
+    }
+
+    /// Sums along axis `I`, removing it. An axis past the rank does not compile.
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let x = Tensor::<(Dim<2>, Dim<3>)>::from([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+    /// assert_eq!(x.sum_axis::<0>().as_slice(), &[5.0, 7.0, 9.0]);
+    /// assert_eq!(x.sum_axis::<1>().as_slice(), &[6.0, 15.0]);
+    /// ```
+    pub fn sum_axis<const I: usize>(&self) -> Tensor<S::Removed, E>
+    where
+        S: HasAxis<I>,
+    {
+        reduce_axis(self, I, |x| x, |acc, x, _| acc + x)
+    }
+
+    /// Largest value along axis `I`, removing it.
+    pub fn max_axis<const I: usize>(&self) -> Tensor<S::Removed, E>
+    where
+        S: HasAxis<I>,
+    {
+        reduce_axis(self, I, |x| x, |acc, x, _| if x > acc { x } else { acc })
+    }
+
+    /// Smallest value along axis `I`, removing it.
+    pub fn min_axis<const I: usize>(&self) -> Tensor<S::Removed, E>
+    where
+        S: HasAxis<I>,
+    {
+        reduce_axis(self, I, |x| x, |acc, x, _| if x < acc { x } else { acc })
+    }
+
+    /// Index of the first largest value along axis `I` (numpy's `argmax(axis=I)`).
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let p = Tensor::<(Dim<2>, Dim<3>)>::from([[0.1, 0.7, 0.2], [0.5, 0.2, 0.3]]);
+    /// assert_eq!(p.argmax_axis::<1>().as_slice(), &[1, 0]);
+    /// ```
+    pub fn argmax_axis<const I: usize>(&self) -> Tensor<S::Removed, usize>
+    where
+        S: HasAxis<I>,
+    {
+        let dims = self.shape_dims();
+        let (outer, n, inner) = split_at_axis(dims.as_ref(), I);
+        let data = self.as_slice();
+        let mut out_dims = dims.as_ref().to_vec();
+        out_dims.remove(I);
+        let shape = S::Removed::from_dims(&out_dims).expect("reduced dims match the reduced type");
+        assert!(n > 0 || outer * inner == 0, "argmax along an empty axis");
+        let mut out = Vec::with_capacity(outer * inner);
+        for o in 0..outer {
+            for j in 0..inner {
+                let at = |k: usize| data[o * n * inner + k * inner + j];
+                let mut best = 0;
+                for k in 1..n {
+                    if at(k) > at(best) {
+                        best = k;
+                    }
+                }
+                out.push(best);
+            }
+        }
+        Tensor::from_parts(shape, out)
+    }
+}
+
+impl<S: Shape, E: Float> Tensor<S, E> {
+    /// Mean of all elements (NaN for an empty tensor).
+    pub fn mean(&self) -> E {
+        self.sum() / E::from(self.len()).expect("length fits the float type")
+    }
+
+    /// Mean along axis `I`, removing it.
+    pub fn mean_axis<const I: usize>(&self) -> Tensor<S::Removed, E>
+    where
+        S: HasAxis<I>,
+    {
+        let n = E::from(self.shape_dims().as_ref()[I]).expect("size fits the float type");
+        let mut out = self.sum_axis::<I>();
+        out.map_inplace(|x| x / n);
+        out
+    }
+}

@@ -1,0 +1,102 @@
+//! Arithmetic shape relations checked during const evaluation (at `cargo build` time).
+//!
+//! Output dims cannot be computed from const generics on stable Rust, so the caller names
+//! the output shape and these functions verify it. They run in `const { .. }` blocks of
+//! generic methods: post-monomorphization, so `cargo check` does not see them, while
+//! `cargo build` and `cargo test` do. Relations involving runtime dims pass here and are
+//! checked again when the program runs.
+
+use super::message::{ConstMsg, static_numel};
+use super::shape::{RUNTIME, Shape};
+
+/// `Src` and `Dst` hold the same number of elements.
+pub(crate) const fn reshape<Src: Shape, Dst: Shape>() {
+    let (Some(a), Some(b)) = (
+        static_numel(&Src::STATIC_DIMS, Src::NDIM),
+        static_numel(&Dst::STATIC_DIMS, Dst::NDIM),
+    ) else {
+        return;
+    };
+    if a != b {
+        let msg = ConstMsg::new()
+            .str("cannot reshape ")
+            .dims(&Src::STATIC_DIMS, Src::NDIM)
+            .str(" (")
+            .num(a)
+            .str(" elements) into ")
+            .dims(&Dst::STATIC_DIMS, Dst::NDIM)
+            .str(" (")
+            .num(b)
+            .str(" elements)");
+        panic!("{}", msg.as_str());
+    }
+}
+
+/// All axes after the first of `Src` flatten into `n` elements.
+pub(crate) const fn flatten_inner<Src: Shape>(n: usize) {
+    let dims = &Src::STATIC_DIMS;
+    let mut inner = [0; super::MAX_RANK];
+    let mut i = 1;
+    while i < Src::NDIM {
+        inner[i - 1] = dims[i];
+        i += 1;
+    }
+    let Some(count) = static_numel(&inner, Src::NDIM - 1) else {
+        let msg = ConstMsg::new()
+            .str("cannot flatten ")
+            .dims(dims, Src::NDIM)
+            .str(": the axes after the first must be static");
+        panic!("{}", msg.as_str());
+    };
+    if count != n {
+        let msg = ConstMsg::new()
+            .str("cannot flatten ")
+            .dims(dims, Src::NDIM)
+            .str(" into [")
+            .num(dims[0])
+            .str(", ")
+            .num(n)
+            .str("]: the inner axes hold ")
+            .num(count)
+            .str(" elements, not ")
+            .num(n);
+        panic!("{}", msg.as_str());
+    }
+}
+
+/// `start + len` fits inside axis `axis` of `Src` (when that axis is static).
+pub(crate) const fn narrow<Src: Shape>(axis: usize, start: usize, len: usize) {
+    let size = Src::STATIC_DIMS[axis];
+    if size != RUNTIME && start + len > size {
+        let msg = ConstMsg::new()
+            .str("slice ")
+            .num(start)
+            .str("..")
+            .num(start + len)
+            .str(" is out of bounds for axis ")
+            .num(axis)
+            .str(" of size ")
+            .num(size)
+            .str(" in shape ")
+            .dims(&Src::STATIC_DIMS, Src::NDIM);
+        panic!("{}", msg.as_str());
+    }
+}
+
+/// `perm` (first `Src::NDIM` entries) is a permutation of the axes of `Src`.
+pub(crate) const fn permutation<Src: Shape>(perm: &[usize]) {
+    let mut seen = [false; super::MAX_RANK];
+    let mut i = 0;
+    while i < perm.len() {
+        if perm[i] >= Src::NDIM || seen[perm[i]] {
+            let msg = ConstMsg::new()
+                .str("axes must be a permutation of 0..")
+                .num(Src::NDIM)
+                .str(" for shape ")
+                .dims(&Src::STATIC_DIMS, Src::NDIM);
+            panic!("{}", msg.as_str());
+        }
+        seen[perm[i]] = true;
+        i += 1;
+    }
+}

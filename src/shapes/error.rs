@@ -1,0 +1,64 @@
+//! The runtime shape error: what `try_*` operations return.
+
+use core::fmt;
+
+use super::shape::fmt_dims;
+
+/// A shape check that failed at run time (a runtime dim disagreed).
+///
+/// The message names the operation and both shapes:
+///
+/// ```
+/// use shaped::{Dim, Tensor};
+/// let a = Tensor::<(usize, Dim<7>)>::zeros((32, Dim));
+/// let b = Tensor::<(usize, Dim<10>)>::zeros((784, Dim));
+/// let err = a.try_matmul(&b).unwrap_err();
+/// assert_eq!(err.to_string(), "matmul: incompatible shapes [32, 7] and [784, 10]");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShapeError {
+    op: &'static str,
+    lhs: Vec<usize>,
+    rhs: Vec<usize>,
+    detail: Option<String>,
+}
+
+impl ShapeError {
+    /// Two shapes that the operation `op` cannot combine.
+    pub fn incompatible(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Self {
+        ShapeError { op, lhs: lhs.to_vec(), rhs: rhs.to_vec(), detail: None }
+    }
+
+    /// Adds an explanation after the shapes.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// The operation that failed, e.g. `"matmul"`.
+    pub fn op(&self) -> &'static str {
+        self.op
+    }
+
+    /// The first shape involved.
+    pub fn lhs(&self) -> &[usize] {
+        &self.lhs
+    }
+
+    /// The second shape involved (the requested shape for reshapes and slices).
+    pub fn rhs(&self) -> &[usize] {
+        &self.rhs
+    }
+}
+
+impl fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: incompatible shapes {} and {}", self.op, fmt_dims(&self.lhs), fmt_dims(&self.rhs))?;
+        if let Some(detail) = &self.detail {
+            write!(f, " ({detail})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ShapeError {}

@@ -1,0 +1,90 @@
+//! Exact compile-time error messages: a tiny formatter usable in `const` evaluation.
+//!
+//! `assert!(cond, "{}", x)` with arguments does not compile in const context, but
+//! `panic!("{}", s)` with `s: &str` does, so messages are built into a byte buffer first.
+
+use super::shape::{MAX_RANK, RUNTIME};
+
+const CAP: usize = 256;
+
+/// A fixed-capacity string built in const fns; silently truncates.
+pub(crate) struct ConstMsg {
+    buf: [u8; CAP],
+    len: usize,
+}
+
+impl ConstMsg {
+    pub(crate) const fn new() -> Self {
+        ConstMsg { buf: [0; CAP], len: 0 }
+    }
+
+    pub(crate) const fn str(mut self, s: &str) -> Self {
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() && self.len < CAP {
+            self.buf[self.len] = bytes[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    /// A size; a runtime dim prints as `_`.
+    pub(crate) const fn num(mut self, n: usize) -> Self {
+        if n == RUNTIME {
+            return self.str("_");
+        }
+        let mut digits = [0u8; 20];
+        let mut count = 0;
+        let mut rest = n;
+        loop {
+            digits[count] = b'0' + (rest % 10) as u8;
+            count += 1;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        while count > 0 && self.len < CAP {
+            count -= 1;
+            self.buf[self.len] = digits[count];
+            self.len += 1;
+        }
+        self
+    }
+
+    /// Sizes like numpy prints them: `[2, 3]`.
+    pub(crate) const fn dims(mut self, dims: &[usize; MAX_RANK], ndim: usize) -> Self {
+        self = self.str("[");
+        let mut i = 0;
+        while i < ndim {
+            if i > 0 {
+                self = self.str(", ");
+            }
+            self = self.num(dims[i]);
+            i += 1;
+        }
+        self.str("]")
+    }
+
+    pub(crate) const fn as_str(&self) -> &str {
+        match core::str::from_utf8(self.buf.split_at(self.len).0) {
+            Ok(s) => s,
+            Err(_) => "shape error",
+        }
+    }
+}
+
+/// Product of the first `ndim` static sizes, or `None` when one is a runtime dim.
+pub(crate) const fn static_numel(dims: &[usize; MAX_RANK], ndim: usize) -> Option<usize> {
+    let mut i = 0;
+    let mut acc = 1usize;
+    while i < ndim {
+        if dims[i] == RUNTIME {
+            return None;
+        }
+        acc *= dims[i];
+        i += 1;
+    }
+    Some(acc)
+}

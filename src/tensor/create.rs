@@ -1,0 +1,140 @@
+//! Building tensors: filled, from functions, from nested arrays, from vectors, casts.
+
+use num_traits::AsPrimitive;
+
+use super::{Dtype, Tensor};
+use crate::shapes::{Dim, Shape, ShapeError, StaticShape};
+
+impl<S: Shape, E: Dtype> Tensor<S, E> {
+    /// A tensor of the given shape filled with `value`.
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let t = Tensor::<(usize, Dim<2>)>::full((3, Dim), 7.0);
+    /// assert_eq!(t.as_slice(), &[7.0; 6]);
+    /// ```
+    pub fn full(shape: S, value: E) -> Self {
+        Tensor::from_parts(shape, vec![value; shape.numel()])
+    }
+
+    /// A tensor of zeros.
+    pub fn zeros(shape: S) -> Self {
+        Self::full(shape, E::zero())
+    }
+
+    /// A tensor of ones.
+    pub fn ones(shape: S) -> Self {
+        Self::full(shape, E::one())
+    }
+
+    /// A tensor whose element at each multi-index is `f(index)`.
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let t = Tensor::<(Dim<2>, Dim<3>)>::from_fn(Default::default(), |[i, j]| (10 * i + j) as f32);
+    /// assert_eq!(t.as_slice(), &[0.0, 1.0, 2.0, 10.0, 11.0, 12.0]);
+    /// ```
+    pub fn from_fn(shape: S, mut f: impl FnMut(S::Dims) -> E) -> Self {
+        let dims = shape.dims();
+        let numel = shape.numel();
+        let mut data = Vec::with_capacity(numel);
+        let mut index = S::Dims::default();
+        for _ in 0..numel {
+            data.push(f(index));
+            // Odometer increment, last axis fastest.
+            for (i, d) in index.as_mut().iter_mut().zip(dims.as_ref()).rev() {
+                *i += 1;
+                if *i < *d {
+                    break;
+                }
+                *i = 0;
+            }
+        }
+        Tensor::from_parts(shape, data)
+    }
+
+    /// Wraps a vector of row-major data; checks that its length matches the shape.
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let t = Tensor::<(usize, Dim<2>)>::try_from_vec((2, Dim), vec![1.0, 2.0, 3.0, 4.0]).unwrap();
+    /// assert_eq!(t[[1, 0]], 3.0);
+    /// let err = Tensor::<(usize, Dim<2>)>::try_from_vec((2, Dim), vec![1.0]).unwrap_err();
+    /// assert_eq!(err.to_string(), "from_vec: incompatible shapes [2, 2] and [1] (4 elements needed, 1 given)");
+    /// ```
+    pub fn try_from_vec(shape: S, data: Vec<E>) -> Result<Self, ShapeError> {
+        let numel = shape.numel();
+        if numel != data.len() {
+            return Err(ShapeError::incompatible("from_vec", shape.dims().as_ref(), &[data.len()])
+                .with_detail(format!("{numel} elements needed, {} given", data.len())));
+        }
+        Ok(Tensor::from_parts(shape, data))
+    }
+
+    /// Panicking form of [`try_from_vec`](Self::try_from_vec).
+    #[track_caller]
+    pub fn from_vec(shape: S, data: Vec<E>) -> Self {
+        match Self::try_from_vec(shape, data) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Converts every element with `as` semantics (numpy's `astype`): `u8` -> `f32` is exact,
+    /// float -> integer truncates and saturates.
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let pixels = Tensor::<(Dim<2>,), u8>::from([0u8, 255]);
+    /// let x = pixels.cast::<f32>() / 255.0;
+    /// assert_eq!(x.as_slice(), &[0.0, 1.0]);
+    /// ```
+    pub fn cast<F: Dtype>(&self) -> Tensor<S, F>
+    where
+        E: AsPrimitive<F>,
+    {
+        Tensor::from_parts(self.shape(), self.as_slice().iter().map(|x| x.as_()).collect())
+    }
+}
+
+impl<S: StaticShape, E: Dtype> Default for Tensor<S, E> {
+    fn default() -> Self {
+        Self::zeros(S::default())
+    }
+}
+
+impl<E: Dtype> Tensor<(), E> {
+    /// A rank-0 tensor (numpy's `np.array(12)`).
+    pub fn scalar(value: E) -> Self {
+        Tensor::from_parts((), vec![value])
+    }
+}
+
+impl<E: Dtype, const A: usize> From<[E; A]> for Tensor<(Dim<A>,), E> {
+    fn from(rows: [E; A]) -> Self {
+        Tensor::from_parts((Dim,), rows.to_vec())
+    }
+}
+
+impl<E: Dtype, const A: usize, const B: usize> From<[[E; B]; A]> for Tensor<(Dim<A>, Dim<B>), E> {
+    fn from(rows: [[E; B]; A]) -> Self {
+        Tensor::from_parts((Dim, Dim), rows.as_flattened().to_vec())
+    }
+}
+
+impl<E: Dtype, const A: usize, const B: usize, const C: usize> From<[[[E; C]; B]; A]>
+    for Tensor<(Dim<A>, Dim<B>, Dim<C>), E>
+{
+    fn from(rows: [[[E; C]; B]; A]) -> Self {
+        Tensor::from_parts((Dim, Dim, Dim), rows.as_flattened().as_flattened().to_vec())
+    }
+}
+
+impl<E: Dtype, const A: usize, const B: usize, const C: usize, const D: usize>
+    From<[[[[E; D]; C]; B]; A]> for Tensor<(Dim<A>, Dim<B>, Dim<C>, Dim<D>), E>
+{
+    fn from(rows: [[[[E; D]; C]; B]; A]) -> Self {
+        let data = rows.as_flattened().as_flattened().as_flattened().to_vec();
+        Tensor::from_parts((Dim, Dim, Dim, Dim), data)
+    }
+}
