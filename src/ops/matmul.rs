@@ -189,3 +189,56 @@ where
     unwrap_shape(try_matmul_views(a.as_view(), b.as_view()))
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::{Mat, gemm};
+
+    #[test]
+    fn gemm_reads_exactly_to_the_end_of_strided_operands() {
+        // a: 2x3 stored transposed (column-major) in exactly 6 elements; b: 3x2 with a
+        // padded row stride of 3 whose last element is the slice's last.
+        let a = [1.0f64, 4.0, 2.0, 5.0, 3.0, 6.0];
+        let b = [1.0f64, 2.0, 0.0, 3.0, 4.0, 0.0, 5.0, 6.0];
+        let mut out = [0.0; 4];
+        gemm(
+            Mat { rows: 2, cols: 3, rs: 1, cs: 2, data: &a },
+            Mat { rows: 3, cols: 2, rs: 3, cs: 1, data: &b },
+            0.0,
+            &mut out,
+        );
+        assert_eq!(out, [22.0, 28.0, 49.0, 64.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "operand out of bounds")]
+    fn gemm_refuses_operands_past_their_slice() {
+        let a = [1.0f32; 5];
+        let mut out = [0.0; 4];
+        gemm(
+            Mat { rows: 2, cols: 3, rs: 3, cs: 1, data: &a },
+            Mat { rows: 3, cols: 2, rs: 2, cs: 1, data: &[1.0; 6] },
+            0.0,
+            &mut out,
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "output too small")]
+    fn gemm_refuses_a_short_output() {
+        let mut out = [0.0f32; 3];
+        gemm(
+            Mat { rows: 2, cols: 1, rs: 1, cs: 1, data: &[1.0; 2] },
+            Mat { rows: 1, cols: 2, rs: 2, cs: 1, data: &[1.0; 2] },
+            0.0,
+            &mut out,
+        );
+    }
+
+    #[test]
+    fn empty_products_are_zero() {
+        let mut out = [5.0f32; 4];
+        gemm(Mat { rows: 2, cols: 0, rs: 0, cs: 1, data: &[] }, Mat { rows: 0, cols: 2, rs: 2, cs: 1, data: &[] }, 0.0, &mut out);
+        assert_eq!(out, [0.0; 4]);
+    }
+}
