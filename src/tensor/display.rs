@@ -95,7 +95,7 @@ mod tests {
     #[test]
     fn prints_like_numpy() {
         let x = Tensor::<(Dim<2>, Dim<3>)>::from([[1.0, 2.5, -3.0], [4.0, 5.0, 6.0]]);
-        assert_eq!(x.to_string(), "[[  1. 2.5  -3.]\n [  4.  5.   6.]]");
+        assert_eq!(x.to_string(), "[[ 1. 2.5 -3.]\n [ 4.  5.  6.]]");
         let s = Tensor::<()>::scalar(12.0);
         assert_eq!(s.to_string(), "12.");
         let v = Tensor::<(Dim<3>,), u8>::from([1, 20, 3]);
