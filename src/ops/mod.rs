@@ -10,3 +10,5 @@ mod slice;
 mod unary;
 
 pub use matmul::dot;
+pub(crate) use matmul::{Mat, gemm};
+pub(crate) use unary::sigmoid;

@@ -163,6 +163,45 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         unwrap_shape(self.try_at(i))
     }
 
+    /// The rows at `indices` of the first axis, in that order (a shuffled batch).
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let x = Tensor::<(usize, Dim<2>)>::from_fn((3, Dim), |[i, j]| (10 * i + j) as f32);
+    /// assert_eq!(x.try_select_rows(&[2, 0]).unwrap().as_slice(), &[20.0, 21.0, 0.0, 1.0]);
+    /// assert!(x.try_select_rows(&[3]).is_err());
+    /// ```
+    pub fn try_select_rows(&self, indices: &[usize]) -> Result<Tensor<S::Replaced<usize>, E>, ShapeError>
+    where
+        S: HasAxis<0>,
+    {
+        let dims = self.shape_dims();
+        let dims = dims.as_ref();
+        let mut out_dims = dims.to_vec();
+        out_dims[0] = indices.len();
+        if let Some(&bad) = indices.iter().find(|&&i| i >= dims[0]) {
+            return Err(ShapeError::incompatible("select_rows", dims, &out_dims)
+                .with_detail(format!("row {bad} of {}", dims[0])));
+        }
+        let shape = <S::Replaced<usize>>::from_dims(&out_dims).expect("only the first dim changed");
+        let row = dims[1..].iter().product::<usize>();
+        let data = self.as_slice();
+        let mut out = Vec::with_capacity(indices.len() * row);
+        for &i in indices {
+            out.extend_from_slice(&data[i * row..(i + 1) * row]);
+        }
+        Ok(Tensor::from_parts(shape, out))
+    }
+
+    /// Panicking form of [`try_select_rows`](Self::try_select_rows).
+    #[track_caller]
+    pub fn select_rows(&self, indices: &[usize]) -> Tensor<S::Replaced<usize>, E>
+    where
+        S: HasAxis<0>,
+    {
+        unwrap_shape(self.try_select_rows(indices))
+    }
+
     /// Names the runtime first dim statically: the explicit, checked conversion from a
     /// runtime size to a static one.
     pub fn try_fix_batch<const B: usize>(self) -> Result<Tensor<S::Replaced<Dim<B>>, E>, ShapeError>

@@ -1,0 +1,85 @@
+//! The chapter's first network: MNIST with a 784 -> 512 relu -> 10 softmax MLP,
+//! RMSprop, sparse categorical crossentropy, 5 epochs of batch 128 (cell 1 of chapter 2).
+//!
+//! ```text
+//! cargo run --release --example mnist -- [--data DIR] [--epochs N] [--seed N] [--png FILE] [--quiet]
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use shaped::data::Mnist;
+use shaped::data::mnist::{data_dir, render_digit};
+use shaped::nn::loss::SparseCategoricalCrossentropy;
+use shaped::nn::{Dense, Relu, Softmax};
+use shaped::optim::RmsProp;
+use shaped::train::{Accuracy, FitConfig, Model};
+use shaped::{Dim, Tensor};
+
+mod common;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
+    let epochs: usize = common::flag(args, "--epochs")?.unwrap_or(5);
+    let seed: u64 = common::flag(args, "--seed")?.unwrap_or(0);
+    let png: Option<PathBuf> = common::flag(args, "--png")?;
+    let quiet = args.iter().any(|a| a == "--quiet");
+
+    let mnist = Mnist::load(data_dir(args))?;
+    println!(
+        "train_images: {:?}, test_images: {:?}",
+        mnist.train_images.shape_dims(),
+        mnist.test_images.shape_dims()
+    );
+
+    // Preprocessing: reshape to (60000, 784), cast to float32, scale to [0, 1].
+    let train_x = mnist.train_images.clone().flatten_inner::<784>().cast::<f32>() / 255.0;
+    let test_x = mnist.test_images.clone().flatten_inner::<784>().cast::<f32>() / 255.0;
+
+    let net = (Dense::<784, 512, Relu>::new(seed), Dense::<512, 10, Softmax>::new(seed.wrapping_add(1)));
+    let mut model = Model::compile(net, RmsProp::default(), SparseCategoricalCrossentropy::default(), Accuracy::default());
+
+    for epoch in 0..epochs {
+        let config = FitConfig { epochs: epoch + 1, initial_epoch: epoch, batch_size: 128, seed, verbose: !quiet, ..FitConfig::default() };
+        let history = model.fit(&train_x, &mnist.train_labels, &config)?;
+        let log = &history.epochs[0];
+        println!(
+            "epoch {}/{epochs}: loss: {:.4} - accuracy: {:.4} - epoch_s: {:.2}",
+            epoch + 1,
+            log.loss,
+            log.metric.unwrap_or(f64::NAN),
+            log.seconds
+        );
+    }
+
+    let test_digits = test_x.rows(0..10);
+    let predictions = model.predict(&test_digits);
+    println!("first 10 test digits (predicted, probability, true):");
+    let mut predicted = Vec::new();
+    for i in 0..10 {
+        let p: Tensor<(Dim<10>,)> = predictions.at(i);
+        let class = p.argmax();
+        predicted.push(class);
+        println!("  digit {i}: predicted {class} (p = {:.4}), label {}", p[[class]], mnist.test_labels[[i]]);
+    }
+    println!("first test digit:\n{}", render_digit(&mnist.test_images.at(0)));
+    if let Some(path) = png {
+        common::write_digits_png(&path, &mnist.test_images.rows(0..10), &predicted)?;
+        println!("wrote {}", path.display());
+    }
+
+    let (test_loss, test_acc) = model.evaluate(&test_x, &mnist.test_labels, 128)?;
+    println!("test_loss: {test_loss:.4}");
+    println!("test_acc: {:.4}", test_acc.unwrap_or(0.0));
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! Batches over a data set: in order (the chapter's `BatchGenerator`) or shuffled per epoch.
+
+use core::ops::Range;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+/// Index ranges of consecutive batches; the last one is shorter when `len` is not a
+/// multiple of `batch_size`.
+///
+/// ```
+/// let sizes: Vec<usize> = shaped::data::batches(300, 128).map(|r| r.len()).collect();
+/// assert_eq!(sizes, [128, 128, 44]);
+/// ```
+pub fn batches(len: usize, batch_size: usize) -> Batches {
+    assert!(batch_size > 0, "batch_size must be positive");
+    Batches { next: 0, len, batch_size }
+}
+
+/// Iterator returned by [`batches`].
+#[derive(Clone, Debug)]
+pub struct Batches {
+    next: usize,
+    len: usize,
+    batch_size: usize,
+}
+
+impl Iterator for Batches {
+    type Item = Range<usize>;
+    fn next(&mut self) -> Option<Range<usize>> {
+        (self.next < self.len).then(|| {
+            let start = self.next;
+            self.next = (start + self.batch_size).min(self.len);
+            start..self.next
+        })
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = (self.len - self.next).div_ceil(self.batch_size);
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Batches {}
+
+/// A permutation of `0..len` for one epoch: the same `(seed, epoch)` gives the same order.
+pub fn epoch_permutation(len: usize, seed: u64, epoch: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
+    let mut rng = StdRng::seed_from_u64(seed ^ epoch.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    order.shuffle(&mut rng);
+    order
+}

@@ -1,0 +1,167 @@
+//! Activations: used inside [`Dense`](super::Dense) or as standalone layers.
+
+use core::fmt::Debug;
+
+use super::{Grad, Layer, Params, Train};
+use crate::ops::sigmoid;
+use crate::shapes::{Dim, Dimension};
+use crate::tensor::{Float, Tensor};
+
+/// An activation function, applied row by row to a batch of vectors.
+///
+/// Every activation's derivative here is a function of its output, so backward needs only
+/// the output, not the pre-activation.
+pub trait Activation: Copy + Default + Debug + Send + Sync + 'static {
+    /// Keras's name for it.
+    const NAME: &'static str;
+    /// `true` for softmax (crossentropy can then fuse its gradient to `p - onehot`).
+    const IS_SOFTMAX: bool = false;
+    /// Applies the function in place to rows of `row_len` values.
+    fn apply<E: Float>(values: &mut [E], row_len: usize);
+    /// Turns d(loss)/d(output) into d(loss)/d(pre-activation) in place, given the output.
+    fn backward<E: Float>(output: &[E], grad: &mut [E], row_len: usize);
+}
+
+/// The identity (Keras's `activation=None` / `"linear"`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Linear;
+
+/// `max(x, 0)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Relu;
+
+/// `1 / (1 + e^-x)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sigmoid;
+
+/// `tanh(x)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tanh;
+
+/// `e^x_i / sum_j e^x_j` over each row (max-shifted, so it never overflows).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Softmax;
+
+impl Activation for Linear {
+    const NAME: &'static str = "linear";
+    fn apply<E: Float>(_: &mut [E], _: usize) {}
+    fn backward<E: Float>(_: &[E], _: &mut [E], _: usize) {}
+}
+
+impl Activation for Relu {
+    const NAME: &'static str = "relu";
+    fn apply<E: Float>(values: &mut [E], _: usize) {
+        values.iter_mut().for_each(|x| *x = x.max(E::zero()));
+    }
+    fn backward<E: Float>(output: &[E], grad: &mut [E], _: usize) {
+        for (g, &y) in grad.iter_mut().zip(output) {
+            if y <= E::zero() {
+                *g = E::zero();
+            }
+        }
+    }
+}
+
+impl Activation for Sigmoid {
+    const NAME: &'static str = "sigmoid";
+    fn apply<E: Float>(values: &mut [E], _: usize) {
+        values.iter_mut().for_each(|x| *x = sigmoid(*x));
+    }
+    fn backward<E: Float>(output: &[E], grad: &mut [E], _: usize) {
+        for (g, &y) in grad.iter_mut().zip(output) {
+            *g = *g * y * (E::one() - y);
+        }
+    }
+}
+
+impl Activation for Tanh {
+    const NAME: &'static str = "tanh";
+    fn apply<E: Float>(values: &mut [E], _: usize) {
+        values.iter_mut().for_each(|x| *x = x.tanh());
+    }
+    fn backward<E: Float>(output: &[E], grad: &mut [E], _: usize) {
+        for (g, &y) in grad.iter_mut().zip(output) {
+            *g = *g * (E::one() - y * y);
+        }
+    }
+}
+
+impl Activation for Softmax {
+    const NAME: &'static str = "softmax";
+    const IS_SOFTMAX: bool = true;
+    fn apply<E: Float>(values: &mut [E], row_len: usize) {
+        for row in values.chunks_exact_mut(row_len.max(1)) {
+            let max = row.iter().copied().fold(E::neg_infinity(), E::max);
+            let mut sum = E::zero();
+            for x in row.iter_mut() {
+                *x = (*x - max).exp();
+                sum = sum + *x;
+            }
+            row.iter_mut().for_each(|x| *x = *x / sum);
+        }
+    }
+    fn backward<E: Float>(output: &[E], grad: &mut [E], row_len: usize) {
+        // d/dz_j = p_j * (g_j - sum_i g_i p_i): the Jacobian-vector product of softmax.
+        for (g, p) in grad.chunks_exact_mut(row_len.max(1)).zip(output.chunks_exact(row_len.max(1))) {
+            let dot = g.iter().zip(p).fold(E::zero(), |acc, (&gi, &pi)| acc + gi * pi);
+            for (gi, &pi) in g.iter_mut().zip(p) {
+                *gi = pi * (*gi - dot);
+            }
+        }
+    }
+}
+
+macro_rules! activation_layer {
+    ($($a:ident),*) => {$(
+        impl<B: Dimension, const N: usize, E: Float> Layer<Tensor<(B, Dim<N>), E>> for $a {
+            type Output = Tensor<(B, Dim<N>), E>;
+            fn forward(&self, x: &Tensor<(B, Dim<N>), E>) -> Self::Output {
+                let mut y = x.clone();
+                <$a as Activation>::apply(y.as_mut_slice(), N);
+                y
+            }
+        }
+
+        impl<E: Float> Params<E> for $a {
+            fn visit(&self, _: &str, _: &mut dyn FnMut(&str, &[E], &[usize])) {}
+            fn visit_mut(&mut self, _: &mut dyn FnMut(&mut [E])) {}
+            fn zip_update<const K: usize>(
+                &mut self,
+                _: &Self,
+                _: [&mut Self; K],
+                _: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
+            ) {
+            }
+        }
+
+        impl<B: Dimension, const N: usize, E: Float> Train<Tensor<(B, Dim<N>), E>> for $a {
+            /// The output: every derivative here is a function of it.
+            type Cache = Tensor<(B, Dim<N>), E>;
+            const SOFTMAX_OUTPUT: bool = $a::IS_SOFTMAX;
+            fn forward_train(&self, mut x: Tensor<(B, Dim<N>), E>) -> (Self::Output, Self::Cache) {
+                <$a as Activation>::apply(x.as_mut_slice(), N);
+                (x.clone(), x)
+            }
+            fn backward(
+                &self,
+                output: Self::Cache,
+                grad: Grad<Self::Output>,
+                _: &mut Self,
+                need_input_grad: bool,
+            ) -> Option<Tensor<(B, Dim<N>), E>> {
+                if !need_input_grad {
+                    return None;
+                }
+                Some(match grad {
+                    Grad::PreActivation(g) => g,
+                    Grad::Output(mut g) => {
+                        <$a as Activation>::backward(output.as_slice(), g.as_mut_slice(), N);
+                        g
+                    }
+                })
+            }
+        }
+    )*};
+}
+
+activation_layer!(Linear, Relu, Sigmoid, Tanh, Softmax);

@@ -1,0 +1,45 @@
+//! Gradients of a loss with respect to a model's parameters: shaped's answer to
+//! `tape.gradient(loss, model.weights)`.
+
+use super::loss::{Loss, LossError};
+use super::{HasElem, Train};
+
+/// The mean loss of `model` on `(x, y)` and its gradients, typed like the model: the
+/// gradient of `model.0.kernel` is `grads.0.kernel`.
+///
+/// ```
+/// use shaped::nn::loss::MeanSquaredError;
+/// use shaped::nn::{Dense, value_and_grad};
+/// use shaped::{Dim, Tensor};
+/// // y = x . W + b with W = [[2], [1]], b = [3]; loss = mean((y - t)^2).
+/// let model = (Dense::<2, 1>::from_tensors(Tensor::from([[2.0], [1.0]]), Tensor::from([3.0])),);
+/// let x = Tensor::<(Dim<1>, Dim<2>)>::from([[1.0, 1.0]]);
+/// let t = Tensor::<(Dim<1>, Dim<1>)>::from([[0.0]]);
+/// let (loss, grads) = value_and_grad(&model, &MeanSquaredError, x, &t).unwrap();
+/// assert_eq!(loss, 36.0); // (2 + 1 + 3)^2
+/// assert_eq!(grads.0.kernel.as_slice(), &[12.0, 12.0]); // 2 * 6 * x
+/// assert_eq!(grads.0.bias.as_slice(), &[12.0]);
+/// ```
+pub fn value_and_grad<M, X, T, L>(model: &M, loss: &L, x: X, y: &T) -> Result<(X::Elem, M), LossError>
+where
+    X: HasElem,
+    M: Train<X>,
+    L: Loss<M::Output, T, Elem = X::Elem>,
+{
+    let mut grads = model.zeros_like();
+    let value = value_and_grad_with(model, loss, x, y, &mut grads)?;
+    Ok((value, grads))
+}
+
+/// [`value_and_grad`] writing into gradients the caller keeps (no allocation for them).
+pub fn value_and_grad_with<M, X, T, L>(model: &M, loss: &L, x: X, y: &T, grads: &mut M) -> Result<X::Elem, LossError>
+where
+    X: HasElem,
+    M: Train<X>,
+    L: Loss<M::Output, T, Elem = X::Elem>,
+{
+    let (out, cache) = model.forward_train(x);
+    let (value, grad) = loss.try_loss_and_grad(&out, y, M::SOFTMAX_OUTPUT)?;
+    model.backward(cache, grad, grads, false);
+    Ok(value)
+}

@@ -1,0 +1,33 @@
+//! Optimizers: one generic trait, state typed like the model's parameters.
+//!
+//! An optimizer's state (momenta, running averages) is a value of the model's own type,
+//! created on the first step, so it has the parameters' structure by construction; a
+//! parameter whose gradient is zero is simply updated with zero.
+
+mod adam;
+mod rmsprop;
+mod schedule;
+mod sgd;
+
+pub use adam::{Adam, AdamW};
+pub use rmsprop::RmsProp;
+pub use schedule::Schedule;
+pub use sgd::Sgd;
+
+use crate::nn::Params;
+use crate::tensor::Float;
+
+/// Updates a model's parameters from their gradients.
+pub trait Optimizer<M: Params<E>, E: Float> {
+    /// One update: `model` moves against `grads` (which has the model's type).
+    fn step(&mut self, model: &mut M, grads: &M);
+    /// Number of steps taken so far.
+    fn iterations(&self) -> u64;
+    /// The learning rate the next step will use.
+    fn current_learning_rate(&self) -> f64;
+}
+
+/// Casts an f64 hyper-parameter to the element type.
+pub(crate) fn hp<E: Float>(x: f64) -> E {
+    E::from(x).expect("hyper-parameter fits the float type")
+}
