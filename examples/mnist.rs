@@ -43,14 +43,39 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // Preprocessing: reshape to (60000, 784), cast to float32, scale to [0, 1].
-    let train_x = mnist.train_images.clone().flatten_inner::<784>().cast::<f32>() / 255.0;
-    let test_x = mnist.test_images.clone().flatten_inner::<784>().cast::<f32>() / 255.0;
+    let train_x = mnist
+        .train_images
+        .clone()
+        .flatten_inner::<784>()
+        .cast::<f32>()
+        / 255.0;
+    let test_x = mnist
+        .test_images
+        .clone()
+        .flatten_inner::<784>()
+        .cast::<f32>()
+        / 255.0;
 
-    let net = (Dense::<784, 512, Relu>::new(seed), Dense::<512, 10, Softmax>::new(seed.wrapping_add(1)));
-    let mut model = Model::compile(net, RmsProp::default(), SparseCategoricalCrossentropy::default(), Accuracy::default());
+    let net = (
+        Dense::<784, 512, Relu>::new(seed),
+        Dense::<512, 10, Softmax>::new(seed.wrapping_add(1)),
+    );
+    let mut model = Model::compile(
+        net,
+        RmsProp::default(),
+        SparseCategoricalCrossentropy::default(),
+        Accuracy::default(),
+    );
 
     for epoch in 0..epochs {
-        let config = FitConfig { epochs: epoch + 1, initial_epoch: epoch, batch_size: 128, seed, verbose: !quiet, ..FitConfig::default() };
+        let config = FitConfig {
+            epochs: epoch + 1,
+            initial_epoch: epoch,
+            batch_size: 128,
+            seed,
+            verbose: !quiet,
+            ..FitConfig::default()
+        };
         let history = model.fit(&train_x, &mnist.train_labels, &config)?;
         let log = &history.epochs[0];
         println!(
@@ -70,9 +95,16 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         let p: Tensor<(Dim<10>,)> = predictions.at(i);
         let class = p.argmax();
         predicted.push(class);
-        println!("  digit {i}: predicted {class} (p = {:.4}), label {}", p[[class]], mnist.test_labels[[i]]);
+        println!(
+            "  digit {i}: predicted {class} (p = {:.4}), label {}",
+            p[[class]],
+            mnist.test_labels[[i]]
+        );
     }
-    println!("first test digit:\n{}", render_digit(&mnist.test_images.at(0)));
+    println!(
+        "first test digit:\n{}",
+        render_digit(&mnist.test_images.at(0))
+    );
     if let Some(path) = png {
         common::write_digits_png(&path, &mnist.test_images.rows(0..10), &predicted)?;
         println!("wrote {}", path.display());

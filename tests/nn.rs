@@ -2,9 +2,13 @@
 //! synthetic task with every optimizer.
 
 use shaped::nn::loss::{
-    BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanSquaredError, SparseCategoricalCrossentropy,
+    BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanSquaredError,
+    SparseCategoricalCrossentropy,
 };
-use shaped::nn::{Dense, Flatten, Grad, HasElem, Init, Layer, Linear, Params, Relu, Sigmoid, Softmax, Tanh, Train, value_and_grad};
+use shaped::nn::{
+    Dense, Flatten, Grad, HasElem, Init, Layer, Linear, Params, Relu, Sigmoid, Softmax, Tanh,
+    Train, value_and_grad,
+};
 use shaped::optim::{Adam, Optimizer, RmsProp, Sgd};
 use shaped::train::{Accuracy, FitConfig, Model};
 use shaped::{Dim, Tensor};
@@ -20,10 +24,15 @@ where
 {
     let (value, grads) = value_and_grad(model, loss, x.clone(), y).unwrap();
     let f = |m: &M, x: &X| loss.try_loss(&m.forward(x), y).unwrap();
-    assert!((value - f(model, x)).abs() < 1e-12, "training and inference forward agree");
+    assert!(
+        (value - f(model, x)).abs() < 1e-12,
+        "training and inference forward agree"
+    );
 
     let mut analytic = Vec::new();
-    grads.visit("", &mut |name, g, _| analytic.extend(g.iter().map(|&v| (name.to_string(), v))));
+    grads.visit("", &mut |name, g, _| {
+        analytic.extend(g.iter().map(|&v| (name.to_string(), v)))
+    });
     let mut numeric = Vec::new();
     let mut probe = model.clone();
     let count = model.num_params();
@@ -45,14 +54,19 @@ where
         numeric.push((up - down) / (2.0 * H));
     }
     for ((name, a), n) in analytic.iter().zip(&numeric) {
-        assert!((a - n).abs() < 1e-5 * (1.0 + n.abs()), "{name}: analytic {a} vs numeric {n}");
+        assert!(
+            (a - n).abs() < 1e-5 * (1.0 + n.abs()),
+            "{name}: analytic {a} vs numeric {n}"
+        );
     }
 
     // Input gradient.
     let (out, cache) = model.forward_train(x.clone());
     let (_, g) = loss.try_loss_and_grad(&out, y, M::SOFTMAX_OUTPUT).unwrap();
     let mut scratch = model.zeros_like();
-    let dx = model.backward(cache, g, &mut scratch, true).expect("input gradient requested");
+    let dx = model
+        .backward(cache, g, &mut scratch, true)
+        .expect("input gradient requested");
     let mut xp = x.clone();
     for i in 0..xp.slice_mut().len() {
         xp.slice_mut()[i] += H;
@@ -62,7 +76,10 @@ where
         xp.slice_mut()[i] += H;
         let n = (up - down) / (2.0 * H);
         let a = dx.slice()[i];
-        assert!((a - n).abs() < 1e-5 * (1.0 + n.abs()), "input {i}: analytic {a} vs numeric {n}");
+        assert!(
+            (a - n).abs() < 1e-5 * (1.0 + n.abs()),
+            "input {i}: analytic {a} vs numeric {n}"
+        );
     }
 }
 
@@ -90,10 +107,14 @@ fn labels() -> Tensor<(usize,), u8> {
 }
 
 fn one_hot() -> Tensor<(usize, Dim<3>), f64> {
-    Tensor::from_fn((5, Dim), |[i, j]| (labels()[[i]] as usize == j) as u8 as f64)
+    Tensor::from_fn((5, Dim), |[i, j]| {
+        (labels()[[i]] as usize == j) as u8 as f64
+    })
 }
 
-fn dense<const I: usize, const O: usize, A: shaped::nn::Activation>(seed: u64) -> Dense<I, O, A, f64> {
+fn dense<const I: usize, const O: usize, A: shaped::nn::Activation>(
+    seed: u64,
+) -> Dense<I, O, A, f64> {
     Dense::with_init(Init::GlorotUniform, Init::Uniform(-0.5, 0.5), seed)
 }
 
@@ -112,11 +133,36 @@ fn dense_with_every_activation() {
 fn standalone_activation_layers() {
     let x = inputs(8);
     let t = Tensor::<(usize, Dim<3>), f64>::random_uniform((5, Dim), 0.0, 1.0, 9);
-    check_gradients(&(dense::<4, 3, Linear>(10), Relu), &MeanSquaredError, &x, &t);
-    check_gradients(&(dense::<4, 3, Linear>(11), Sigmoid), &MeanSquaredError, &x, &t);
-    check_gradients(&(dense::<4, 3, Linear>(12), Tanh), &MeanSquaredError, &x, &t);
-    check_gradients(&(dense::<4, 3, Linear>(13), Softmax), &MeanSquaredError, &x, &t);
-    check_gradients(&(dense::<4, 3, Linear>(13), Softmax), &SparseCategoricalCrossentropy::default(), &x, &labels());
+    check_gradients(
+        &(dense::<4, 3, Linear>(10), Relu),
+        &MeanSquaredError,
+        &x,
+        &t,
+    );
+    check_gradients(
+        &(dense::<4, 3, Linear>(11), Sigmoid),
+        &MeanSquaredError,
+        &x,
+        &t,
+    );
+    check_gradients(
+        &(dense::<4, 3, Linear>(12), Tanh),
+        &MeanSquaredError,
+        &x,
+        &t,
+    );
+    check_gradients(
+        &(dense::<4, 3, Linear>(13), Softmax),
+        &MeanSquaredError,
+        &x,
+        &t,
+    );
+    check_gradients(
+        &(dense::<4, 3, Linear>(13), Softmax),
+        &SparseCategoricalCrossentropy::default(),
+        &x,
+        &labels(),
+    );
 }
 
 #[test]
@@ -128,21 +174,65 @@ fn every_loss() {
     check_gradients(&(dense::<4, 3, Softmax>(15),), &sparse, &x, &labels());
     check_gradients(&(dense::<4, 3, Sigmoid>(16),), &sparse, &x, &labels());
     check_gradients(&(dense::<4, 3, Linear>(17),), &logits, &x, &labels());
-    check_gradients(&(dense::<4, 3, Softmax>(18),), &CategoricalCrossentropy::default(), &x, &one_hot());
-    check_gradients(&(dense::<4, 3, Sigmoid>(19),), &CategoricalCrossentropy::default(), &x, &one_hot());
-    check_gradients(&(dense::<4, 3, Linear>(20),), &CategoricalCrossentropy { from_logits: true }, &x, &one_hot());
-    check_gradients(&(dense::<4, 3, Sigmoid>(21),), &BinaryCrossentropy::default(), &x, &one_hot());
-    check_gradients(&(dense::<4, 3, Linear>(22),), &BinaryCrossentropy { from_logits: true }, &x, &one_hot());
-    check_gradients(&(dense::<4, 3, Tanh>(23),), &MeanSquaredError, &x, &one_hot());
+    check_gradients(
+        &(dense::<4, 3, Softmax>(18),),
+        &CategoricalCrossentropy::default(),
+        &x,
+        &one_hot(),
+    );
+    check_gradients(
+        &(dense::<4, 3, Sigmoid>(19),),
+        &CategoricalCrossentropy::default(),
+        &x,
+        &one_hot(),
+    );
+    check_gradients(
+        &(dense::<4, 3, Linear>(20),),
+        &CategoricalCrossentropy { from_logits: true },
+        &x,
+        &one_hot(),
+    );
+    check_gradients(
+        &(dense::<4, 3, Sigmoid>(21),),
+        &BinaryCrossentropy::default(),
+        &x,
+        &one_hot(),
+    );
+    check_gradients(
+        &(dense::<4, 3, Linear>(22),),
+        &BinaryCrossentropy { from_logits: true },
+        &x,
+        &one_hot(),
+    );
+    check_gradients(
+        &(dense::<4, 3, Tanh>(23),),
+        &MeanSquaredError,
+        &x,
+        &one_hot(),
+    );
 }
 
 #[test]
 fn composed_three_layer_model_and_flatten() {
-    let net = (dense::<4, 6, Relu>(24), dense::<6, 5, Tanh>(25), dense::<5, 3, Softmax>(26));
-    check_gradients(&net, &SparseCategoricalCrossentropy::default(), &inputs(27), &labels());
+    let net = (
+        dense::<4, 6, Relu>(24),
+        dense::<6, 5, Tanh>(25),
+        dense::<5, 3, Softmax>(26),
+    );
+    check_gradients(
+        &net,
+        &SparseCategoricalCrossentropy::default(),
+        &inputs(27),
+        &labels(),
+    );
     let images = Tensor::<(usize, Dim<2>, Dim<2>), f64>::random_normal((5, Dim, Dim), 0.0, 1.0, 28);
     let net = (Flatten::<4>, dense::<4, 3, Softmax>(29));
-    check_gradients(&net, &SparseCategoricalCrossentropy::default(), &images, &labels());
+    check_gradients(
+        &net,
+        &SparseCategoricalCrossentropy::default(),
+        &images,
+        &labels(),
+    );
 }
 
 #[test]
@@ -150,12 +240,16 @@ fn loss_values_match_the_formulas() {
     // Hand-checked: -(ln 0.7 + ln 0.5) / 2 = 0.52491
     let p = Tensor::<(Dim<2>, Dim<2>), f64>::from([[0.7, 0.3], [0.5, 0.5]]);
     let y = Tensor::<(Dim<2>,), u8>::from([0, 1]);
-    let l = SparseCategoricalCrossentropy::default().try_loss(&p, &y).unwrap();
+    let l = SparseCategoricalCrossentropy::default()
+        .try_loss(&p, &y)
+        .unwrap();
     assert!((l - 0.524_911_062_2).abs() < 1e-9);
     // Keras clipping: a zero probability costs -ln(1e-7) = 16.118, not infinity.
     let p = Tensor::<(Dim<1>, Dim<2>), f64>::from([[1.0, 0.0]]);
     let y = Tensor::<(Dim<1>,), u8>::from([1]);
-    let l = SparseCategoricalCrossentropy::default().try_loss(&p, &y).unwrap();
+    let l = SparseCategoricalCrossentropy::default()
+        .try_loss(&p, &y)
+        .unwrap();
     assert!((l - 16.118_095_65).abs() < 1e-6);
     // MSE: ((1 - 0)^2 + (2 - 4)^2) / 2 = 2.5
     let a = Tensor::<(Dim<1>, Dim<2>), f64>::from([[1.0, 2.0]]);
@@ -172,8 +266,12 @@ fn fused_gradient_is_p_minus_onehot() {
     let net = (dense::<4, 3, Softmax>(30),);
     let x = inputs(31);
     let (out, _) = net.forward_train(x);
-    let (_, g) = SparseCategoricalCrossentropy::default().try_loss_and_grad(&out, &labels(), true).unwrap();
-    let Grad::PreActivation(g) = g else { panic!("fused path expected") };
+    let (_, g) = SparseCategoricalCrossentropy::default()
+        .try_loss_and_grad(&out, &labels(), true)
+        .unwrap();
+    let Grad::PreActivation(g) = g else {
+        panic!("fused path expected")
+    };
     for i in 0..5 {
         for j in 0..3 {
             let onehot = (labels()[[i]] as usize == j) as u8 as f64;
@@ -186,18 +284,31 @@ fn fused_gradient_is_p_minus_onehot() {
 fn label_out_of_range_names_label_and_index() {
     let p = Tensor::<(usize, Dim<10>), f32>::zeros((3, Dim));
     let y = Tensor::<(usize,), u8>::from_vec((3,), vec![1, 10, 2]);
-    let e = SparseCategoricalCrossentropy::default().try_loss(&p, &y).unwrap_err();
-    assert_eq!(e.to_string(), "label 10 at index 1 is out of range for 10 classes");
+    let e = SparseCategoricalCrossentropy::default()
+        .try_loss(&p, &y)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "label 10 at index 1 is out of range for 10 classes"
+    );
     let y = Tensor::<(usize,), u8>::from_vec((2,), vec![1, 2]);
-    let e = SparseCategoricalCrossentropy::default().try_loss(&p, &y).unwrap_err();
-    assert_eq!(e.to_string(), "sparse_categorical_crossentropy: incompatible shapes [3, 10] and [2]");
+    let e = SparseCategoricalCrossentropy::default()
+        .try_loss(&p, &y)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "sparse_categorical_crossentropy: incompatible shapes [3, 10] and [2]"
+    );
 }
 
 // --- Optimizers: the first three steps on w = [1.0, -2.0] with fixed gradients
 // g1 = [0.5, -1.0], g2 = [0.25, 0.5], g3 = [-1.0, 0.0], worked out by hand.
 
 fn run_three<O: Optimizer<Dense<2, 1, Linear, f64>, f64>>(mut opt: O) -> Vec<[f64; 2]> {
-    let mut w = Dense::<2, 1, Linear, f64>::from_tensors(Tensor::from([[1.0], [-2.0]]), Tensor::from([0.0]));
+    let mut w = Dense::<2, 1, Linear, f64>::from_tensors(
+        Tensor::from([[1.0], [-2.0]]),
+        Tensor::from([0.0]),
+    );
     let grads = [[0.5, -1.0], [0.25, 0.5], [-1.0, 0.0]];
     grads
         .iter()
@@ -221,12 +332,18 @@ fn assert_steps(got: Vec<[f64; 2]>, want: [[f64; 2]; 3]) {
 fn sgd_steps_by_hand() {
     // lr 0.1: w -= 0.1 g
     // [1 - .05, -2 + .1] = [0.95, -1.9]; [0.95 - .025, -1.9 - .05] = [0.925, -1.95]; [1.025, -1.95]
-    assert_steps(run_three(Sgd::new(0.1)), [[0.95, -1.9], [0.925, -1.95], [1.025, -1.95]]);
+    assert_steps(
+        run_three(Sgd::new(0.1)),
+        [[0.95, -1.9], [0.925, -1.95], [1.025, -1.95]],
+    );
     // momentum 0.9: v = 0.9 v - 0.1 g; w += v
     // v1 = [-0.05, 0.1]         w1 = [0.95, -1.9]
     // v2 = [-0.045 - 0.025, 0.09 - 0.05] = [-0.07, 0.04]    w2 = [0.88, -1.86]
     // v3 = [-0.063 + 0.1, 0.036] = [0.037, 0.036]           w3 = [0.917, -1.824]
-    assert_steps(run_three(Sgd::new(0.1).with_momentum(0.9)), [[0.95, -1.9], [0.88, -1.86], [0.917, -1.824]]);
+    assert_steps(
+        run_three(Sgd::new(0.1).with_momentum(0.9)),
+        [[0.95, -1.9], [0.88, -1.86], [0.917, -1.824]],
+    );
     // Nesterov: w += 0.9 v - 0.1 g (same v)
     // w1 = [1 - .045 - .05, -2 + .09 + .1] = [0.905, -1.81]
     // w2 = [0.905 - .063 - .025, -1.81 + .036 - .05] = [0.817, -1.824]
@@ -254,7 +371,10 @@ fn rmsprop_steps_by_hand() {
     let a3 = a2 - w(0.125875, -1.0);
     let b3 = b2 - w(0.1035, 0.0);
     assert!((a1 - 0.968_377_286_6).abs() < 1e-9 && (b1 + 1.968_377_239_2).abs() < 1e-9);
-    assert_steps(run_three(RmsProp::new(0.01)), [[a1, b1], [a2, b2], [a3, b3]]);
+    assert_steps(
+        run_three(RmsProp::new(0.01)),
+        [[a1, b1], [a2, b2], [a3, b3]],
+    );
 
     // Centered: denominator sqrt(v - mg^2 + eps), mg = 0.9 mg + 0.1 g.
     // step 1: mg = [0.05, -0.1]; v - mg^2 = [0.0225, 0.09]
@@ -279,7 +399,11 @@ fn rmsprop_steps_by_hand() {
     mom.momentum = 0.5;
     assert_steps(
         run_three(mom),
-        [[1.0 - m1a, -2.0 - m1b], [1.0 - m1a - m2a, -2.0 - m1b - m2b], [1.0 - m1a - m2a - m3a, -2.0 - m1b - m2b - m3b]],
+        [
+            [1.0 - m1a, -2.0 - m1b],
+            [1.0 - m1a - m2a, -2.0 - m1b - m2b],
+            [1.0 - m1a - m2a - m3a, -2.0 - m1b - m2b - m3b],
+        ],
     );
 }
 
@@ -316,7 +440,10 @@ fn adam_and_adamw_steps_by_hand() {
     }
     // step 1 by hand: [1 - 0.05 - 0.1, -2 + 0.1 + 0.1] = [0.85, -1.8]
     assert!((want[0][0] - 0.85).abs() < 1e-5 && (want[0][1] + 1.8).abs() < 1e-5);
-    assert_steps(run_three(Adam::adamw(0.1).with_weight_decay(0.5)), [want[0], want[1], want[2]]);
+    assert_steps(
+        run_three(Adam::adamw(0.1).with_weight_decay(0.5)),
+        [want[0], want[1], want[2]],
+    );
 }
 
 // --- Training on two interleaved spirals with every optimizer.
@@ -327,20 +454,38 @@ fn spirals(n: usize, seed: u64) -> (Tensor<(usize, Dim<2>)>, Tensor<(usize,), u8
         let class = i % 2;
         let r = (i / 2) as f32 / (n / 2) as f32;
         let angle = 2.0 * r * std::f32::consts::PI + class as f32 * std::f32::consts::PI;
-        let v = if j == 0 { r * angle.cos() } else { r * angle.sin() };
+        let v = if j == 0 {
+            r * angle.cos()
+        } else {
+            r * angle.sin()
+        };
         v + noise[[i, j]]
     });
     let y = Tensor::from_fn((n,), |[i]| (i % 2) as u8);
     (x, y)
 }
 
-type Net = (Dense<2, 32, Tanh>, Dense<32, 32, Tanh>, Dense<32, 2, Softmax>);
+type Net = (
+    Dense<2, 32, Tanh>,
+    Dense<32, 32, Tanh>,
+    Dense<32, 2, Softmax>,
+);
 
 fn train_spirals<O: Optimizer<Net, f32>>(optimizer: O, epochs: usize) -> f64 {
     let (x, y) = spirals(400, 1);
     let net: Net = (Dense::new(1), Dense::new(2), Dense::new(3));
-    let mut model = Model::compile(net, optimizer, SparseCategoricalCrossentropy::default(), Accuracy::default());
-    let config = FitConfig { epochs, batch_size: 16, verbose: false, ..FitConfig::default() };
+    let mut model = Model::compile(
+        net,
+        optimizer,
+        SparseCategoricalCrossentropy::default(),
+        Accuracy::default(),
+    );
+    let config = FitConfig {
+        epochs,
+        batch_size: 16,
+        verbose: false,
+        ..FitConfig::default()
+    };
     model.fit(&x, &y, &config).unwrap();
     model.evaluate(&x, &y, 400).unwrap().1.unwrap()
 }
@@ -348,7 +493,10 @@ fn train_spirals<O: Optimizer<Net, f32>>(optimizer: O, epochs: usize) -> f64 {
 #[test]
 fn every_optimizer_learns_the_spirals() {
     let results = [
-        ("sgd+nesterov", train_spirals(Sgd::new(0.1).with_momentum(0.9).with_nesterov(), 150)),
+        (
+            "sgd+nesterov",
+            train_spirals(Sgd::new(0.1).with_momentum(0.9).with_nesterov(), 150),
+        ),
         ("rmsprop", train_spirals(RmsProp::new(0.01), 150)),
         ("adam", train_spirals(Adam::new(0.01), 150)),
         ("adamw", train_spirals(Adam::adamw(0.01), 150)),
@@ -370,13 +518,24 @@ fn deep_models_wire_up() {
         Dense<8, 8, Relu>,
         Dense<8, 3, Softmax>,
     );
-    let net: Deep = (Dense::new(0), Dense::new(1), Dense::new(2), Dense::new(3), Dense::new(4), Dense::new(5), Dense::new(6), Dense::new(7));
+    let net: Deep = (
+        Dense::new(0),
+        Dense::new(1),
+        Dense::new(2),
+        Dense::new(3),
+        Dense::new(4),
+        Dense::new(5),
+        Dense::new(6),
+        Dense::new(7),
+    );
     let x = Tensor::<(usize, Dim<4>)>::ones((2, Dim));
     let p = net.forward(&x);
     assert_eq!(p.shape_dims(), [2, 3]);
     assert!((p.sum() - 2.0).abs() < 1e-5);
     let mut names = Vec::new();
-    net.visit("", &mut |name, _, dims| names.push(format!("{name}{dims:?}")));
+    net.visit("", &mut |name, _, dims| {
+        names.push(format!("{name}{dims:?}"))
+    });
     assert_eq!(names[0], "0.kernel[4, 8]");
     assert_eq!(names[15], "7.bias[3]");
 }

@@ -34,7 +34,9 @@ fn naive_vector_dot(x: &[f32], y: &[f32]) -> f32 {
 }
 
 fn naive_matrix_vector_dot(x: &[f32], rows: usize, cols: usize, y: &[f32]) -> Vec<f32> {
-    (0..rows).map(|i| naive_vector_dot(&x[i * cols..(i + 1) * cols], y)).collect()
+    (0..rows)
+        .map(|i| naive_vector_dot(&x[i * cols..(i + 1) * cols], y))
+        .collect()
 }
 
 fn naive_matrix_dot(x: &[f32], m: usize, k: usize, y: &[f32], n: usize) -> Vec<f32> {
@@ -51,7 +53,10 @@ fn naive_matrix_dot(x: &[f32], m: usize, k: usize, y: &[f32], n: usize) -> Vec<f
 fn close(a: &[f32], b: &[f32]) {
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(b) {
-        assert!((x - y).abs() <= 1e-4 * (1.0 + x.abs().max(y.abs())), "{x} vs {y}");
+        assert!(
+            (x - y).abs() <= 1e-4 * (1.0 + x.abs().max(y.abs())),
+            "{x} vs {y}"
+        );
     }
 }
 
@@ -81,7 +86,12 @@ fn matrix_plus_vector_matches_naive_loop() {
 
 #[test]
 fn maximum_broadcasts_like_numpy() {
-    let x = Tensor::<(Dim<64>, Dim<3>, Dim<32>, Dim<10>)>::random_uniform(Default::default(), 0.0, 1.0, 5);
+    let x = Tensor::<(Dim<64>, Dim<3>, Dim<32>, Dim<10>)>::random_uniform(
+        Default::default(),
+        0.0,
+        1.0,
+        5,
+    );
     let y = Tensor::<(Dim<32>, Dim<10>)>::random_uniform(Default::default(), 0.0, 1.0, 6);
     let z = x.maximum(&y);
     assert_eq!(z.shape_dims(), [64, 3, 32, 10]);
@@ -110,7 +120,8 @@ fn size_one_stretching_and_scalars() {
     }
     let s = Tensor::<()>::scalar(2.0);
     assert_eq!((&wide * &s).as_slice(), (&wide * 2.0).as_slice());
-    let outer = Tensor::<(Dim<3>, Dim<1>)>::from([[1.0], [2.0], [3.0]]) + Tensor::<(Dim<1>, Dim<2>)>::from([[10.0, 20.0]]);
+    let outer = Tensor::<(Dim<3>, Dim<1>)>::from([[1.0], [2.0], [3.0]])
+        + Tensor::<(Dim<1>, Dim<2>)>::from([[10.0, 20.0]]);
     assert_eq!(outer.as_slice(), &[11.0, 21.0, 12.0, 22.0, 13.0, 23.0]);
 }
 
@@ -118,7 +129,10 @@ fn size_one_stretching_and_scalars() {
 fn runtime_broadcast_errors_name_both_shapes() {
     let a = Tensor::<(usize, Dim<3>)>::zeros((4, Dim));
     let b = Tensor::<(usize, Dim<3>)>::zeros((5, Dim));
-    assert_eq!(a.try_add(&b).unwrap_err().to_string(), "add: incompatible shapes [4, 3] and [5, 3]");
+    assert_eq!(
+        a.try_add(&b).unwrap_err().to_string(),
+        "add: incompatible shapes [4, 3] and [5, 3]"
+    );
     let c = Tensor::<(usize, Dim<3>)>::zeros((1, Dim));
     assert_eq!(a.try_mul(&c).unwrap().shape_dims(), [4, 3]);
 }
@@ -139,20 +153,29 @@ fn products_match_naive_loops() {
     assert!((z.item() - naive_vector_dot(x.as_slice(), y.as_slice())).abs() < 1e-5);
 
     let m = Tensor::<(Dim<5>, Dim<7>)>::random_normal(Default::default(), 0.0, 1.0, 9);
-    close(m.matmul(&x).as_slice(), &naive_matrix_vector_dot(m.as_slice(), 5, 7, x.as_slice()));
+    close(
+        m.matmul(&x).as_slice(),
+        &naive_matrix_vector_dot(m.as_slice(), 5, 7, x.as_slice()),
+    );
 
     let v = Tensor::<(Dim<5>,)>::random_normal(Default::default(), 0.0, 1.0, 10);
     let expected = naive_matrix_dot(v.as_slice(), 1, 5, m.as_slice(), 7);
     close(v.matmul(&m).as_slice(), &expected);
 
     let n = Tensor::<(Dim<7>, Dim<3>)>::random_normal(Default::default(), 0.0, 1.0, 11);
-    close(m.matmul(&n).as_slice(), &naive_matrix_dot(m.as_slice(), 5, 7, n.as_slice(), 3));
+    close(
+        m.matmul(&n).as_slice(),
+        &naive_matrix_dot(m.as_slice(), 5, 7, n.as_slice(), 3),
+    );
 
     let b = Tensor::<(Dim<4>, Dim<5>, Dim<7>)>::random_normal(Default::default(), 0.0, 1.0, 12);
     let out = b.matmul(&n);
     for i in 0..4 {
         let slice = &b.as_slice()[i * 35..(i + 1) * 35];
-        close(&out.as_slice()[i * 15..(i + 1) * 15], &naive_matrix_dot(slice, 5, 7, n.as_slice(), 3));
+        close(
+            &out.as_slice()[i * 15..(i + 1) * 15],
+            &naive_matrix_dot(slice, 5, 7, n.as_slice(), 3),
+        );
     }
 }
 
@@ -160,7 +183,10 @@ fn products_match_naive_loops() {
 fn runtime_inner_dim_mismatch_is_an_error() {
     let a = Tensor::<(usize, usize)>::zeros((32, 7));
     let b = Tensor::<(usize, Dim<10>)>::zeros((784, Dim));
-    assert_eq!(a.try_matmul(&b).unwrap_err().to_string(), "matmul: incompatible shapes [32, 7] and [784, 10]");
+    assert_eq!(
+        a.try_matmul(&b).unwrap_err().to_string(),
+        "matmul: incompatible shapes [32, 7] and [784, 10]"
+    );
 }
 
 #[test]
@@ -170,7 +196,8 @@ fn reshape_transpose_and_axes() {
     assert_eq!(y.shape_dims(), [6, 1]);
     let z = y.reshape::<(Dim<2>, Dim<3>)>();
     assert_eq!(z.as_slice(), x.as_slice());
-    let t = Tensor::<(Dim<300>, Dim<20>)>::from_fn(Default::default(), |[i, j]| (i * 20 + j) as f32);
+    let t =
+        Tensor::<(Dim<300>, Dim<20>)>::from_fn(Default::default(), |[i, j]| (i * 20 + j) as f32);
     let tt = t.transpose();
     assert_eq!(tt.shape_dims(), [20, 300]);
     assert_eq!(tt[[3, 7]], t[[7, 3]]);
@@ -199,20 +226,26 @@ fn reductions_match_loops() {
     }
     for j in 0..3 {
         for k in 0..5 {
-            let best = (0..4).max_by(|&p, &q| x[[p, j, k]].total_cmp(&x[[q, j, k]])).unwrap();
+            let best = (0..4)
+                .max_by(|&p, &q| x[[p, j, k]].total_cmp(&x[[q, j, k]]))
+                .unwrap();
             assert_eq!(a[[j, k]], best);
         }
     }
     assert!((x.mean() - x.as_slice().iter().sum::<f32>() / 60.0).abs() < 1e-6);
-    assert_eq!(x.min(), x.as_slice().iter().copied().fold(f32::MAX, f32::min));
+    assert_eq!(
+        x.min(),
+        x.as_slice().iter().copied().fold(f32::MAX, f32::min)
+    );
     assert!((x.mean_axis::<2>()[[1, 1]] - x.sum_axis::<2>()[[1, 1]] / 5.0).abs() < 1e-6);
 }
 
 #[test]
 fn slicing_keeps_static_sizes() {
-    let images = Tensor::<(Dim<100>, Dim<28>, Dim<28>), u8>::from_fn(Default::default(), |[n, i, j]| {
-        ((n + i * 3 + j * 7) % 256) as u8
-    });
+    let images =
+        Tensor::<(Dim<100>, Dim<28>, Dim<28>), u8>::from_fn(Default::default(), |[n, i, j]| {
+            ((n + i * 3 + j * 7) % 256) as u8
+        });
     let my_slice = images.narrow::<0, 10, 90>();
     assert_eq!(my_slice.shape_dims(), [90, 28, 28]);
     assert_eq!(my_slice[[0, 1, 2]], images[[10, 1, 2]]);
@@ -234,7 +267,10 @@ fn slicing_keeps_static_sizes() {
     );
     let runtime = Tensor::<(usize, Dim<4>)>::zeros((5, Dim));
     assert!(runtime.try_narrow::<0, 2, 4>().is_err());
-    assert_eq!(runtime.try_narrow::<0, 1, 4>().unwrap().shape_dims(), [4, 4]);
+    assert_eq!(
+        runtime.try_narrow::<0, 1, 4>().unwrap().shape_dims(),
+        [4, 4]
+    );
 }
 
 #[test]

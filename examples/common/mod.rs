@@ -14,10 +14,18 @@ where
 {
     let prefix = format!("{name}=");
     let raw = match args.iter().position(|a| a == name) {
-        Some(i) => Some(args.get(i + 1).ok_or(format!("{name} needs a value"))?.clone()),
-        None => args.iter().find_map(|a| a.strip_prefix(&prefix)).map(str::to_string),
+        Some(i) => Some(
+            args.get(i + 1)
+                .ok_or(format!("{name} needs a value"))?
+                .clone(),
+        ),
+        None => args
+            .iter()
+            .find_map(|a| a.strip_prefix(&prefix))
+            .map(str::to_string),
     };
-    raw.map(|v| v.parse().map_err(|e| format!("{name} {v}: {e}"))).transpose()
+    raw.map(|v| v.parse().map_err(|e| format!("{name} {v}: {e}")))
+        .transpose()
 }
 
 /// 3x5 pixel glyphs of the digits 0-9, one row per string.
@@ -35,7 +43,11 @@ const GLYPHS: [[&str; 5]; 10] = [
 ];
 
 /// Writes the digits side by side, scaled 4x, each with its predicted label drawn below.
-pub fn write_digits_png(path: &Path, images: &Images, labels: &[usize]) -> Result<(), Box<dyn std::error::Error>> {
+pub fn write_digits_png(
+    path: &Path,
+    images: &Images,
+    labels: &[usize],
+) -> Result<(), Box<dyn std::error::Error>> {
     const SCALE: usize = 4;
     const CELL: usize = 28 * SCALE + 8;
     let n = images.batch_size();

@@ -15,7 +15,11 @@ use rand::seq::SliceRandom;
 /// ```
 pub fn batches(len: usize, batch_size: usize) -> Batches {
     assert!(batch_size > 0, "batch_size must be positive");
-    Batches { next: 0, len, batch_size }
+    Batches {
+        next: 0,
+        len,
+        batch_size,
+    }
 }
 
 /// Iterator returned by [`batches`].

@@ -31,7 +31,10 @@ pub enum DataError {
 
 impl DataError {
     pub(crate) fn invalid(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
-        DataError::Invalid { path: path.into(), reason: reason.into() }
+        DataError::Invalid {
+            path: path.into(),
+            reason: reason.into(),
+        }
     }
 }
 

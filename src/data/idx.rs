@@ -10,8 +10,14 @@ use super::DataError;
 const MAX_BYTES: u64 = 1 << 30;
 
 /// Element type codes of the IDX format (the third magic byte).
-const DTYPE_NAMES: [(u8, &str, usize); 6] =
-    [(0x08, "u8", 1), (0x09, "i8", 1), (0x0B, "i16", 2), (0x0C, "i32", 4), (0x0D, "f32", 4), (0x0E, "f64", 8)];
+const DTYPE_NAMES: [(u8, &str, usize); 6] = [
+    (0x08, "u8", 1),
+    (0x09, "i8", 1),
+    (0x0B, "i16", 2),
+    (0x0C, "i32", 4),
+    (0x0D, "f32", 4),
+    (0x0E, "f64", 8),
+];
 
 /// A parsed IDX file of unsigned bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,7 +30,10 @@ pub struct IdxU8 {
 
 /// Reads a whole file, decompressing gzip when the content starts with gzip's magic.
 pub fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, DataError> {
-    let io = |source| DataError::Io { path: path.to_path_buf(), source };
+    let io = |source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let raw = std::fs::read(path).map_err(io)?;
     if !raw.starts_with(&[0x1f, 0x8b]) {
         return Ok(raw);
@@ -44,7 +53,10 @@ pub fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, DataError> {
 pub fn parse_u8(path: &Path, bytes: &[u8], expected_rank: usize) -> Result<IdxU8, DataError> {
     let invalid = |reason: String| DataError::invalid(path, reason);
     if bytes.len() < 4 {
-        return Err(invalid(format!("truncated: {} bytes, too short for an IDX header", bytes.len())));
+        return Err(invalid(format!(
+            "truncated: {} bytes, too short for an IDX header",
+            bytes.len()
+        )));
     }
     if bytes[0] != 0 || bytes[1] != 0 {
         return Err(invalid(format!(
@@ -54,15 +66,25 @@ pub fn parse_u8(path: &Path, bytes: &[u8], expected_rank: usize) -> Result<IdxU8
     }
     let (code, rank) = (bytes[2], bytes[3] as usize);
     if code != 0x08 {
-        let name = DTYPE_NAMES.iter().find(|d| d.0 == code).map_or("unknown", |d| d.1);
-        return Err(invalid(format!("wrong dtype: type code 0x{code:02x} ({name}), expected 0x08 (u8)")));
+        let name = DTYPE_NAMES
+            .iter()
+            .find(|d| d.0 == code)
+            .map_or("unknown", |d| d.1);
+        return Err(invalid(format!(
+            "wrong dtype: type code 0x{code:02x} ({name}), expected 0x08 (u8)"
+        )));
     }
     if rank != expected_rank {
-        return Err(invalid(format!("wrong rank: {rank} dims in the header, expected {expected_rank}")));
+        return Err(invalid(format!(
+            "wrong rank: {rank} dims in the header, expected {expected_rank}"
+        )));
     }
     let header = 4 + 4 * rank;
     if bytes.len() < header {
-        return Err(invalid(format!("truncated: {} bytes, the header needs {header}", bytes.len())));
+        return Err(invalid(format!(
+            "truncated: {} bytes, the header needs {header}",
+            bytes.len()
+        )));
     }
     let dims: Vec<usize> = bytes[4..header]
         .chunks_exact(4)
@@ -74,12 +96,21 @@ pub fn parse_u8(path: &Path, bytes: &[u8], expected_rank: usize) -> Result<IdxU8
     };
     let body = &bytes[header..];
     if body.len() < count {
-        return Err(invalid(format!("truncated: dims {dims:?} need {count} values, the file holds {}", body.len())));
+        return Err(invalid(format!(
+            "truncated: dims {dims:?} need {count} values, the file holds {}",
+            body.len()
+        )));
     }
     if body.len() > count {
-        return Err(invalid(format!("{} unexpected bytes after the {count} values of dims {dims:?}", body.len() - count)));
+        return Err(invalid(format!(
+            "{} unexpected bytes after the {count} values of dims {dims:?}",
+            body.len() - count
+        )));
     }
-    Ok(IdxU8 { dims, data: body.to_vec() })
+    Ok(IdxU8 {
+        dims,
+        data: body.to_vec(),
+    })
 }
 
 /// Reads and parses an IDX file of unsigned bytes (raw or gzip).

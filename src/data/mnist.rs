@@ -29,21 +29,32 @@ pub struct Mnist {
 }
 
 /// The canonical file names (each may also end in `.gz`).
-pub const FILES: [&str; 4] =
-    ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+pub const FILES: [&str; 4] = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+];
 
 /// The data directory: `--data DIR` from `args`, else `$MNIST_DIR`, else `data/mnist`.
 pub fn data_dir(args: &[String]) -> PathBuf {
-    let flag = args.iter().position(|a| a == "--data").and_then(|i| args.get(i + 1));
+    let flag = args
+        .iter()
+        .position(|a| a == "--data")
+        .and_then(|i| args.get(i + 1));
     let inline = args.iter().find_map(|a| a.strip_prefix("--data="));
     match flag.map(String::as_str).or(inline) {
         Some(dir) => PathBuf::from(dir),
-        None => std::env::var_os("MNIST_DIR").map_or_else(|| PathBuf::from("data/mnist"), PathBuf::from),
+        None => {
+            std::env::var_os("MNIST_DIR").map_or_else(|| PathBuf::from("data/mnist"), PathBuf::from)
+        }
     }
 }
 
 fn find(dir: &Path, name: &str) -> Option<PathBuf> {
-    [dir.join(name), dir.join(format!("{name}.gz"))].into_iter().find(|p| p.is_file())
+    [dir.join(name), dir.join(format!("{name}.gz"))]
+        .into_iter()
+        .find(|p| p.is_file())
 }
 
 /// Loads images from one IDX file: magic 2051, dims (count, 28, 28).
@@ -51,7 +62,10 @@ pub fn load_images(path: &Path) -> Result<Images, DataError> {
     let file = idx::read_u8(path, 3)?;
     match file.dims[..] {
         [n, 28, 28] => Ok(Tensor::from_vec((n, Dim, Dim), file.data)),
-        _ => Err(DataError::invalid(path, format!("wrong image dims {:?}: expected [count, 28, 28]", file.dims))),
+        _ => Err(DataError::invalid(
+            path,
+            format!("wrong image dims {:?}: expected [count, 28, 28]", file.dims),
+        )),
     }
 }
 
@@ -59,18 +73,29 @@ pub fn load_images(path: &Path) -> Result<Images, DataError> {
 pub fn load_labels(path: &Path) -> Result<Labels, DataError> {
     let file = idx::read_u8(path, 1)?;
     if let Some((i, &l)) = file.data.iter().enumerate().find(|&(_, &l)| l > 9) {
-        return Err(DataError::invalid(path, format!("label {l} at index {i} is out of range 0..=9")));
+        return Err(DataError::invalid(
+            path,
+            format!("label {l} at index {i} is out of range 0..=9"),
+        ));
     }
     Ok(Tensor::from_vec((file.dims[0],), file.data))
 }
 
 fn load_pair(dir: &Path, images: &str, labels: &str) -> Result<(Images, Labels), DataError> {
-    let (ip, lp) = (find(dir, images).expect("checked"), find(dir, labels).expect("checked"));
+    let (ip, lp) = (
+        find(dir, images).expect("checked"),
+        find(dir, labels).expect("checked"),
+    );
     let (x, y) = (load_images(&ip)?, load_labels(&lp)?);
     if x.batch_size() != y.batch_size() {
         return Err(DataError::invalid(
             &lp,
-            format!("{} labels for {} images in {}", y.batch_size(), x.batch_size(), ip.display()),
+            format!(
+                "{} labels for {} images in {}",
+                y.batch_size(),
+                x.batch_size(),
+                ip.display()
+            ),
         ));
     }
     Ok((x, y))
@@ -80,14 +105,25 @@ impl Mnist {
     /// Loads the four files from `dir` (raw or gzip).
     pub fn load(dir: impl AsRef<Path>) -> Result<Mnist, DataError> {
         let dir = dir.as_ref();
-        let missing: Vec<String> =
-            FILES.iter().filter(|name| find(dir, name).is_none()).map(|s| s.to_string()).collect();
+        let missing: Vec<String> = FILES
+            .iter()
+            .filter(|name| find(dir, name).is_none())
+            .map(|s| s.to_string())
+            .collect();
         if !missing.is_empty() {
-            return Err(DataError::Missing { dir: dir.to_path_buf(), files: missing });
+            return Err(DataError::Missing {
+                dir: dir.to_path_buf(),
+                files: missing,
+            });
         }
         let (train_images, train_labels) = load_pair(dir, FILES[0], FILES[1])?;
         let (test_images, test_labels) = load_pair(dir, FILES[2], FILES[3])?;
-        Ok(Mnist { train_images, train_labels, test_images, test_labels })
+        Ok(Mnist {
+            train_images,
+            train_labels,
+            test_images,
+            test_labels,
+        })
     }
 }
 

@@ -81,7 +81,7 @@ impl Activation for Tanh {
     }
     fn backward<E: Float>(output: &[E], grad: &mut [E], _: usize) {
         for (g, &y) in grad.iter_mut().zip(output) {
-            *g = *g * (E::one() - y * y);
+            *g *= E::one() - y * y;
         }
     }
 }
@@ -95,15 +95,21 @@ impl Activation for Softmax {
             let mut sum = E::zero();
             for x in row.iter_mut() {
                 *x = (*x - max).exp();
-                sum = sum + *x;
+                sum += *x;
             }
-            row.iter_mut().for_each(|x| *x = *x / sum);
+            row.iter_mut().for_each(|x| *x /= sum);
         }
     }
     fn backward<E: Float>(output: &[E], grad: &mut [E], row_len: usize) {
         // d/dz_j = p_j * (g_j - sum_i g_i p_i): the Jacobian-vector product of softmax.
-        for (g, p) in grad.chunks_exact_mut(row_len.max(1)).zip(output.chunks_exact(row_len.max(1))) {
-            let dot = g.iter().zip(p).fold(E::zero(), |acc, (&gi, &pi)| acc + gi * pi);
+        for (g, p) in grad
+            .chunks_exact_mut(row_len.max(1))
+            .zip(output.chunks_exact(row_len.max(1)))
+        {
+            let dot = g
+                .iter()
+                .zip(p)
+                .fold(E::zero(), |acc, (&gi, &pi)| acc + gi * pi);
             for (gi, &pi) in g.iter_mut().zip(p) {
                 *gi = pi * (*gi - dot);
             }

@@ -35,7 +35,11 @@ pub struct Dense<const I: usize, const O: usize, A: Activation = Linear, E: Floa
 
 impl<const I: usize, const O: usize, A: Activation, E: Float> Clone for Dense<I, O, A, E> {
     fn clone(&self) -> Self {
-        Dense { kernel: self.kernel.clone(), bias: self.bias.clone(), activation: PhantomData }
+        Dense {
+            kernel: self.kernel.clone(),
+            bias: self.bias.clone(),
+            activation: PhantomData,
+        }
     }
 }
 
@@ -64,14 +68,21 @@ where
     pub fn with_init(kernel: Init, bias: Init, seed: u64) -> Self {
         let k = kernel.sample(I * O, I, O, seed);
         let b = bias.sample(O, I, O, seed.wrapping_add(0x9E37_79B9_7F4A_7C15));
-        Self::from_tensors(Tensor::from_vec(Default::default(), k), Tensor::from_vec(Default::default(), b))
+        Self::from_tensors(
+            Tensor::from_vec(Default::default(), k),
+            Tensor::from_vec(Default::default(), b),
+        )
     }
 }
 
 impl<const I: usize, const O: usize, A: Activation, E: Float> Dense<I, O, A, E> {
     /// A layer with the given parameters.
     pub fn from_tensors(kernel: Tensor<(Dim<I>, Dim<O>), E>, bias: Tensor<(Dim<O>,), E>) -> Self {
-        Dense { kernel, bias, activation: PhantomData }
+        Dense {
+            kernel,
+            bias,
+            activation: PhantomData,
+        }
     }
 
     /// `x . kernel + bias`, then the activation, for a batch of `B` rows.
@@ -79,8 +90,20 @@ impl<const I: usize, const O: usize, A: Activation, E: Float> Dense<I, O, A, E> 
         let batch = x.batch_size();
         let mut out = vec![E::zero(); batch * O];
         gemm(
-            Mat { rows: batch, cols: I, rs: I, cs: 1, data: x.as_slice() },
-            Mat { rows: I, cols: O, rs: O, cs: 1, data: self.kernel.as_slice() },
+            Mat {
+                rows: batch,
+                cols: I,
+                rs: I,
+                cs: 1,
+                data: x.as_slice(),
+            },
+            Mat {
+                rows: I,
+                cols: O,
+                rs: O,
+                cs: 1,
+                data: self.kernel.as_slice(),
+            },
             E::zero(),
             &mut out,
         );
@@ -93,8 +116,8 @@ impl<const I: usize, const O: usize, A: Activation, E: Float> Dense<I, O, A, E> 
     }
 }
 
-impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float> Layer<Tensor<(B, Dim<I>), E>>
-    for Dense<I, O, A, E>
+impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float>
+    Layer<Tensor<(B, Dim<I>), E>> for Dense<I, O, A, E>
 {
     type Output = Tensor<(B, Dim<O>), E>;
     fn forward(&self, x: &Tensor<(B, Dim<I>), E>) -> Self::Output {
@@ -124,7 +147,11 @@ impl<const I: usize, const O: usize, A: Activation, E: Float> Params<E> for Dens
             grads.kernel.as_slice(),
             states.each_mut().map(|s| s.kernel.as_mut_slice()),
         );
-        f(self.bias.as_mut_slice(), grads.bias.as_slice(), states.each_mut().map(|s| s.bias.as_mut_slice()));
+        f(
+            self.bias.as_mut_slice(),
+            grads.bias.as_slice(),
+            states.each_mut().map(|s| s.bias.as_mut_slice()),
+        );
     }
 }
 
@@ -134,15 +161,21 @@ pub struct DenseCache<B: Dimension, const I: usize, const O: usize, E: Float> {
     output: Tensor<(B, Dim<O>), E>,
 }
 
-impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float> Train<Tensor<(B, Dim<I>), E>>
-    for Dense<I, O, A, E>
+impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float>
+    Train<Tensor<(B, Dim<I>), E>> for Dense<I, O, A, E>
 {
     type Cache = DenseCache<B, I, O, E>;
     const SOFTMAX_OUTPUT: bool = A::IS_SOFTMAX;
 
     fn forward_train(&self, x: Tensor<(B, Dim<I>), E>) -> (Self::Output, Self::Cache) {
         let y = self.affine(&x);
-        (y.clone(), DenseCache { input: x, output: y })
+        (
+            y.clone(),
+            DenseCache {
+                input: x,
+                output: y,
+            },
+        )
     }
 
     fn backward(
@@ -164,8 +197,20 @@ impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float> Trai
         let g = gz.as_slice();
         // d kernel = x^T . gz, reading x transposed through strides (no copy).
         gemm(
-            Mat { rows: I, cols: batch, rs: 1, cs: I, data: x },
-            Mat { rows: batch, cols: O, rs: O, cs: 1, data: g },
+            Mat {
+                rows: I,
+                cols: batch,
+                rs: 1,
+                cs: I,
+                data: x,
+            },
+            Mat {
+                rows: batch,
+                cols: O,
+                rs: O,
+                cs: 1,
+                data: g,
+            },
             E::zero(),
             grads.kernel.as_mut_slice(),
         );
@@ -180,8 +225,20 @@ impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float> Trai
         // d input = gz . kernel^T.
         let mut dx = vec![E::zero(); batch * I];
         gemm(
-            Mat { rows: batch, cols: O, rs: O, cs: 1, data: g },
-            Mat { rows: O, cols: I, rs: 1, cs: O, data: self.kernel.as_slice() },
+            Mat {
+                rows: batch,
+                cols: O,
+                rs: O,
+                cs: 1,
+                data: g,
+            },
+            Mat {
+                rows: O,
+                cols: I,
+                rs: 1,
+                cs: O,
+                data: self.kernel.as_slice(),
+            },
             E::zero(),
             &mut dx,
         );

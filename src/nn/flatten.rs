@@ -1,8 +1,8 @@
 //! Keras's `Flatten`: `(B, 28, 28) -> (B, 784)`.
 
 use super::{Grad, Layer, Params, Train};
-use crate::shapes::rules::HasAxis;
 use crate::shapes::Dim;
+use crate::shapes::rules::HasAxis;
 use crate::tensor::{Float, Tensor};
 
 /// Flattens every axis after the batch axis into `N` features; the element count is
@@ -27,7 +27,13 @@ impl<S: HasAxis<0>, const N: usize, E: Float> Layer<Tensor<S, E>> for Flatten<N>
 impl<const N: usize, E: Float> Params<E> for Flatten<N> {
     fn visit(&self, _: &str, _: &mut dyn FnMut(&str, &[E], &[usize])) {}
     fn visit_mut(&mut self, _: &mut dyn FnMut(&mut [E])) {}
-    fn zip_update<const K: usize>(&mut self, _: &Self, _: [&mut Self; K], _: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K])) {}
+    fn zip_update<const K: usize>(
+        &mut self,
+        _: &Self,
+        _: [&mut Self; K],
+        _: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
+    ) {
+    }
 }
 
 impl<S: HasAxis<0>, const N: usize, E: Float> Train<Tensor<S, E>> for Flatten<N> {
@@ -38,9 +44,14 @@ impl<S: HasAxis<0>, const N: usize, E: Float> Train<Tensor<S, E>> for Flatten<N>
         let shape = x.shape();
         (x.flatten_inner::<N>(), shape)
     }
-    fn backward(&self, shape: S, grad: Grad<Self::Output>, _: &mut Self, need_input_grad: bool) -> Option<Tensor<S, E>> {
+    fn backward(
+        &self,
+        shape: S,
+        grad: Grad<Self::Output>,
+        _: &mut Self,
+        need_input_grad: bool,
+    ) -> Option<Tensor<S, E>> {
         let (Grad::Output(g) | Grad::PreActivation(g)) = grad;
         need_input_grad.then(|| Tensor::from_vec(shape, g.into_vec()))
     }
 }
-

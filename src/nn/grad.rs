@@ -20,7 +20,12 @@ use super::{HasElem, Train};
 /// assert_eq!(grads.0.kernel.as_slice(), &[12.0, 12.0]); // 2 * 6 * x
 /// assert_eq!(grads.0.bias.as_slice(), &[12.0]);
 /// ```
-pub fn value_and_grad<M, X, T, L>(model: &M, loss: &L, x: X, y: &T) -> Result<(X::Elem, M), LossError>
+pub fn value_and_grad<M, X, T, L>(
+    model: &M,
+    loss: &L,
+    x: X,
+    y: &T,
+) -> Result<(X::Elem, M), LossError>
 where
     X: HasElem,
     M: Train<X>,
@@ -32,7 +37,13 @@ where
 }
 
 /// [`value_and_grad`] writing into gradients the caller keeps (no allocation for them).
-pub fn value_and_grad_with<M, X, T, L>(model: &M, loss: &L, x: X, y: &T, grads: &mut M) -> Result<X::Elem, LossError>
+pub fn value_and_grad_with<M, X, T, L>(
+    model: &M,
+    loss: &L,
+    x: X,
+    y: &T,
+    grads: &mut M,
+) -> Result<X::Elem, LossError>
 where
     X: HasElem,
     M: Train<X>,

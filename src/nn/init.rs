@@ -1,9 +1,9 @@
 //! Keras initializers, seeded.
 
+use rand::SeedableRng;
 use rand::distr::Distribution;
 use rand::distr::uniform::SampleUniform;
 use rand::rngs::StdRng;
-use rand::SeedableRng;
 use rand_distr::StandardNormal;
 
 use crate::tensor::Float;
@@ -25,7 +25,13 @@ pub enum Init {
 
 impl Init {
     /// `n` values for a tensor with the given fans, from a generator seeded by `seed`.
-    pub fn sample<E: Float + SampleUniform>(self, n: usize, fan_in: usize, fan_out: usize, seed: u64) -> Vec<E>
+    pub fn sample<E: Float + SampleUniform>(
+        self,
+        n: usize,
+        fan_in: usize,
+        fan_out: usize,
+        seed: u64,
+    ) -> Vec<E>
     where
         StandardNormal: Distribution<E>,
     {
@@ -41,7 +47,11 @@ impl Init {
                 (0..n).map(|_| dist.sample(&mut rng)).collect()
             }
             Init::Normal(mean, std) => (0..n)
-                .map(|_| cast(mean) + cast(std) * <StandardNormal as Distribution<E>>::sample(&StandardNormal, &mut rng))
+                .map(|_| {
+                    cast(mean)
+                        + cast(std)
+                            * <StandardNormal as Distribution<E>>::sample(&StandardNormal, &mut rng)
+                })
                 .collect(),
             Init::Constant(c) => vec![cast(c); n],
             Init::Zeros => vec![E::zero(); n],

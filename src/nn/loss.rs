@@ -37,8 +37,15 @@ impl fmt::Display for LossError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LossError::Shape(e) => e.fmt(f),
-            LossError::LabelOutOfRange { label, index, classes } => {
-                write!(f, "label {label} at index {index} is out of range for {classes} classes")
+            LossError::LabelOutOfRange {
+                label,
+                index,
+                classes,
+            } => {
+                write!(
+                    f,
+                    "label {label} at index {index} is out of range for {classes} classes"
+                )
             }
         }
     }
@@ -71,16 +78,21 @@ pub trait Loss<P, T> {
 
     /// The mean loss and its gradient. With `softmax_output`, crossentropies return the
     /// gradient with respect to the softmax's input instead of its output.
-    fn try_loss_and_grad(&self, pred: &P, target: &T, softmax_output: bool)
-    -> Result<(Self::Elem, Grad<P>), LossError>;
+    fn try_loss_and_grad(
+        &self,
+        pred: &P,
+        target: &T,
+        softmax_output: bool,
+    ) -> Result<(Self::Elem, Grad<P>), LossError>;
 }
 
 /// Checks that the batch dims agree at run time.
-fn same_batch<B: Dimension, B2: Dimension>(op: &'static str, b: usize, b2: usize, pd: &[usize], td: &[usize]) -> Result<(), LossError>
-where
-    B: SameDim<B2>,
-{
-    if b == b2 { Ok(()) } else { Err(ShapeError::incompatible(op, pd, td).into()) }
+fn same_batch(op: &'static str, pd: &[usize], td: &[usize]) -> Result<(), LossError> {
+    if pd[0] == td[0] {
+        Ok(())
+    } else {
+        Err(ShapeError::incompatible(op, pd, td).into())
+    }
 }
 
 fn clip<E: Float>(p: E) -> E {
@@ -120,7 +132,8 @@ pub struct SparseCategoricalCrossentropy {
     pub from_logits: bool,
 }
 
-impl<B, B2, const C: usize, E, L> Loss<Tensor<(B, Dim<C>), E>, Tensor<(B2,), L>> for SparseCategoricalCrossentropy
+impl<B, B2, const C: usize, E, L> Loss<Tensor<(B, Dim<C>), E>, Tensor<(B2,), L>>
+    for SparseCategoricalCrossentropy
 where
     B: Dimension + SameDim<B2>,
     B2: Dimension,
@@ -129,8 +142,13 @@ where
 {
     type Elem = E;
 
-    fn try_loss(&self, pred: &Tensor<(B, Dim<C>), E>, target: &Tensor<(B2,), L>) -> Result<E, LossError> {
-        self.try_loss_and_grad_impl(pred, target, false, false).map(|(l, _)| l)
+    fn try_loss(
+        &self,
+        pred: &Tensor<(B, Dim<C>), E>,
+        target: &Tensor<(B2,), L>,
+    ) -> Result<E, LossError> {
+        self.try_loss_and_grad_impl(pred, target, false, false)
+            .map(|(l, _)| l)
     }
 
     fn try_loss_and_grad(
@@ -159,31 +177,50 @@ impl SparseCategoricalCrossentropy {
         L: Label,
     {
         let batch = pred.batch_size();
-        same_batch::<B, B2>("sparse_categorical_crossentropy", batch, target.batch_size(), pred.shape_dims().as_ref(), target.shape_dims().as_ref())?;
+        same_batch(
+            "sparse_categorical_crossentropy",
+            pred.shape_dims().as_ref(),
+            target.shape_dims().as_ref(),
+        )?;
         let labels: Vec<usize> = target
             .as_slice()
             .iter()
             .enumerate()
             .map(|(index, &l)| {
                 let label: i64 = l.as_();
-                usize::try_from(label).ok().filter(|&c| c < C).ok_or(LossError::LabelOutOfRange { label, index, classes: C })
+                usize::try_from(label)
+                    .ok()
+                    .filter(|&c| c < C)
+                    .ok_or(LossError::LabelOutOfRange {
+                        label,
+                        index,
+                        classes: C,
+                    })
             })
             .collect::<Result<_, _>>()?;
         let inv_batch = E::one() / as_float::<E>(batch.max(1));
         let fused = self.from_logits || softmax_output;
-        let probs = if self.from_logits { softmax_rows(pred.as_slice(), C) } else { pred.as_slice().to_vec() };
+        let probs = if self.from_logits {
+            softmax_rows(pred.as_slice(), C)
+        } else {
+            pred.as_slice().to_vec()
+        };
         let mut total = E::zero();
-        let mut grad = if want_grad { vec![E::zero(); batch * C] } else { Vec::new() };
+        let mut grad = if want_grad {
+            vec![E::zero(); batch * C]
+        } else {
+            Vec::new()
+        };
         for (i, (row, &y)) in probs.chunks_exact(C).zip(&labels).enumerate() {
             if self.from_logits {
                 // -log softmax(z)_y = logsumexp(z) - z_y, computed from the logits.
                 let z = &pred.as_slice()[i * C..(i + 1) * C];
                 let max = z.iter().copied().fold(E::neg_infinity(), E::max);
                 let lse = max + z.iter().fold(E::zero(), |s, &v| s + (v - max).exp()).ln();
-                total = total + (lse - z[y]);
+                total += lse - z[y];
             } else {
                 let sum = row.iter().fold(E::zero(), |s, &v| s + v);
-                total = total - clip(row[y] / sum).ln();
+                total -= clip(row[y] / sum).ln();
             }
             if want_grad {
                 let g = &mut grad[i * C..(i + 1) * C];
@@ -208,7 +245,11 @@ impl SparseCategoricalCrossentropy {
         let loss = total * inv_batch;
         let grad = want_grad.then(|| {
             let g = Tensor::from_vec(pred.shape(), grad);
-            if fused && !self.from_logits { Grad::PreActivation(g) } else { Grad::Output(g) }
+            if fused && !self.from_logits {
+                Grad::PreActivation(g)
+            } else {
+                Grad::Output(g)
+            }
         });
         Ok((loss, grad))
     }
@@ -232,7 +273,11 @@ where
 {
     type Elem = E;
 
-    fn try_loss(&self, pred: &Tensor<(B, C), E>, target: &Tensor<(B2, C2), E>) -> Result<E, LossError> {
+    fn try_loss(
+        &self,
+        pred: &Tensor<(B, C), E>,
+        target: &Tensor<(B2, C2), E>,
+    ) -> Result<E, LossError> {
         self.try_loss_and_grad(pred, target, false).map(|(l, _)| l)
     }
 
@@ -249,16 +294,22 @@ where
         let [batch, c] = pd;
         let inv_batch = E::one() / as_float::<E>(batch.max(1));
         let fused = self.from_logits || softmax_output;
-        let probs = if self.from_logits { softmax_rows(pred.as_slice(), c) } else { pred.as_slice().to_vec() };
+        let probs = if self.from_logits {
+            softmax_rows(pred.as_slice(), c)
+        } else {
+            pred.as_slice().to_vec()
+        };
         let mut total = E::zero();
         let mut grad = vec![E::zero(); batch * c];
-        let rows = probs.chunks_exact(c.max(1)).zip(target.as_slice().chunks_exact(c.max(1)));
+        let rows = probs
+            .chunks_exact(c.max(1))
+            .zip(target.as_slice().chunks_exact(c.max(1)));
         for ((row, t), g) in rows.zip(grad.chunks_exact_mut(c.max(1))) {
             let sum = row.iter().fold(E::zero(), |s, &v| s + v);
             let tsum = t.iter().fold(E::zero(), |s, &v| s + v);
             for ((&p, &y), gj) in row.iter().zip(t).zip(g.iter_mut()) {
                 let q = if self.from_logits { p } else { p / sum };
-                total = total - y * clip(q).ln();
+                total -= y * clip(q).ln();
                 *gj = if fused {
                     (p * tsum - y) * inv_batch
                 } else if clip(q) == q {
@@ -269,7 +320,11 @@ where
             }
         }
         let g = Tensor::from_vec(pred.shape(), grad);
-        let g = if fused && !self.from_logits { Grad::PreActivation(g) } else { Grad::Output(g) };
+        let g = if fused && !self.from_logits {
+            Grad::PreActivation(g)
+        } else {
+            Grad::Output(g)
+        };
         Ok((total * inv_batch, g))
     }
 }
@@ -292,7 +347,11 @@ where
 {
     type Elem = E;
 
-    fn try_loss(&self, pred: &Tensor<(B, C), E>, target: &Tensor<(B2, C2), E>) -> Result<E, LossError> {
+    fn try_loss(
+        &self,
+        pred: &Tensor<(B, C), E>,
+        target: &Tensor<(B2, C2), E>,
+    ) -> Result<E, LossError> {
         self.try_loss_and_grad(pred, target, false).map(|(l, _)| l)
     }
 
@@ -316,12 +375,19 @@ where
                 grad.push((crate::ops::sigmoid(x) - y) * scale);
             } else {
                 let p = clip(x);
-                total = total - (y * p.ln() + (E::one() - y) * (E::one() - p).ln());
-                let g = if p == x { (p - y) / (p * (E::one() - p)) } else { E::zero() };
+                total -= y * p.ln() + (E::one() - y) * (E::one() - p).ln();
+                let g = if p == x {
+                    (p - y) / (p * (E::one() - p))
+                } else {
+                    E::zero()
+                };
                 grad.push(g * scale);
             }
         }
-        Ok((total * scale, Grad::Output(Tensor::from_vec(pred.shape(), grad))))
+        Ok((
+            total * scale,
+            Grad::Output(Tensor::from_vec(pred.shape(), grad)),
+        ))
     }
 }
 
@@ -339,7 +405,11 @@ where
 {
     type Elem = E;
 
-    fn try_loss(&self, pred: &Tensor<(B, C), E>, target: &Tensor<(B2, C2), E>) -> Result<E, LossError> {
+    fn try_loss(
+        &self,
+        pred: &Tensor<(B, C), E>,
+        target: &Tensor<(B2, C2), E>,
+    ) -> Result<E, LossError> {
         self.try_loss_and_grad(pred, target, false).map(|(l, _)| l)
     }
 
@@ -361,10 +431,13 @@ where
             .iter()
             .zip(target.as_slice())
             .map(|(&p, &y)| {
-                total = total + (p - y) * (p - y);
+                total += (p - y) * (p - y);
                 two * (p - y) * scale
             })
             .collect();
-        Ok((total * scale, Grad::Output(Tensor::from_vec(pred.shape(), grad))))
+        Ok((
+            total * scale,
+            Grad::Output(Tensor::from_vec(pred.shape(), grad)),
+        ))
     }
 }

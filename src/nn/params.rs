@@ -39,5 +39,9 @@ pub trait Params<E: Float>: Clone {
 
 /// Joins a path prefix and a name with a dot.
 pub(crate) fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") }
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
 }

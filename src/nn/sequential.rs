@@ -5,7 +5,7 @@
 //! and the error names the layer and the tensor type it was offered. Tuples of 1 to 12
 //! layers are models (nest tuples for deeper ones).
 
-#![allow(clippy::let_and_return, clippy::type_complexity)]
+#![allow(clippy::let_and_return)]
 
 use super::{Grad, HasElem, Layer, Params, Train, params::join};
 use crate::tensor::Float;
@@ -34,7 +34,8 @@ impl<E: Float, L0: Params<E>> Params<E> for (L0,) {
         mut states: [&mut Self; K],
         f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
     ) {
-        self.0.zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
+        self.0
+            .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
     }
 }
 
@@ -49,16 +50,22 @@ where
         let (x, c0) = self.0.forward_train(x);
         (x, (c0,))
     }
-    fn backward(&self, cache: Self::Cache, grad: Grad<Self::Output>, grads: &mut Self, need_input_grad: bool) -> Option<X> {
+    fn backward(
+        &self,
+        cache: Self::Cache,
+        grad: Grad<Self::Output>,
+        grads: &mut Self,
+        need_input_grad: bool,
+    ) -> Option<X> {
         let (c0,) = cache;
         self.0.backward(c0, grad, &mut grads.0, need_input_grad)
     }
 }
 
-impl<X, Y1, L0, L1> Layer<X> for (L0, L1)
+impl<X, L0, L1> Layer<X> for (L0, L1)
 where
-    L0: Layer<X, Output = Y1>,
-    L1: Layer<Y1>,
+    L0: Layer<X>,
+    L1: Layer<<L0 as Layer<X>>::Output>,
 {
     type Output = L1::Output;
     fn forward(&self, x: &X) -> Self::Output {
@@ -83,17 +90,19 @@ impl<E: Float, L0: Params<E>, L1: Params<E>> Params<E> for (L0, L1) {
         mut states: [&mut Self; K],
         f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
     ) {
-        self.0.zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
-        self.1.zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
+        self.0
+            .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
+        self.1
+            .zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
     }
 }
 
-impl<X, Y1, L0, L1> Train<X> for (L0, L1)
+impl<X, L0, L1> Train<X> for (L0, L1)
 where
     X: HasElem,
-    Y1: HasElem<Elem = X::Elem>,
-    L0: Train<X, Output = Y1>,
-    L1: Train<Y1>,
+    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
+    L0: Train<X>,
+    L1: Train<<L0 as Layer<X>>::Output>,
 {
     type Cache = (L0::Cache, L1::Cache);
     const SOFTMAX_OUTPUT: bool = L1::SOFTMAX_OUTPUT;
@@ -102,18 +111,25 @@ where
         let (x, c1) = self.1.forward_train(x);
         (x, (c0, c1))
     }
-    fn backward(&self, cache: Self::Cache, grad: Grad<Self::Output>, grads: &mut Self, need_input_grad: bool) -> Option<X> {
+    fn backward(
+        &self,
+        cache: Self::Cache,
+        grad: Grad<Self::Output>,
+        grads: &mut Self,
+        need_input_grad: bool,
+    ) -> Option<X> {
         let (c0, c1) = cache;
         let g1 = self.1.backward(c1, grad, &mut grads.1, true)?;
-        self.0.backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+        self.0
+            .backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
     }
 }
 
-impl<X, Y1, Y2, L0, L1, L2> Layer<X> for (L0, L1, L2)
+impl<X, L0, L1, L2> Layer<X> for (L0, L1, L2)
 where
-    L0: Layer<X, Output = Y1>,
-    L1: Layer<Y1, Output = Y2>,
-    L2: Layer<Y2>,
+    L0: Layer<X>,
+    L1: Layer<<L0 as Layer<X>>::Output>,
+    L2: Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
 {
     type Output = L2::Output;
     fn forward(&self, x: &X) -> Self::Output {
@@ -141,20 +157,23 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>> Params<E> for (L0, L
         mut states: [&mut Self; K],
         f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
     ) {
-        self.0.zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
-        self.1.zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
-        self.2.zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
+        self.0
+            .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
+        self.1
+            .zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
+        self.2
+            .zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
     }
 }
 
-impl<X, Y1, Y2, L0, L1, L2> Train<X> for (L0, L1, L2)
+impl<X, L0, L1, L2> Train<X> for (L0, L1, L2)
 where
     X: HasElem,
-    Y1: HasElem<Elem = X::Elem>,
-    Y2: HasElem<Elem = X::Elem>,
-    L0: Train<X, Output = Y1>,
-    L1: Train<Y1, Output = Y2>,
-    L2: Train<Y2>,
+    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
+    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    L0: Train<X>,
+    L1: Train<<L0 as Layer<X>>::Output>,
+    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
 {
     type Cache = (L0::Cache, L1::Cache, L2::Cache);
     const SOFTMAX_OUTPUT: bool = L2::SOFTMAX_OUTPUT;
@@ -164,20 +183,27 @@ where
         let (x, c2) = self.2.forward_train(x);
         (x, (c0, c1, c2))
     }
-    fn backward(&self, cache: Self::Cache, grad: Grad<Self::Output>, grads: &mut Self, need_input_grad: bool) -> Option<X> {
+    fn backward(
+        &self,
+        cache: Self::Cache,
+        grad: Grad<Self::Output>,
+        grads: &mut Self,
+        need_input_grad: bool,
+    ) -> Option<X> {
         let (c0, c1, c2) = cache;
         let g2 = self.2.backward(c2, grad, &mut grads.2, true)?;
         let g1 = self.1.backward(c1, Grad::Output(g2), &mut grads.1, true)?;
-        self.0.backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+        self.0
+            .backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
     }
 }
 
-impl<X, Y1, Y2, Y3, L0, L1, L2, L3> Layer<X> for (L0, L1, L2, L3)
+impl<X, L0, L1, L2, L3> Layer<X> for (L0, L1, L2, L3)
 where
-    L0: Layer<X, Output = Y1>,
-    L1: Layer<Y1, Output = Y2>,
-    L2: Layer<Y2, Output = Y3>,
-    L3: Layer<Y3>,
+    L0: Layer<X>,
+    L1: Layer<<L0 as Layer<X>>::Output>,
+    L2: Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
 {
     type Output = L3::Output;
     fn forward(&self, x: &X) -> Self::Output {
@@ -189,7 +215,9 @@ where
     }
 }
 
-impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>> Params<E> for (L0, L1, L2, L3) {
+impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>> Params<E>
+    for (L0, L1, L2, L3)
+{
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
         self.0.visit(&join(prefix, "0"), f);
         self.1.visit(&join(prefix, "1"), f);
@@ -208,23 +236,27 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>> Param
         mut states: [&mut Self; K],
         f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
     ) {
-        self.0.zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
-        self.1.zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
-        self.2.zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
-        self.3.zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
+        self.0
+            .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
+        self.1
+            .zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
+        self.2
+            .zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
+        self.3
+            .zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
     }
 }
 
-impl<X, Y1, Y2, Y3, L0, L1, L2, L3> Train<X> for (L0, L1, L2, L3)
+impl<X, L0, L1, L2, L3> Train<X> for (L0, L1, L2, L3)
 where
     X: HasElem,
-    Y1: HasElem<Elem = X::Elem>,
-    Y2: HasElem<Elem = X::Elem>,
-    Y3: HasElem<Elem = X::Elem>,
-    L0: Train<X, Output = Y1>,
-    L1: Train<Y1, Output = Y2>,
-    L2: Train<Y2, Output = Y3>,
-    L3: Train<Y3>,
+    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
+    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    L0: Train<X>,
+    L1: Train<<L0 as Layer<X>>::Output>,
+    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
 {
     type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache);
     const SOFTMAX_OUTPUT: bool = L3::SOFTMAX_OUTPUT;
@@ -235,22 +267,29 @@ where
         let (x, c3) = self.3.forward_train(x);
         (x, (c0, c1, c2, c3))
     }
-    fn backward(&self, cache: Self::Cache, grad: Grad<Self::Output>, grads: &mut Self, need_input_grad: bool) -> Option<X> {
+    fn backward(
+        &self,
+        cache: Self::Cache,
+        grad: Grad<Self::Output>,
+        grads: &mut Self,
+        need_input_grad: bool,
+    ) -> Option<X> {
         let (c0, c1, c2, c3) = cache;
         let g3 = self.3.backward(c3, grad, &mut grads.3, true)?;
         let g2 = self.2.backward(c2, Grad::Output(g3), &mut grads.2, true)?;
         let g1 = self.1.backward(c1, Grad::Output(g2), &mut grads.1, true)?;
-        self.0.backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+        self.0
+            .backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, L0, L1, L2, L3, L4> Layer<X> for (L0, L1, L2, L3, L4)
+impl<X, L0, L1, L2, L3, L4> Layer<X> for (L0, L1, L2, L3, L4)
 where
-    L0: Layer<X, Output = Y1>,
-    L1: Layer<Y1, Output = Y2>,
-    L2: Layer<Y2, Output = Y3>,
-    L3: Layer<Y3, Output = Y4>,
-    L4: Layer<Y4>,
+    L0: Layer<X>,
+    L1: Layer<<L0 as Layer<X>>::Output>,
+    L2: Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L4::Output;
     fn forward(&self, x: &X) -> Self::Output {
@@ -263,7 +302,9 @@ where
     }
 }
 
-impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: Params<E>> Params<E> for (L0, L1, L2, L3, L4) {
+impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: Params<E>> Params<E>
+    for (L0, L1, L2, L3, L4)
+{
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
         self.0.visit(&join(prefix, "0"), f);
         self.1.visit(&join(prefix, "1"), f);
@@ -284,26 +325,31 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: P
         mut states: [&mut Self; K],
         f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
     ) {
-        self.0.zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
-        self.1.zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
-        self.2.zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
-        self.3.zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
-        self.4.zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
+        self.0
+            .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
+        self.1
+            .zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
+        self.2
+            .zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
+        self.3
+            .zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
+        self.4
+            .zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, L0, L1, L2, L3, L4> Train<X> for (L0, L1, L2, L3, L4)
+impl<X, L0, L1, L2, L3, L4> Train<X> for (L0, L1, L2, L3, L4)
 where
     X: HasElem,
-    Y1: HasElem<Elem = X::Elem>,
-    Y2: HasElem<Elem = X::Elem>,
-    Y3: HasElem<Elem = X::Elem>,
-    Y4: HasElem<Elem = X::Elem>,
-    L0: Train<X, Output = Y1>,
-    L1: Train<Y1, Output = Y2>,
-    L2: Train<Y2, Output = Y3>,
-    L3: Train<Y3, Output = Y4>,
-    L4: Train<Y4>,
+    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
+    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    L0: Train<X>,
+    L1: Train<<L0 as Layer<X>>::Output>,
+    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
 {
     type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache);
     const SOFTMAX_OUTPUT: bool = L4::SOFTMAX_OUTPUT;
@@ -325,14 +371,14 @@ where
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, L0, L1, L2, L3, L4, L5> Layer<X> for (L0, L1, L2, L3, L4, L5)
+impl<X, L0, L1, L2, L3, L4, L5> Layer<X> for (L0, L1, L2, L3, L4, L5)
 where
-    L0: Layer<X, Output = Y1>,
-    L1: Layer<Y1, Output = Y2>,
-    L2: Layer<Y2, Output = Y3>,
-    L3: Layer<Y3, Output = Y4>,
-    L4: Layer<Y4, Output = Y5>,
-    L5: Layer<Y5>,
+    L0: Layer<X>,
+    L1: Layer<<L0 as Layer<X>>::Output>,
+    L2: Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L5::Output;
     fn forward(&self, x: &X) -> Self::Output {
@@ -346,7 +392,16 @@ where
     }
 }
 
-impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: Params<E>, L5: Params<E>> Params<E> for (L0, L1, L2, L3, L4, L5) {
+impl<
+    E: Float,
+    L0: Params<E>,
+    L1: Params<E>,
+    L2: Params<E>,
+    L3: Params<E>,
+    L4: Params<E>,
+    L5: Params<E>,
+> Params<E> for (L0, L1, L2, L3, L4, L5)
+{
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
         self.0.visit(&join(prefix, "0"), f);
         self.1.visit(&join(prefix, "1"), f);
@@ -369,29 +424,35 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: P
         mut states: [&mut Self; K],
         f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
     ) {
-        self.0.zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
-        self.1.zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
-        self.2.zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
-        self.3.zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
-        self.4.zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
-        self.5.zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
+        self.0
+            .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
+        self.1
+            .zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
+        self.2
+            .zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
+        self.3
+            .zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
+        self.4
+            .zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
+        self.5
+            .zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, L0, L1, L2, L3, L4, L5> Train<X> for (L0, L1, L2, L3, L4, L5)
+impl<X, L0, L1, L2, L3, L4, L5> Train<X> for (L0, L1, L2, L3, L4, L5)
 where
     X: HasElem,
-    Y1: HasElem<Elem = X::Elem>,
-    Y2: HasElem<Elem = X::Elem>,
-    Y3: HasElem<Elem = X::Elem>,
-    Y4: HasElem<Elem = X::Elem>,
-    Y5: HasElem<Elem = X::Elem>,
-    L0: Train<X, Output = Y1>,
-    L1: Train<Y1, Output = Y2>,
-    L2: Train<Y2, Output = Y3>,
-    L3: Train<Y3, Output = Y4>,
-    L4: Train<Y4, Output = Y5>,
-    L5: Train<Y5>,
+    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
+    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    L0: Train<X>,
+    L1: Train<<L0 as Layer<X>>::Output>,
+    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache);
     const SOFTMAX_OUTPUT: bool = L5::SOFTMAX_OUTPUT;
@@ -415,15 +476,15 @@ where
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, Y6, L0, L1, L2, L3, L4, L5, L6> Layer<X> for (L0, L1, L2, L3, L4, L5, L6)
+impl<X, L0, L1, L2, L3, L4, L5, L6> Layer<X> for (L0, L1, L2, L3, L4, L5, L6)
 where
-    L0: Layer<X, Output = Y1>,
-    L1: Layer<Y1, Output = Y2>,
-    L2: Layer<Y2, Output = Y3>,
-    L3: Layer<Y3, Output = Y4>,
-    L4: Layer<Y4, Output = Y5>,
-    L5: Layer<Y5, Output = Y6>,
-    L6: Layer<Y6>,
+    L0: Layer<X>,
+    L1: Layer<<L0 as Layer<X>>::Output>,
+    L2: Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L6: Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L6::Output;
     fn forward(&self, x: &X) -> Self::Output {
@@ -438,7 +499,17 @@ where
     }
 }
 
-impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: Params<E>, L5: Params<E>, L6: Params<E>> Params<E> for (L0, L1, L2, L3, L4, L5, L6) {
+impl<
+    E: Float,
+    L0: Params<E>,
+    L1: Params<E>,
+    L2: Params<E>,
+    L3: Params<E>,
+    L4: Params<E>,
+    L5: Params<E>,
+    L6: Params<E>,
+> Params<E> for (L0, L1, L2, L3, L4, L5, L6)
+{
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
         self.0.visit(&join(prefix, "0"), f);
         self.1.visit(&join(prefix, "1"), f);
@@ -463,32 +534,39 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: P
         mut states: [&mut Self; K],
         f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
     ) {
-        self.0.zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
-        self.1.zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
-        self.2.zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
-        self.3.zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
-        self.4.zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
-        self.5.zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
-        self.6.zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
+        self.0
+            .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
+        self.1
+            .zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
+        self.2
+            .zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
+        self.3
+            .zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
+        self.4
+            .zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
+        self.5
+            .zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
+        self.6
+            .zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, Y6, L0, L1, L2, L3, L4, L5, L6> Train<X> for (L0, L1, L2, L3, L4, L5, L6)
+impl<X, L0, L1, L2, L3, L4, L5, L6> Train<X> for (L0, L1, L2, L3, L4, L5, L6)
 where
     X: HasElem,
-    Y1: HasElem<Elem = X::Elem>,
-    Y2: HasElem<Elem = X::Elem>,
-    Y3: HasElem<Elem = X::Elem>,
-    Y4: HasElem<Elem = X::Elem>,
-    Y5: HasElem<Elem = X::Elem>,
-    Y6: HasElem<Elem = X::Elem>,
-    L0: Train<X, Output = Y1>,
-    L1: Train<Y1, Output = Y2>,
-    L2: Train<Y2, Output = Y3>,
-    L3: Train<Y3, Output = Y4>,
-    L4: Train<Y4, Output = Y5>,
-    L5: Train<Y5, Output = Y6>,
-    L6: Train<Y6>,
+    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
+    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    L0: Train<X>,
+    L1: Train<<L0 as Layer<X>>::Output>,
+    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L6: Train<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache, L6::Cache);
     const SOFTMAX_OUTPUT: bool = L6::SOFTMAX_OUTPUT;
@@ -514,16 +592,16 @@ where
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, L0, L1, L2, L3, L4, L5, L6, L7> Layer<X> for (L0, L1, L2, L3, L4, L5, L6, L7)
+impl<X, L0, L1, L2, L3, L4, L5, L6, L7> Layer<X> for (L0, L1, L2, L3, L4, L5, L6, L7)
 where
-    L0: Layer<X, Output = Y1>,
-    L1: Layer<Y1, Output = Y2>,
-    L2: Layer<Y2, Output = Y3>,
-    L3: Layer<Y3, Output = Y4>,
-    L4: Layer<Y4, Output = Y5>,
-    L5: Layer<Y5, Output = Y6>,
-    L6: Layer<Y6, Output = Y7>,
-    L7: Layer<Y7>,
+    L0: Layer<X>,
+    L1: Layer<<L0 as Layer<X>>::Output>,
+    L2: Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L6: Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L7: Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L7::Output;
     fn forward(&self, x: &X) -> Self::Output {
@@ -539,7 +617,18 @@ where
     }
 }
 
-impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: Params<E>, L5: Params<E>, L6: Params<E>, L7: Params<E>> Params<E> for (L0, L1, L2, L3, L4, L5, L6, L7) {
+impl<
+    E: Float,
+    L0: Params<E>,
+    L1: Params<E>,
+    L2: Params<E>,
+    L3: Params<E>,
+    L4: Params<E>,
+    L5: Params<E>,
+    L6: Params<E>,
+    L7: Params<E>,
+> Params<E> for (L0, L1, L2, L3, L4, L5, L6, L7)
+{
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
         self.0.visit(&join(prefix, "0"), f);
         self.1.visit(&join(prefix, "1"), f);
@@ -566,35 +655,43 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: P
         mut states: [&mut Self; K],
         f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
     ) {
-        self.0.zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
-        self.1.zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
-        self.2.zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
-        self.3.zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
-        self.4.zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
-        self.5.zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
-        self.6.zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
-        self.7.zip_update(&grads.7, states.each_mut().map(|s| &mut s.7), f);
+        self.0
+            .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
+        self.1
+            .zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
+        self.2
+            .zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
+        self.3
+            .zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
+        self.4
+            .zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
+        self.5
+            .zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
+        self.6
+            .zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
+        self.7
+            .zip_update(&grads.7, states.each_mut().map(|s| &mut s.7), f);
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, L0, L1, L2, L3, L4, L5, L6, L7> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7)
+impl<X, L0, L1, L2, L3, L4, L5, L6, L7> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7)
 where
     X: HasElem,
-    Y1: HasElem<Elem = X::Elem>,
-    Y2: HasElem<Elem = X::Elem>,
-    Y3: HasElem<Elem = X::Elem>,
-    Y4: HasElem<Elem = X::Elem>,
-    Y5: HasElem<Elem = X::Elem>,
-    Y6: HasElem<Elem = X::Elem>,
-    Y7: HasElem<Elem = X::Elem>,
-    L0: Train<X, Output = Y1>,
-    L1: Train<Y1, Output = Y2>,
-    L2: Train<Y2, Output = Y3>,
-    L3: Train<Y3, Output = Y4>,
-    L4: Train<Y4, Output = Y5>,
-    L5: Train<Y5, Output = Y6>,
-    L6: Train<Y6, Output = Y7>,
-    L7: Train<Y7>,
+    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
+    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    L0: Train<X>,
+    L1: Train<<L0 as Layer<X>>::Output>,
+    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L6: Train<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L7: Train<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache, L6::Cache, L7::Cache);
     const SOFTMAX_OUTPUT: bool = L7::SOFTMAX_OUTPUT;
@@ -622,17 +719,17 @@ where
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, L0, L1, L2, L3, L4, L5, L6, L7, L8> Layer<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8)
+impl<X, L0, L1, L2, L3, L4, L5, L6, L7, L8> Layer<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8)
 where
-    L0: Layer<X, Output = Y1>,
-    L1: Layer<Y1, Output = Y2>,
-    L2: Layer<Y2, Output = Y3>,
-    L3: Layer<Y3, Output = Y4>,
-    L4: Layer<Y4, Output = Y5>,
-    L5: Layer<Y5, Output = Y6>,
-    L6: Layer<Y6, Output = Y7>,
-    L7: Layer<Y7, Output = Y8>,
-    L8: Layer<Y8>,
+    L0: Layer<X>,
+    L1: Layer<<L0 as Layer<X>>::Output>,
+    L2: Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L6: Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L7: Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L8: Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L8::Output;
     fn forward(&self, x: &X) -> Self::Output {
@@ -649,7 +746,19 @@ where
     }
 }
 
-impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: Params<E>, L5: Params<E>, L6: Params<E>, L7: Params<E>, L8: Params<E>> Params<E> for (L0, L1, L2, L3, L4, L5, L6, L7, L8) {
+impl<
+    E: Float,
+    L0: Params<E>,
+    L1: Params<E>,
+    L2: Params<E>,
+    L3: Params<E>,
+    L4: Params<E>,
+    L5: Params<E>,
+    L6: Params<E>,
+    L7: Params<E>,
+    L8: Params<E>,
+> Params<E> for (L0, L1, L2, L3, L4, L5, L6, L7, L8)
+{
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
         self.0.visit(&join(prefix, "0"), f);
         self.1.visit(&join(prefix, "1"), f);
@@ -678,38 +787,47 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: P
         mut states: [&mut Self; K],
         f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
     ) {
-        self.0.zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
-        self.1.zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
-        self.2.zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
-        self.3.zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
-        self.4.zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
-        self.5.zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
-        self.6.zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
-        self.7.zip_update(&grads.7, states.each_mut().map(|s| &mut s.7), f);
-        self.8.zip_update(&grads.8, states.each_mut().map(|s| &mut s.8), f);
+        self.0
+            .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
+        self.1
+            .zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
+        self.2
+            .zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
+        self.3
+            .zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
+        self.4
+            .zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
+        self.5
+            .zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
+        self.6
+            .zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
+        self.7
+            .zip_update(&grads.7, states.each_mut().map(|s| &mut s.7), f);
+        self.8
+            .zip_update(&grads.8, states.each_mut().map(|s| &mut s.8), f);
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, L0, L1, L2, L3, L4, L5, L6, L7, L8> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8)
+impl<X, L0, L1, L2, L3, L4, L5, L6, L7, L8> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8)
 where
     X: HasElem,
-    Y1: HasElem<Elem = X::Elem>,
-    Y2: HasElem<Elem = X::Elem>,
-    Y3: HasElem<Elem = X::Elem>,
-    Y4: HasElem<Elem = X::Elem>,
-    Y5: HasElem<Elem = X::Elem>,
-    Y6: HasElem<Elem = X::Elem>,
-    Y7: HasElem<Elem = X::Elem>,
-    Y8: HasElem<Elem = X::Elem>,
-    L0: Train<X, Output = Y1>,
-    L1: Train<Y1, Output = Y2>,
-    L2: Train<Y2, Output = Y3>,
-    L3: Train<Y3, Output = Y4>,
-    L4: Train<Y4, Output = Y5>,
-    L5: Train<Y5, Output = Y6>,
-    L6: Train<Y6, Output = Y7>,
-    L7: Train<Y7, Output = Y8>,
-    L8: Train<Y8>,
+    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
+    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    L0: Train<X>,
+    L1: Train<<L0 as Layer<X>>::Output>,
+    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L6: Train<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L7: Train<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L8: Train<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache, L6::Cache, L7::Cache, L8::Cache);
     const SOFTMAX_OUTPUT: bool = L8::SOFTMAX_OUTPUT;
@@ -739,18 +857,18 @@ where
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9> Layer<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9)
+impl<X, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9> Layer<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9)
 where
-    L0: Layer<X, Output = Y1>,
-    L1: Layer<Y1, Output = Y2>,
-    L2: Layer<Y2, Output = Y3>,
-    L3: Layer<Y3, Output = Y4>,
-    L4: Layer<Y4, Output = Y5>,
-    L5: Layer<Y5, Output = Y6>,
-    L6: Layer<Y6, Output = Y7>,
-    L7: Layer<Y7, Output = Y8>,
-    L8: Layer<Y8, Output = Y9>,
-    L9: Layer<Y9>,
+    L0: Layer<X>,
+    L1: Layer<<L0 as Layer<X>>::Output>,
+    L2: Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L6: Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L7: Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L8: Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L9: Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L9::Output;
     fn forward(&self, x: &X) -> Self::Output {
@@ -768,7 +886,20 @@ where
     }
 }
 
-impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: Params<E>, L5: Params<E>, L6: Params<E>, L7: Params<E>, L8: Params<E>, L9: Params<E>> Params<E> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9) {
+impl<
+    E: Float,
+    L0: Params<E>,
+    L1: Params<E>,
+    L2: Params<E>,
+    L3: Params<E>,
+    L4: Params<E>,
+    L5: Params<E>,
+    L6: Params<E>,
+    L7: Params<E>,
+    L8: Params<E>,
+    L9: Params<E>,
+> Params<E> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9)
+{
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
         self.0.visit(&join(prefix, "0"), f);
         self.1.visit(&join(prefix, "1"), f);
@@ -799,41 +930,51 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: P
         mut states: [&mut Self; K],
         f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
     ) {
-        self.0.zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
-        self.1.zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
-        self.2.zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
-        self.3.zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
-        self.4.zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
-        self.5.zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
-        self.6.zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
-        self.7.zip_update(&grads.7, states.each_mut().map(|s| &mut s.7), f);
-        self.8.zip_update(&grads.8, states.each_mut().map(|s| &mut s.8), f);
-        self.9.zip_update(&grads.9, states.each_mut().map(|s| &mut s.9), f);
+        self.0
+            .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
+        self.1
+            .zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
+        self.2
+            .zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
+        self.3
+            .zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
+        self.4
+            .zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
+        self.5
+            .zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
+        self.6
+            .zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
+        self.7
+            .zip_update(&grads.7, states.each_mut().map(|s| &mut s.7), f);
+        self.8
+            .zip_update(&grads.8, states.each_mut().map(|s| &mut s.8), f);
+        self.9
+            .zip_update(&grads.9, states.each_mut().map(|s| &mut s.9), f);
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9)
+impl<X, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9)
 where
     X: HasElem,
-    Y1: HasElem<Elem = X::Elem>,
-    Y2: HasElem<Elem = X::Elem>,
-    Y3: HasElem<Elem = X::Elem>,
-    Y4: HasElem<Elem = X::Elem>,
-    Y5: HasElem<Elem = X::Elem>,
-    Y6: HasElem<Elem = X::Elem>,
-    Y7: HasElem<Elem = X::Elem>,
-    Y8: HasElem<Elem = X::Elem>,
-    Y9: HasElem<Elem = X::Elem>,
-    L0: Train<X, Output = Y1>,
-    L1: Train<Y1, Output = Y2>,
-    L2: Train<Y2, Output = Y3>,
-    L3: Train<Y3, Output = Y4>,
-    L4: Train<Y4, Output = Y5>,
-    L5: Train<Y5, Output = Y6>,
-    L6: Train<Y6, Output = Y7>,
-    L7: Train<Y7, Output = Y8>,
-    L8: Train<Y8, Output = Y9>,
-    L9: Train<Y9>,
+    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
+    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    L0: Train<X>,
+    L1: Train<<L0 as Layer<X>>::Output>,
+    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L6: Train<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L7: Train<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L8: Train<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L9: Train<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache, L6::Cache, L7::Cache, L8::Cache, L9::Cache);
     const SOFTMAX_OUTPUT: bool = L9::SOFTMAX_OUTPUT;
@@ -865,19 +1006,19 @@ where
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10> Layer<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10)
+impl<X, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10> Layer<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10)
 where
-    L0: Layer<X, Output = Y1>,
-    L1: Layer<Y1, Output = Y2>,
-    L2: Layer<Y2, Output = Y3>,
-    L3: Layer<Y3, Output = Y4>,
-    L4: Layer<Y4, Output = Y5>,
-    L5: Layer<Y5, Output = Y6>,
-    L6: Layer<Y6, Output = Y7>,
-    L7: Layer<Y7, Output = Y8>,
-    L8: Layer<Y8, Output = Y9>,
-    L9: Layer<Y9, Output = Y10>,
-    L10: Layer<Y10>,
+    L0: Layer<X>,
+    L1: Layer<<L0 as Layer<X>>::Output>,
+    L2: Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L6: Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L7: Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L8: Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L9: Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L10: Layer<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L10::Output;
     fn forward(&self, x: &X) -> Self::Output {
@@ -896,7 +1037,21 @@ where
     }
 }
 
-impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: Params<E>, L5: Params<E>, L6: Params<E>, L7: Params<E>, L8: Params<E>, L9: Params<E>, L10: Params<E>> Params<E> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10) {
+impl<
+    E: Float,
+    L0: Params<E>,
+    L1: Params<E>,
+    L2: Params<E>,
+    L3: Params<E>,
+    L4: Params<E>,
+    L5: Params<E>,
+    L6: Params<E>,
+    L7: Params<E>,
+    L8: Params<E>,
+    L9: Params<E>,
+    L10: Params<E>,
+> Params<E> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10)
+{
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
         self.0.visit(&join(prefix, "0"), f);
         self.1.visit(&join(prefix, "1"), f);
@@ -929,44 +1084,55 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: P
         mut states: [&mut Self; K],
         f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
     ) {
-        self.0.zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
-        self.1.zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
-        self.2.zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
-        self.3.zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
-        self.4.zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
-        self.5.zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
-        self.6.zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
-        self.7.zip_update(&grads.7, states.each_mut().map(|s| &mut s.7), f);
-        self.8.zip_update(&grads.8, states.each_mut().map(|s| &mut s.8), f);
-        self.9.zip_update(&grads.9, states.each_mut().map(|s| &mut s.9), f);
-        self.10.zip_update(&grads.10, states.each_mut().map(|s| &mut s.10), f);
+        self.0
+            .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
+        self.1
+            .zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
+        self.2
+            .zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
+        self.3
+            .zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
+        self.4
+            .zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
+        self.5
+            .zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
+        self.6
+            .zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
+        self.7
+            .zip_update(&grads.7, states.each_mut().map(|s| &mut s.7), f);
+        self.8
+            .zip_update(&grads.8, states.each_mut().map(|s| &mut s.8), f);
+        self.9
+            .zip_update(&grads.9, states.each_mut().map(|s| &mut s.9), f);
+        self.10
+            .zip_update(&grads.10, states.each_mut().map(|s| &mut s.10), f);
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10)
+impl<X, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10)
 where
     X: HasElem,
-    Y1: HasElem<Elem = X::Elem>,
-    Y2: HasElem<Elem = X::Elem>,
-    Y3: HasElem<Elem = X::Elem>,
-    Y4: HasElem<Elem = X::Elem>,
-    Y5: HasElem<Elem = X::Elem>,
-    Y6: HasElem<Elem = X::Elem>,
-    Y7: HasElem<Elem = X::Elem>,
-    Y8: HasElem<Elem = X::Elem>,
-    Y9: HasElem<Elem = X::Elem>,
-    Y10: HasElem<Elem = X::Elem>,
-    L0: Train<X, Output = Y1>,
-    L1: Train<Y1, Output = Y2>,
-    L2: Train<Y2, Output = Y3>,
-    L3: Train<Y3, Output = Y4>,
-    L4: Train<Y4, Output = Y5>,
-    L5: Train<Y5, Output = Y6>,
-    L6: Train<Y6, Output = Y7>,
-    L7: Train<Y7, Output = Y8>,
-    L8: Train<Y8, Output = Y9>,
-    L9: Train<Y9, Output = Y10>,
-    L10: Train<Y10>,
+    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
+    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    L0: Train<X>,
+    L1: Train<<L0 as Layer<X>>::Output>,
+    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L6: Train<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L7: Train<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L8: Train<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L9: Train<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L10: Train<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache, L6::Cache, L7::Cache, L8::Cache, L9::Cache, L10::Cache);
     const SOFTMAX_OUTPUT: bool = L10::SOFTMAX_OUTPUT;
@@ -1000,20 +1166,20 @@ where
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11> Layer<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11)
+impl<X, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11> Layer<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11)
 where
-    L0: Layer<X, Output = Y1>,
-    L1: Layer<Y1, Output = Y2>,
-    L2: Layer<Y2, Output = Y3>,
-    L3: Layer<Y3, Output = Y4>,
-    L4: Layer<Y4, Output = Y5>,
-    L5: Layer<Y5, Output = Y6>,
-    L6: Layer<Y6, Output = Y7>,
-    L7: Layer<Y7, Output = Y8>,
-    L8: Layer<Y8, Output = Y9>,
-    L9: Layer<Y9, Output = Y10>,
-    L10: Layer<Y10, Output = Y11>,
-    L11: Layer<Y11>,
+    L0: Layer<X>,
+    L1: Layer<<L0 as Layer<X>>::Output>,
+    L2: Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L6: Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L7: Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L8: Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L9: Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L10: Layer<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L11: Layer<<L10 as Layer<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L11::Output;
     fn forward(&self, x: &X) -> Self::Output {
@@ -1033,7 +1199,22 @@ where
     }
 }
 
-impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: Params<E>, L5: Params<E>, L6: Params<E>, L7: Params<E>, L8: Params<E>, L9: Params<E>, L10: Params<E>, L11: Params<E>> Params<E> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11) {
+impl<
+    E: Float,
+    L0: Params<E>,
+    L1: Params<E>,
+    L2: Params<E>,
+    L3: Params<E>,
+    L4: Params<E>,
+    L5: Params<E>,
+    L6: Params<E>,
+    L7: Params<E>,
+    L8: Params<E>,
+    L9: Params<E>,
+    L10: Params<E>,
+    L11: Params<E>,
+> Params<E> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11)
+{
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
         self.0.visit(&join(prefix, "0"), f);
         self.1.visit(&join(prefix, "1"), f);
@@ -1068,47 +1249,59 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: P
         mut states: [&mut Self; K],
         f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
     ) {
-        self.0.zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
-        self.1.zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
-        self.2.zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
-        self.3.zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
-        self.4.zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
-        self.5.zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
-        self.6.zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
-        self.7.zip_update(&grads.7, states.each_mut().map(|s| &mut s.7), f);
-        self.8.zip_update(&grads.8, states.each_mut().map(|s| &mut s.8), f);
-        self.9.zip_update(&grads.9, states.each_mut().map(|s| &mut s.9), f);
-        self.10.zip_update(&grads.10, states.each_mut().map(|s| &mut s.10), f);
-        self.11.zip_update(&grads.11, states.each_mut().map(|s| &mut s.11), f);
+        self.0
+            .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
+        self.1
+            .zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
+        self.2
+            .zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
+        self.3
+            .zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
+        self.4
+            .zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
+        self.5
+            .zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
+        self.6
+            .zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
+        self.7
+            .zip_update(&grads.7, states.each_mut().map(|s| &mut s.7), f);
+        self.8
+            .zip_update(&grads.8, states.each_mut().map(|s| &mut s.8), f);
+        self.9
+            .zip_update(&grads.9, states.each_mut().map(|s| &mut s.9), f);
+        self.10
+            .zip_update(&grads.10, states.each_mut().map(|s| &mut s.10), f);
+        self.11
+            .zip_update(&grads.11, states.each_mut().map(|s| &mut s.11), f);
     }
 }
 
-impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11)
+impl<X, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11)
 where
     X: HasElem,
-    Y1: HasElem<Elem = X::Elem>,
-    Y2: HasElem<Elem = X::Elem>,
-    Y3: HasElem<Elem = X::Elem>,
-    Y4: HasElem<Elem = X::Elem>,
-    Y5: HasElem<Elem = X::Elem>,
-    Y6: HasElem<Elem = X::Elem>,
-    Y7: HasElem<Elem = X::Elem>,
-    Y8: HasElem<Elem = X::Elem>,
-    Y9: HasElem<Elem = X::Elem>,
-    Y10: HasElem<Elem = X::Elem>,
-    Y11: HasElem<Elem = X::Elem>,
-    L0: Train<X, Output = Y1>,
-    L1: Train<Y1, Output = Y2>,
-    L2: Train<Y2, Output = Y3>,
-    L3: Train<Y3, Output = Y4>,
-    L4: Train<Y4, Output = Y5>,
-    L5: Train<Y5, Output = Y6>,
-    L6: Train<Y6, Output = Y7>,
-    L7: Train<Y7, Output = Y8>,
-    L8: Train<Y8, Output = Y9>,
-    L9: Train<Y9, Output = Y10>,
-    L10: Train<Y10, Output = Y11>,
-    L11: Train<Y11>,
+    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
+    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    <L10 as Layer<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
+    L0: Train<X>,
+    L1: Train<<L0 as Layer<X>>::Output>,
+    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L6: Train<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L7: Train<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L8: Train<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L9: Train<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L10: Train<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    L11: Train<<L10 as Layer<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache, L6::Cache, L7::Cache, L8::Cache, L9::Cache, L10::Cache, L11::Cache);
     const SOFTMAX_OUTPUT: bool = L11::SOFTMAX_OUTPUT;

@@ -9,7 +9,13 @@ use crate::tensor::{Dtype, Tensor};
 /// The broadcast sizes of two shapes, right-aligned, or `None` when a pair disagrees.
 fn broadcast_dims(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let rank = a.len().max(b.len());
-    let pad = |d: &[usize], i: usize| if i + d.len() >= rank { d[i + d.len() - rank] } else { 1 };
+    let pad = |d: &[usize], i: usize| {
+        if i + d.len() >= rank {
+            d[i + d.len() - rank]
+        } else {
+            1
+        }
+    };
     (0..rank)
         .map(|i| match (pad(a, i), pad(b, i)) {
             (x, y) if x == y => Some(x),
@@ -26,7 +32,11 @@ fn broadcast_strides(dims: &[usize], out: &[usize]) -> [usize; MAX_RANK] {
     let offset = out.len() - dims.len();
     let mut acc = 1;
     for i in (0..dims.len()).rev() {
-        strides[offset + i] = if dims[i] == 1 && out[offset + i] != 1 { 0 } else { acc };
+        strides[offset + i] = if dims[i] == 1 && out[offset + i] != 1 {
+            0
+        } else {
+            acc
+        };
         acc *= dims[i];
     }
     strides
@@ -61,7 +71,10 @@ where
         ys.iter().map(|&y| f(xs[0], y)).collect()
     } else if da == out_dims.as_slice() && out_dims.ends_with(db) {
         // Matrix + row vector: the right operand repeats over the leading axes.
-        xs.chunks_exact(ys.len()).flat_map(|row| row.iter().zip(ys)).map(|(&x, &y)| f(x, y)).collect()
+        xs.chunks_exact(ys.len())
+            .flat_map(|row| row.iter().zip(ys))
+            .map(|(&x, &y)| f(x, y))
+            .collect()
     } else {
         let sa = broadcast_strides(da, &out_dims);
         let sb = broadcast_strides(db, &out_dims);
@@ -156,7 +169,11 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
 
     /// Panicking form of [`try_zip_map`](Self::try_zip_map).
     #[track_caller]
-    pub fn zip_map<R, F, G>(&self, rhs: &Tensor<R, F>, f: impl FnMut(E, F) -> G) -> Tensor<S::Output, G>
+    pub fn zip_map<R, F, G>(
+        &self,
+        rhs: &Tensor<R, F>,
+        f: impl FnMut(E, F) -> G,
+    ) -> Tensor<S::Output, G>
     where
         S: Broadcast<R>,
         R: Shape,

@@ -33,7 +33,10 @@ impl<E> Mat<'_, E> {
 pub(crate) fn gemm<E: Float>(a: Mat<'_, E>, b: Mat<'_, E>, beta: E, out: &mut [E]) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(k, b.rows, "gemm: inner dims differ");
-    assert!(a.extent() <= a.data.len() && b.extent() <= b.data.len(), "gemm: operand out of bounds");
+    assert!(
+        a.extent() <= a.data.len() && b.extent() <= b.data.len(),
+        "gemm: operand out of bounds"
+    );
     assert!(out.len() >= m * n, "gemm: output too small");
     if m == 0 || n == 0 {
         return;
@@ -104,12 +107,28 @@ where
     };
     let shape = L::Output::from_dims(&out_dims).ok_or_else(err)?;
     let mut out = vec![E::zero(); batch * m * n];
-    let rhs = Mat { rows: k, cols: n, rs: rsb, cs: csb, data: b.data };
+    let rhs = Mat {
+        rows: k,
+        cols: n,
+        rs: rsb,
+        cs: csb,
+        data: b.data,
+    };
     // A batch whose rows follow each other in memory is one tall matrix: one kernel call.
     let fused = batch > 1 && batch_stride == m * rsa;
-    let (calls, rows) = if fused || batch == 1 { (1, batch * m) } else { (batch, m) };
+    let (calls, rows) = if fused || batch == 1 {
+        (1, batch * m)
+    } else {
+        (batch, m)
+    };
     for (i, chunk) in out.chunks_exact_mut(rows * n).take(calls).enumerate() {
-        let lhs = Mat { rows, cols: k, rs: rsa, cs: csa, data: &a.data[i * batch_stride..] };
+        let lhs = Mat {
+            rows,
+            cols: k,
+            rs: rsa,
+            cs: csa,
+            data: &a.data[i * batch_stride..],
+        };
         gemm(lhs, rhs, E::zero(), chunk);
     }
     Ok(Tensor::from_parts(shape, out))
@@ -189,7 +208,6 @@ where
     unwrap_shape(try_matmul_views(a.as_view(), b.as_view()))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::{Mat, gemm};
@@ -202,8 +220,20 @@ mod tests {
         let b = [1.0f64, 2.0, 0.0, 3.0, 4.0, 0.0, 5.0, 6.0];
         let mut out = [0.0; 4];
         gemm(
-            Mat { rows: 2, cols: 3, rs: 1, cs: 2, data: &a },
-            Mat { rows: 3, cols: 2, rs: 3, cs: 1, data: &b },
+            Mat {
+                rows: 2,
+                cols: 3,
+                rs: 1,
+                cs: 2,
+                data: &a,
+            },
+            Mat {
+                rows: 3,
+                cols: 2,
+                rs: 3,
+                cs: 1,
+                data: &b,
+            },
             0.0,
             &mut out,
         );
@@ -216,8 +246,20 @@ mod tests {
         let a = [1.0f32; 5];
         let mut out = [0.0; 4];
         gemm(
-            Mat { rows: 2, cols: 3, rs: 3, cs: 1, data: &a },
-            Mat { rows: 3, cols: 2, rs: 2, cs: 1, data: &[1.0; 6] },
+            Mat {
+                rows: 2,
+                cols: 3,
+                rs: 3,
+                cs: 1,
+                data: &a,
+            },
+            Mat {
+                rows: 3,
+                cols: 2,
+                rs: 2,
+                cs: 1,
+                data: &[1.0; 6],
+            },
             0.0,
             &mut out,
         );
@@ -228,8 +270,20 @@ mod tests {
     fn gemm_refuses_a_short_output() {
         let mut out = [0.0f32; 3];
         gemm(
-            Mat { rows: 2, cols: 1, rs: 1, cs: 1, data: &[1.0; 2] },
-            Mat { rows: 1, cols: 2, rs: 2, cs: 1, data: &[1.0; 2] },
+            Mat {
+                rows: 2,
+                cols: 1,
+                rs: 1,
+                cs: 1,
+                data: &[1.0; 2],
+            },
+            Mat {
+                rows: 1,
+                cols: 2,
+                rs: 2,
+                cs: 1,
+                data: &[1.0; 2],
+            },
             0.0,
             &mut out,
         );
@@ -238,7 +292,24 @@ mod tests {
     #[test]
     fn empty_products_are_zero() {
         let mut out = [5.0f32; 4];
-        gemm(Mat { rows: 2, cols: 0, rs: 0, cs: 1, data: &[] }, Mat { rows: 0, cols: 2, rs: 2, cs: 1, data: &[] }, 0.0, &mut out);
+        gemm(
+            Mat {
+                rows: 2,
+                cols: 0,
+                rs: 0,
+                cs: 1,
+                data: &[],
+            },
+            Mat {
+                rows: 0,
+                cols: 2,
+                rs: 2,
+                cs: 1,
+                data: &[],
+            },
+            0.0,
+            &mut out,
+        );
         assert_eq!(out, [0.0; 4]);
     }
 }

@@ -12,7 +12,12 @@ fn split_at_axis(dims: &[usize], axis: usize) -> (usize, usize, usize) {
 }
 
 /// Folds along `axis`: element (o, j) of the result reduces the `n` values at (o, :, j).
-fn reduce_axis<S, O, E, F, A>(t: &Tensor<S, E>, axis: usize, init: impl Fn(E) -> A, mut fold: F) -> Tensor<O, A>
+fn reduce_axis<S, O, E, F, A>(
+    t: &Tensor<S, E>,
+    axis: usize,
+    init: impl Fn(E) -> A,
+    mut fold: F,
+) -> Tensor<O, A>
 where
     S: Shape,
     O: Shape,
@@ -26,7 +31,10 @@ where
     let mut out_dims = dims.to_vec();
     out_dims.remove(axis);
     let shape = O::from_dims(&out_dims).expect("reduced dims match the reduced type");
-    assert!(n > 0 || outer * inner == 0, "cannot reduce along an empty axis {axis} of shape {dims:?}");
+    assert!(
+        n > 0 || outer * inner == 0,
+        "cannot reduce along an empty axis {axis} of shape {dims:?}"
+    );
     let data = t.as_slice();
     let mut out = Vec::with_capacity(outer * inner);
     for o in 0..outer {

@@ -37,8 +37,12 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         const { checks::reshape::<S, Dst>() };
         let (from, to) = (self.len(), shape.numel());
         if from != to {
-            return Err(ShapeError::incompatible("reshape", self.shape_dims().as_ref(), shape.dims().as_ref())
-                .with_detail(format!("{from} elements into {to}")));
+            return Err(ShapeError::incompatible(
+                "reshape",
+                self.shape_dims().as_ref(),
+                shape.dims().as_ref(),
+            )
+            .with_detail(format!("{from} elements into {to}")));
         }
         Ok(Tensor::from_parts(shape, self.into_vec()))
     }
@@ -149,7 +153,6 @@ impl<A: Dimension, B: Dimension, C: Dimension, E: Dtype> Tensor<(A, B, C), E> {
     /// let y = x.permute::<2, 0, 1>();
     /// assert_eq!(y.shape_dims(), [4, 2, 3]);
     /// ```
-    #[allow(clippy::type_complexity)]
     pub fn permute<const P0: usize, const P1: usize, const P2: usize>(
         &self,
     ) -> Tensor<
@@ -171,7 +174,6 @@ impl<A: Dimension, B: Dimension, C: Dimension, E: Dtype> Tensor<(A, B, C), E> {
 impl<A: Dimension, B: Dimension, C: Dimension, D: Dimension, E: Dtype> Tensor<(A, B, C, D), E> {
     /// Reorders the axes: axis `i` of the result is axis `Pi` of `self`; the permutation is
     /// checked when built.
-    #[allow(clippy::type_complexity)]
     pub fn permute<const P0: usize, const P1: usize, const P2: usize, const P3: usize>(
         &self,
     ) -> Tensor<

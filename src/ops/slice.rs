@@ -24,8 +24,12 @@ fn copy_range<S: Shape, O: Shape, E: Dtype>(
     let shape = O::from_dims(&out_dims).filter(|_| in_bounds);
     let Some(shape) = shape else {
         let end = start.saturating_add(len);
-        return Err(ShapeError::incompatible(op, dims, &out_dims)
-            .with_detail(format!("range {start}..{end} on axis {axis} of size {}", dims[axis])));
+        return Err(
+            ShapeError::incompatible(op, dims, &out_dims).with_detail(format!(
+                "range {start}..{end} on axis {axis} of size {}",
+                dims[axis]
+            )),
+        );
     };
     let outer: usize = dims[..axis].iter().product();
     let inner: usize = dims[axis + 1..].iter().product();
@@ -53,7 +57,9 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     /// assert_eq!(centre.shape_dims(), [100, 14, 14]);
     /// ```
     #[track_caller]
-    pub fn narrow<const AXIS: usize, const START: usize, const LEN: usize>(&self) -> Tensor<S::Replaced<Dim<LEN>>, E>
+    pub fn narrow<const AXIS: usize, const START: usize, const LEN: usize>(
+        &self,
+    ) -> Tensor<S::Replaced<Dim<LEN>>, E>
     where
         S: HasAxis<AXIS>,
     {
@@ -86,7 +92,13 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     where
         S: HasAxis<0>,
     {
-        copy_range("rows", self, 0, range.start, range.end.saturating_sub(range.start))
+        copy_range(
+            "rows",
+            self,
+            0,
+            range.start,
+            range.end.saturating_sub(range.start),
+        )
     }
 
     /// Panicking form of [`try_rows`](Self::try_rows).
@@ -100,7 +112,11 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
 
     /// Batch number `n` of size `size` along the first axis; the last batch is shorter
     /// (the chapter's `BatchGenerator`). `Err` when batch `n` starts past the end.
-    pub fn try_batch(&self, n: usize, size: usize) -> Result<Tensor<S::Replaced<usize>, E>, ShapeError>
+    pub fn try_batch(
+        &self,
+        n: usize,
+        size: usize,
+    ) -> Result<Tensor<S::Replaced<usize>, E>, ShapeError>
     where
         S: HasAxis<0>,
     {
@@ -110,8 +126,10 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         if start >= total || size == 0 {
             let mut wanted = self.shape_dims().as_ref().to_vec();
             wanted[0] = size;
-            return Err(ShapeError::incompatible("batch", self.shape_dims().as_ref(), &wanted)
-                .with_detail(format!("batch {n} of size {size} starts past the end")));
+            return Err(
+                ShapeError::incompatible("batch", self.shape_dims().as_ref(), &wanted)
+                    .with_detail(format!("batch {n} of size {size} starts past the end")),
+            );
         }
         self.try_rows(start..end)
     }
@@ -126,7 +144,10 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     /// assert_eq!(batch.shape_dims(), [128, 784]);
     /// assert!(x.try_window::<128>(900).is_err());
     /// ```
-    pub fn try_window<const LEN: usize>(&self, start: usize) -> Result<Tensor<S::Replaced<Dim<LEN>>, E>, ShapeError>
+    pub fn try_window<const LEN: usize>(
+        &self,
+        start: usize,
+    ) -> Result<Tensor<S::Replaced<Dim<LEN>>, E>, ShapeError>
     where
         S: HasAxis<0>,
     {
@@ -171,7 +192,10 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     /// assert_eq!(x.try_select_rows(&[2, 0]).unwrap().as_slice(), &[20.0, 21.0, 0.0, 1.0]);
     /// assert!(x.try_select_rows(&[3]).is_err());
     /// ```
-    pub fn try_select_rows(&self, indices: &[usize]) -> Result<Tensor<S::Replaced<usize>, E>, ShapeError>
+    pub fn try_select_rows(
+        &self,
+        indices: &[usize],
+    ) -> Result<Tensor<S::Replaced<usize>, E>, ShapeError>
     where
         S: HasAxis<0>,
     {
@@ -219,4 +243,3 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         unwrap_shape(self.try_into_shape())
     }
 }
-

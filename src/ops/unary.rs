@@ -12,7 +12,10 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     /// assert_eq!(x.map(|v| v * 2.0).as_slice(), &[2.0, -4.0, 6.0]);
     /// ```
     pub fn map<F: Dtype>(&self, f: impl FnMut(E) -> F) -> Tensor<S, F> {
-        Tensor::from_parts(self.shape(), self.as_slice().iter().copied().map(f).collect())
+        Tensor::from_parts(
+            self.shape(),
+            self.as_slice().iter().copied().map(f).collect(),
+        )
     }
 
     /// Applies `f` to every element in place.

@@ -41,7 +41,10 @@ impl<M> Default for Adam<M> {
 impl<M> Adam<M> {
     /// Keras's defaults with another learning rate (or schedule).
     pub fn new(learning_rate: impl Into<Schedule>) -> Self {
-        Adam { learning_rate: learning_rate.into(), ..Self::default() }
+        Adam {
+            learning_rate: learning_rate.into(),
+            ..Self::default()
+        }
     }
 }
 
@@ -52,7 +55,10 @@ pub type AdamW<M> = Adam<M>;
 impl<M> Adam<M> {
     /// AdamW with Keras's defaults and another learning rate.
     pub fn adamw(learning_rate: impl Into<Schedule>) -> Self {
-        Adam { weight_decay: 0.004, ..Adam::new(learning_rate) }
+        Adam {
+            weight_decay: 0.004,
+            ..Adam::new(learning_rate)
+        }
     }
 
     /// Sets the decoupled weight decay.
@@ -67,17 +73,20 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for Adam<M> {
         let lr = self.learning_rate.at(self.iterations);
         self.iterations += 1;
         let t = self.iterations as i32;
-        let corrected: E = hp(lr * (1.0 - self.beta_2.powi(t)).sqrt() / (1.0 - self.beta_1.powi(t)));
+        let corrected: E =
+            hp(lr * (1.0 - self.beta_2.powi(t)).sqrt() / (1.0 - self.beta_1.powi(t)));
         let decay: E = hp(lr * self.weight_decay);
         let (b1, b2, eps): (E, E, E) = (hp(self.beta_1), hp(self.beta_2), hp(self.epsilon));
         let one = E::one();
-        let (m, v) = self.moments.get_or_insert_with(|| (model.zeros_like(), model.zeros_like()));
+        let (m, v) = self
+            .moments
+            .get_or_insert_with(|| (model.zeros_like(), model.zeros_like()));
         model.zip_update(grads, [m, v], &mut |w, g, [m, v]| {
             for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
                 *w = *w - decay * *w;
                 *m = *m + (g - *m) * (one - b1);
                 *v = *v + (g * g - *v) * (one - b2);
-                *w = *w - corrected * *m / (v.sqrt() + eps);
+                *w -= corrected * *m / (v.sqrt() + eps);
             }
         });
     }

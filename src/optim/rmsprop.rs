@@ -47,7 +47,10 @@ impl<M> Default for RmsProp<M> {
 impl<M> RmsProp<M> {
     /// Keras's defaults with another learning rate (or schedule).
     pub fn new(learning_rate: impl Into<Schedule>) -> Self {
-        RmsProp { learning_rate: learning_rate.into(), ..Self::default() }
+        RmsProp {
+            learning_rate: learning_rate.into(),
+            ..Self::default()
+        }
     }
 }
 
@@ -73,23 +76,26 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for RmsProp<M> {
         match (self.centered, self.momentum != 0.0) {
             (false, false) => model.zip_update(grads, [ms], &mut |w, g, [v]| {
                 for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
-                    *w = *w - increment(g, v, None);
+                    *w -= increment(g, v, None);
                 }
             }),
             (true, false) => {
                 let mgs = self.mean_grad.get_or_insert_with(|| model.zeros_like());
                 model.zip_update(grads, [ms, mgs], &mut |w, g, [v, mg]| {
-                    for (((w, &g), v), mg) in w.iter_mut().zip(g).zip(v.iter_mut()).zip(mg.iter_mut()) {
-                        *w = *w - increment(g, v, Some(mg));
+                    for (((w, &g), v), mg) in
+                        w.iter_mut().zip(g).zip(v.iter_mut()).zip(mg.iter_mut())
+                    {
+                        *w -= increment(g, v, Some(mg));
                     }
                 })
             }
             (false, true) => {
                 let vel = self.velocity.get_or_insert_with(|| model.zeros_like());
                 model.zip_update(grads, [ms, vel], &mut |w, g, [v, m]| {
-                    for (((w, &g), v), m) in w.iter_mut().zip(g).zip(v.iter_mut()).zip(m.iter_mut()) {
+                    for (((w, &g), v), m) in w.iter_mut().zip(g).zip(v.iter_mut()).zip(m.iter_mut())
+                    {
                         *m = momentum * *m + increment(g, v, None);
-                        *w = *w - *m;
+                        *w -= *m;
                     }
                 })
             }
@@ -97,11 +103,15 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for RmsProp<M> {
                 let mgs = self.mean_grad.get_or_insert_with(|| model.zeros_like());
                 let vel = self.velocity.get_or_insert_with(|| model.zeros_like());
                 model.zip_update(grads, [ms, mgs, vel], &mut |w, g, [v, mg, m]| {
-                    for ((((w, &g), v), mg), m) in
-                        w.iter_mut().zip(g).zip(v.iter_mut()).zip(mg.iter_mut()).zip(m.iter_mut())
+                    for ((((w, &g), v), mg), m) in w
+                        .iter_mut()
+                        .zip(g)
+                        .zip(v.iter_mut())
+                        .zip(mg.iter_mut())
+                        .zip(m.iter_mut())
                     {
                         *m = momentum * *m + increment(g, v, Some(mg));
-                        *w = *w - *m;
+                        *w -= *m;
                     }
                 })
             }

@@ -42,7 +42,12 @@ impl Schedule {
     pub fn at(&self, step: u64) -> f64 {
         match self {
             Schedule::Constant(lr) => *lr,
-            Schedule::ExponentialDecay { initial, decay_steps, decay_rate, staircase } => {
+            Schedule::ExponentialDecay {
+                initial,
+                decay_steps,
+                decay_rate,
+                staircase,
+            } => {
                 let mut p = step as f64 / (*decay_steps).max(1) as f64;
                 if *staircase {
                     p = p.floor();
@@ -64,7 +69,12 @@ impl fmt::Debug for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Schedule::Constant(lr) => write!(f, "Constant({lr})"),
-            Schedule::ExponentialDecay { initial, decay_steps, decay_rate, staircase } => write!(
+            Schedule::ExponentialDecay {
+                initial,
+                decay_steps,
+                decay_rate,
+                staircase,
+            } => write!(
                 f,
                 "ExponentialDecay {{ initial: {initial}, decay_steps: {decay_steps}, decay_rate: {decay_rate}, staircase: {staircase} }}"
             ),

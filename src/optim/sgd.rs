@@ -35,7 +35,13 @@ pub struct Sgd<M> {
 impl<M> Sgd<M> {
     /// Plain SGD with a learning rate (or schedule).
     pub fn new(learning_rate: impl Into<Schedule>) -> Self {
-        Sgd { learning_rate: learning_rate.into(), momentum: 0.0, nesterov: false, velocity: None, iterations: 0 }
+        Sgd {
+            learning_rate: learning_rate.into(),
+            momentum: 0.0,
+            nesterov: false,
+            velocity: None,
+            iterations: 0,
+        }
     }
 
     /// Sets the momentum factor.
@@ -63,7 +69,7 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for Sgd<M> {
         self.iterations += 1;
         if self.momentum == 0.0 {
             model.zip_update(grads, [], &mut |w, g, []| {
-                w.iter_mut().zip(g).for_each(|(w, &g)| *w = *w - lr * g);
+                w.iter_mut().zip(g).for_each(|(w, &g)| *w -= lr * g);
             });
             return;
         }
@@ -73,7 +79,11 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for Sgd<M> {
         model.zip_update(grads, [velocity], &mut |w, g, [v]| {
             for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
                 *v = momentum * *v - lr * g;
-                *w = if nesterov { *w + momentum * *v - lr * g } else { *w + *v };
+                *w = if nesterov {
+                    *w + momentum * *v - lr * g
+                } else {
+                    *w + *v
+                };
             }
         });
     }

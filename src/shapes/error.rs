@@ -26,7 +26,12 @@ pub struct ShapeError {
 impl ShapeError {
     /// Two shapes that the operation `op` cannot combine.
     pub fn incompatible(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Self {
-        ShapeError { op, lhs: lhs.to_vec(), rhs: rhs.to_vec(), detail: None }
+        ShapeError {
+            op,
+            lhs: lhs.to_vec(),
+            rhs: rhs.to_vec(),
+            detail: None,
+        }
     }
 
     /// Adds an explanation after the shapes.
@@ -53,7 +58,13 @@ impl ShapeError {
 
 impl fmt::Display for ShapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: incompatible shapes {} and {}", self.op, fmt_dims(&self.lhs), fmt_dims(&self.rhs))?;
+        write!(
+            f,
+            "{}: incompatible shapes {} and {}",
+            self.op,
+            fmt_dims(&self.lhs),
+            fmt_dims(&self.rhs)
+        )?;
         if let Some(detail) = &self.detail {
             write!(f, " ({detail})")?;
         }

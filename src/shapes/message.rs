@@ -15,7 +15,10 @@ pub(crate) struct ConstMsg {
 
 impl ConstMsg {
     pub(crate) const fn new() -> Self {
-        ConstMsg { buf: [0; CAP], len: 0 }
+        ConstMsg {
+            buf: [0; CAP],
+            len: 0,
+        }
     }
 
     pub(crate) const fn str(mut self, s: &str) -> Self {

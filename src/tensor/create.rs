@@ -65,8 +65,10 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     pub fn try_from_vec(shape: S, data: Vec<E>) -> Result<Self, ShapeError> {
         let numel = shape.numel();
         if numel != data.len() {
-            return Err(ShapeError::incompatible("from_vec", shape.dims().as_ref(), &[data.len()])
-                .with_detail(format!("{numel} elements needed, {} given", data.len())));
+            return Err(
+                ShapeError::incompatible("from_vec", shape.dims().as_ref(), &[data.len()])
+                    .with_detail(format!("{numel} elements needed, {} given", data.len())),
+            );
         }
         Ok(Tensor::from_parts(shape, data))
     }
@@ -93,7 +95,10 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     where
         E: AsPrimitive<F>,
     {
-        Tensor::from_parts(self.shape(), self.as_slice().iter().map(|x| x.as_()).collect())
+        Tensor::from_parts(
+            self.shape(),
+            self.as_slice().iter().map(|x| x.as_()).collect(),
+        )
     }
 }
 

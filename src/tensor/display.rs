@@ -12,7 +12,11 @@ const EDGE: usize = 3;
 fn format_elem<E: Dtype>(x: E) -> String {
     let s = format!("{x}");
     let is_float = E::NAME.starts_with("float");
-    if is_float && !s.contains(['.', 'e', 'N', 'i']) { format!("{s}.") } else { s }
+    if is_float && !s.contains(['.', 'e', 'N', 'i']) {
+        format!("{s}.")
+    } else {
+        s
+    }
 }
 
 struct Printer<'a, E> {
@@ -28,7 +32,11 @@ impl<E> Printer<'_, E> {
     fn indices(&self, axis: usize) -> Vec<Option<usize>> {
         let n = self.dims[axis];
         if self.summarize && n > 2 * EDGE {
-            (0..EDGE).map(Some).chain([None]).chain((n - EDGE..n).map(Some)).collect()
+            (0..EDGE)
+                .map(Some)
+                .chain([None])
+                .chain((n - EDGE..n).map(Some))
+                .collect()
         } else {
             (0..n).map(Some).collect()
         }

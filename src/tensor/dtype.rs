@@ -88,7 +88,9 @@ impl Float for f32 {
         csc: isize,
     ) {
         // SAFETY: forwarded contract of `Float::gemm`.
-        unsafe { matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+        unsafe {
+            matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+        }
     }
 }
 
@@ -110,6 +112,8 @@ impl Float for f64 {
         csc: isize,
     ) {
         // SAFETY: forwarded contract of `Float::gemm`.
-        unsafe { matrixmultiply::dgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+        unsafe {
+            matrixmultiply::dgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+        }
     }
 }

@@ -107,11 +107,16 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
                         n => n,
                     })
                     .collect();
-                return Err(ShapeError::incompatible("into_shape", dims.as_ref(), &wanted)
-                    .with_detail("a static dim differs from the runtime size"));
+                return Err(
+                    ShapeError::incompatible("into_shape", dims.as_ref(), &wanted)
+                        .with_detail("a static dim differs from the runtime size"),
+                );
             }
         };
-        Ok(Tensor { shape, data: self.data })
+        Ok(Tensor {
+            shape,
+            data: self.data,
+        })
     }
 
     /// Panicking form of [`try_into_shape`](Self::try_into_shape).
@@ -171,7 +176,11 @@ impl<S: Shape, E: Dtype> core::ops::IndexMut<S::Dims> for Tensor<S, E> {
         let dims = self.shape.dims();
         match self.flat_index(index.as_ref()) {
             Some(i) => &mut self.data[i],
-            None => panic!("index {:?} is out of bounds for shape {:?}", index.as_ref(), dims.as_ref()),
+            None => panic!(
+                "index {:?} is out of bounds for shape {:?}",
+                index.as_ref(),
+                dims.as_ref()
+            ),
         }
     }
 }

@@ -24,9 +24,15 @@ impl<S: Shape, E: Float + SampleUniform> Tensor<S, E> {
     /// Samples from U[low, high) with the caller's generator.
     #[track_caller]
     pub fn random_uniform_with(shape: S, low: E, high: E, rng: &mut impl Rng) -> Self {
-        assert!(low < high, "random_uniform needs low < high, got {low} and {high}");
+        assert!(
+            low < high,
+            "random_uniform needs low < high, got {low} and {high}"
+        );
         let dist = rand::distr::Uniform::new(low, high).expect("finite bounds");
-        Tensor::from_parts(shape, (0..shape.numel()).map(|_| dist.sample(rng)).collect())
+        Tensor::from_parts(
+            shape,
+            (0..shape.numel()).map(|_| dist.sample(rng)).collect(),
+        )
     }
 }
 
@@ -46,6 +52,9 @@ where
             Ok(d) => d,
             Err(e) => panic!("random_normal: {e}"),
         };
-        Tensor::from_parts(shape, (0..shape.numel()).map(|_| dist.sample(rng)).collect())
+        Tensor::from_parts(
+            shape,
+            (0..shape.numel()).map(|_| dist.sample(rng)).collect(),
+        )
     }
 }

@@ -44,7 +44,13 @@ fn gather<E: Copy>(dims: &[usize], strides: &[usize], data: &[E], offset: usize,
         [n] => out.extend((0..*n).map(|i| data[offset + i * strides[0]])),
         [n, ..] => {
             for i in 0..*n {
-                gather(&dims[1..], &strides[1..], data, offset + i * strides[0], out);
+                gather(
+                    &dims[1..],
+                    &strides[1..],
+                    data,
+                    offset + i * strides[0],
+                    out,
+                );
             }
         }
     }
@@ -61,7 +67,11 @@ pub trait AsView<E: Dtype> {
 impl<S: Shape, E: Dtype> AsView<E> for Tensor<S, E> {
     type Shape = S;
     fn as_view(&self) -> TensorView<'_, S, E> {
-        TensorView { shape: self.shape(), strides: self.shape().strides(), data: self.as_slice() }
+        TensorView {
+            shape: self.shape(),
+            strides: self.shape().strides(),
+            data: self.as_slice(),
+        }
     }
 }
 
@@ -97,6 +107,10 @@ impl<M: Dimension, N: Dimension, E: Dtype> Tensor<(M, N), E> {
     /// ```
     pub fn t(&self) -> TensorView<'_, (N, M), E> {
         let (rows, cols) = self.shape();
-        TensorView { shape: (cols, rows), strides: [1, cols.size()], data: self.as_slice() }
+        TensorView {
+            shape: (cols, rows),
+            strides: [1, cols.size()],
+            data: self.as_slice(),
+        }
     }
 }

@@ -1,6 +1,5 @@
 //! Metrics reported during training and evaluation.
 
-
 use crate::nn::loss::Label;
 use crate::shapes::rules::SameDim;
 use crate::shapes::{Dim, Dimension};
@@ -85,7 +84,11 @@ where
         *self = Accuracy::default();
     }
     fn update(&mut self, pred: &Tensor<(B, Dim<C>), E>, target: &Tensor<(B2, Dim<C>), E>) {
-        for (row, t) in pred.as_slice().chunks_exact(C).zip(target.as_slice().chunks_exact(C)) {
+        for (row, t) in pred
+            .as_slice()
+            .chunks_exact(C)
+            .zip(target.as_slice().chunks_exact(C))
+        {
             self.correct += (argmax_row(row) == argmax_row(t)) as usize;
             self.total += 1;
         }

@@ -34,7 +34,14 @@ pub struct FitConfig {
 
 impl Default for FitConfig {
     fn default() -> Self {
-        FitConfig { epochs: 1, initial_epoch: 0, batch_size: 32, shuffle: true, seed: 0, verbose: true }
+        FitConfig {
+            epochs: 1,
+            initial_epoch: 0,
+            batch_size: 32,
+            shuffle: true,
+            seed: 0,
+            verbose: true,
+        }
     }
 }
 
@@ -91,11 +98,21 @@ pub struct Model<N, O, L, M = Accuracy> {
 impl<N, O, L, M> Model<N, O, L, M> {
     /// Keras's `model.compile(optimizer, loss, metrics)`.
     pub fn compile(net: N, optimizer: O, loss: L, metric: M) -> Self {
-        Model { net, optimizer, loss, metric, grads: None }
+        Model {
+            net,
+            optimizer,
+            loss,
+            metric,
+            grads: None,
+        }
     }
 
     /// One gradient step on a batch; returns the batch loss. Updates the metric.
-    pub fn train_step<S, E, T, F>(&mut self, x: Tensor<S, E>, y: &Tensor<T, F>) -> Result<E, LossError>
+    pub fn train_step<S, E, T, F>(
+        &mut self,
+        x: Tensor<S, E>,
+        y: &Tensor<T, F>,
+    ) -> Result<E, LossError>
     where
         S: Shape,
         E: Float,
@@ -118,7 +135,12 @@ impl<N, O, L, M> Model<N, O, L, M> {
 
     /// Keras's `fit`: trains on `(x, y)` for `config.epochs` epochs of `config.batch_size`
     /// samples and returns the per-epoch running loss and metric.
-    pub fn fit<S, E, T, F>(&mut self, x: &Tensor<S, E>, y: &Tensor<T, F>, config: &FitConfig) -> Result<History, LossError>
+    pub fn fit<S, E, T, F>(
+        &mut self,
+        x: &Tensor<S, E>,
+        y: &Tensor<T, F>,
+        config: &FitConfig,
+    ) -> Result<History, LossError>
     where
         S: HasAxis<0, Replaced<usize> = S>,
         E: Float,
@@ -131,9 +153,13 @@ impl<N, O, L, M> Model<N, O, L, M> {
     {
         let n = x.batch_size();
         if y.batch_size() != n {
-            return Err(crate::shapes::ShapeError::incompatible("fit", x.shape_dims().as_ref(), y.shape_dims().as_ref())
-                .with_detail("x and y hold different numbers of samples")
-                .into());
+            return Err(crate::shapes::ShapeError::incompatible(
+                "fit",
+                x.shape_dims().as_ref(),
+                y.shape_dims().as_ref(),
+            )
+            .with_detail("x and y hold different numbers of samples")
+            .into());
         }
         let mut history = History::default();
         for epoch in config.initial_epoch..config.epochs {
@@ -151,7 +177,12 @@ impl<N, O, L, M> Model<N, O, L, M> {
                 let idx = &order[range];
                 let loss = self.train_step(x.select_rows(idx), &y.select_rows(idx))?;
                 loss_sum += loss.to_f64().unwrap_or(f64::NAN);
-                progress.update(step + 1, loss_sum / (step + 1) as f64, self.metric.name(), self.metric.result());
+                progress.update(
+                    step + 1,
+                    loss_sum / (step + 1) as f64,
+                    self.metric.name(),
+                    self.metric.result(),
+                );
             }
             let log = EpochLog {
                 loss: loss_sum / steps.max(1) as f64,
@@ -165,7 +196,12 @@ impl<N, O, L, M> Model<N, O, L, M> {
     }
 
     /// Keras's `evaluate`: mean loss over all samples, and the metric.
-    pub fn evaluate<S, E, T, F>(&mut self, x: &Tensor<S, E>, y: &Tensor<T, F>, batch_size: usize) -> Result<(f64, Option<f64>), LossError>
+    pub fn evaluate<S, E, T, F>(
+        &mut self,
+        x: &Tensor<S, E>,
+        y: &Tensor<T, F>,
+        batch_size: usize,
+    ) -> Result<(f64, Option<f64>), LossError>
     where
         S: HasAxis<0, Replaced<usize> = S>,
         E: Float,
@@ -177,9 +213,13 @@ impl<N, O, L, M> Model<N, O, L, M> {
     {
         let n = x.batch_size();
         if y.batch_size() != n {
-            return Err(crate::shapes::ShapeError::incompatible("evaluate", x.shape_dims().as_ref(), y.shape_dims().as_ref())
-                .with_detail("x and y hold different numbers of samples")
-                .into());
+            return Err(crate::shapes::ShapeError::incompatible(
+                "evaluate",
+                x.shape_dims().as_ref(),
+                y.shape_dims().as_ref(),
+            )
+            .with_detail("x and y hold different numbers of samples")
+            .into());
         }
         self.metric.reset();
         let mut total = 0.0;
@@ -201,4 +241,3 @@ impl<N, O, L, M> Model<N, O, L, M> {
         self.net.forward(x)
     }
 }
-

@@ -20,22 +20,44 @@ impl Progress {
         }
         // Redraw in place only on a terminal; logs get the final line only.
         let live = enabled && std::io::stderr().is_terminal();
-        Progress { steps, enabled, live, last_draw: None, line: String::new() }
+        Progress {
+            steps,
+            enabled,
+            live,
+            last_draw: None,
+            line: String::new(),
+        }
     }
 
-    pub(crate) fn update(&mut self, step: usize, loss: f64, metric: Option<&str>, value: Option<f64>) {
+    pub(crate) fn update(
+        &mut self,
+        step: usize,
+        loss: f64,
+        metric: Option<&str>,
+        value: Option<f64>,
+    ) {
         if !self.enabled {
             return;
         }
         let filled = WIDTH * step / self.steps.max(1);
         let bar: String = (0..WIDTH)
-            .map(|i| if i < filled { '=' } else if i == filled { '>' } else { '.' })
+            .map(|i| {
+                if i < filled {
+                    '='
+                } else if i == filled {
+                    '>'
+                } else {
+                    '.'
+                }
+            })
             .collect();
         self.line = format!("{step}/{} [{bar}] - loss: {loss:.4}", self.steps);
         if let (Some(name), Some(v)) = (metric, value) {
             self.line.push_str(&format!(" - {name}: {v:.4}"));
         }
-        let due = self.last_draw.is_none_or(|t| t.elapsed() > Duration::from_millis(100));
+        let due = self
+            .last_draw
+            .is_none_or(|t| t.elapsed() > Duration::from_millis(100));
         if self.live && (due || step == self.steps) {
             eprint!("\r{}", self.line);
             let _ = std::io::stderr().flush();
@@ -47,7 +69,9 @@ impl Progress {
         if !self.enabled {
             return;
         }
-        let line = self.line.replacen("] - ", &format!("] - {seconds:.1}s - "), 1);
+        let line = self
+            .line
+            .replacen("] - ", &format!("] - {seconds:.1}s - "), 1);
         if self.live {
             eprintln!("\r{line}");
         } else {
