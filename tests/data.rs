@@ -97,18 +97,78 @@ fn missing_files_are_each_named_with_how_to_get_them() {
 #[test]
 fn bad_files_give_clear_errors() {
     let cases: Vec<(&str, &str, Vec<u8>, &str)> = vec![
-        ("truncated", "train-images-idx3-ubyte", images(3)[..1000].to_vec(), "truncated: dims [3, 28, 28] need 2352 values"),
-        ("short-header", "train-images-idx3-ubyte", vec![0, 0, 8], "truncated: 3 bytes"),
-        ("header-cut", "train-images-idx3-ubyte", vec![0, 0, 8, 3, 0, 0], "the header needs 16"),
-        ("magic", "train-images-idx3-ubyte", [vec![1, 2], images(3)[2..].to_vec()].concat(), "wrong magic number 0x01020803"),
-        ("dtype", "train-images-idx3-ubyte", [vec![0, 0, 0x0D], images(3)[3..].to_vec()].concat(), "wrong dtype: type code 0x0d (f32)"),
-        ("rank", "train-labels-idx1-ubyte", images(3), "wrong rank: 3 dims in the header, expected 1"),
-        ("dims", "train-images-idx3-ubyte", encode_u8(&[3, 32, 32], &[0; 3 * 1024]), "wrong image dims [3, 32, 32]"),
-        ("count", "train-labels-idx1-ubyte", labels(&[1, 2]), "2 labels for 3 images"),
-        ("label", "t10k-labels-idx1-ubyte", labels(&[7, 12]), "label 12 at index 1 is out of range 0..=9"),
-        ("trailing", "t10k-labels-idx1-ubyte", [labels(&[7, 2]), vec![0]].concat(), "1 unexpected bytes"),
-        ("gzip", "t10k-images-idx3-ubyte", gzip(&images(2))[..40].to_vec(), "corrupt gzip data"),
-        ("overflow", "train-images-idx3-ubyte", encode_u8(&[u32::MAX as usize; 3], &[]), "dims [4294967295, 4294967295, 4294967295] overflow"),
+        (
+            "truncated",
+            "train-images-idx3-ubyte",
+            images(3)[..1000].to_vec(),
+            "truncated: dims [3, 28, 28] need 2352 values",
+        ),
+        (
+            "short-header",
+            "train-images-idx3-ubyte",
+            vec![0, 0, 8],
+            "truncated: 3 bytes",
+        ),
+        (
+            "header-cut",
+            "train-images-idx3-ubyte",
+            vec![0, 0, 8, 3, 0, 0],
+            "the header needs 16",
+        ),
+        (
+            "magic",
+            "train-images-idx3-ubyte",
+            [vec![1, 2], images(3)[2..].to_vec()].concat(),
+            "wrong magic number 0x01020803",
+        ),
+        (
+            "dtype",
+            "train-images-idx3-ubyte",
+            [vec![0, 0, 0x0D], images(3)[3..].to_vec()].concat(),
+            "wrong dtype: type code 0x0d (f32)",
+        ),
+        (
+            "rank",
+            "train-labels-idx1-ubyte",
+            images(3),
+            "wrong rank: 3 dims in the header, expected 1",
+        ),
+        (
+            "dims",
+            "train-images-idx3-ubyte",
+            encode_u8(&[3, 32, 32], &[0; 3 * 1024]),
+            "wrong image dims [3, 32, 32]",
+        ),
+        (
+            "count",
+            "train-labels-idx1-ubyte",
+            labels(&[1, 2]),
+            "2 labels for 3 images",
+        ),
+        (
+            "label",
+            "t10k-labels-idx1-ubyte",
+            labels(&[7, 12]),
+            "label 12 at index 1 is out of range 0..=9",
+        ),
+        (
+            "trailing",
+            "t10k-labels-idx1-ubyte",
+            [labels(&[7, 2]), vec![0]].concat(),
+            "1 unexpected bytes",
+        ),
+        (
+            "gzip",
+            "t10k-images-idx3-ubyte",
+            gzip(&images(2))[..40].to_vec(),
+            "corrupt gzip data",
+        ),
+        (
+            "overflow",
+            "train-images-idx3-ubyte",
+            encode_u8(&[u32::MAX as usize; 3], &[]),
+            "dims [4294967295, 4294967295, 4294967295] overflow",
+        ),
     ];
     for (i, (case, file, bytes, expected)) in cases.into_iter().enumerate() {
         // The directory is named by number so that it cannot satisfy `expected` by itself.
@@ -117,7 +177,10 @@ fn bad_files_give_clear_errors() {
         replace(&dir, file, &bytes);
         let msg = load_err(&dir);
         assert!(msg.contains(expected), "{case}: {msg}");
-        assert!(msg.contains(file), "{case}: the message names the file: {msg}");
+        assert!(
+            msg.contains(file),
+            "{case}: the message names the file: {msg}"
+        );
     }
 }
 
