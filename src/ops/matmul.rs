@@ -69,11 +69,13 @@ pub(crate) fn gemm<E: Float>(a: Mat<'_, E>, b: Mat<'_, E>, beta: E, out: &mut [E
     }
 }
 
-/// The product of two views; the ranks select the rule (see [`MatMul`]).
-pub(crate) fn try_matmul_views<L, R, E>(
+/// The product of two views into `out` (overwritten); the ranks select the rule (see
+/// [`MatMul`]). Returns the output shape; `out` must hold exactly its element count.
+fn matmul_views_into<L, R, E>(
     a: TensorView<'_, L, E>,
     b: TensorView<'_, R, E>,
-) -> Result<Tensor<L::Output, E>, ShapeError>
+    out: &mut [E],
+) -> Result<L::Output, ShapeError>
 where
     L: MatMul<R>,
     R: Shape,
@@ -98,15 +100,20 @@ where
     if k != k2 {
         return Err(err());
     }
-    let out_dims: Vec<usize> = match (da.len(), db.len()) {
-        (1, 1) => vec![],
-        (2, 1) => vec![m],
-        (1, 2) => vec![n],
-        (2, 2) => vec![m, n],
-        _ => vec![batch, m, n],
+    let out_dims: &[usize] = match (da.len(), db.len()) {
+        (1, 1) => &[],
+        (2, 1) => &[m],
+        (1, 2) => &[n],
+        (2, 2) => &[m, n],
+        _ => &[batch, m, n],
     };
-    let shape = L::Output::from_dims(&out_dims).ok_or_else(err)?;
-    let mut out = vec![E::zero(); batch * m * n];
+    let shape = L::Output::from_dims(out_dims).ok_or_else(err)?;
+    if out.len() != batch * m * n {
+        return Err(
+            ShapeError::incompatible("matmul_into", out_dims, &[out.len()])
+                .with_detail("the output buffer has the wrong size"),
+        );
+    }
     let rhs = Mat {
         rows: k,
         cols: n,
@@ -121,7 +128,11 @@ where
     } else {
         (batch, m)
     };
-    for (i, chunk) in out.chunks_exact_mut(rows * n).take(calls).enumerate() {
+    for (i, chunk) in out
+        .chunks_exact_mut((rows * n).max(1))
+        .take(calls)
+        .enumerate()
+    {
         let lhs = Mat {
             rows,
             cols: k,
@@ -131,6 +142,31 @@ where
         };
         gemm(lhs, rhs, E::zero(), chunk);
     }
+    Ok(shape)
+}
+
+/// The product of two views into a new tensor.
+pub(crate) fn try_matmul_views<L, R, E>(
+    a: TensorView<'_, L, E>,
+    b: TensorView<'_, R, E>,
+) -> Result<Tensor<L::Output, E>, ShapeError>
+where
+    L: MatMul<R>,
+    R: Shape,
+    E: Float,
+{
+    let numel = |dims: &[usize]| dims.iter().product::<usize>();
+    let (da, db) = (a.shape.dims(), b.shape.dims());
+    let (da, db) = (da.as_ref(), db.as_ref());
+    // Output size: every rule drops the inner dim of both operands.
+    let size = match (da.len(), db.len()) {
+        (1 | 2 | 3, 1 | 2) if da.last() == db.first() => {
+            numel(&da[..da.len() - 1]) * numel(&db[1..])
+        }
+        _ => return Err(ShapeError::incompatible("matmul", da, db)),
+    };
+    let mut out = vec![E::zero(); size];
+    let shape = matmul_views_into(a, b, &mut out)?;
     Ok(Tensor::from_parts(shape, out))
 }
 
@@ -154,6 +190,35 @@ impl<S: Shape, E: Float> Tensor<S, E> {
         try_matmul_views(self.view(), rhs.as_view())
     }
 
+    /// The product written into `out`, without allocating (for hot loops).
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let x = Tensor::<(Dim<2>, Dim<3>)>::ones(Default::default());
+    /// let w = Tensor::<(Dim<3>, Dim<4>)>::ones(Default::default());
+    /// let mut y = Tensor::<(Dim<2>, Dim<4>)>::zeros(Default::default());
+    /// x.try_matmul_into(&w, &mut y).unwrap();
+    /// assert_eq!(y.as_slice(), &[3.0; 8]);
+    /// ```
+    pub fn try_matmul_into<R: AsView<E>>(
+        &self,
+        rhs: R,
+        out: &mut Tensor<S::Output, E>,
+    ) -> Result<(), ShapeError>
+    where
+        S: MatMul<R::Shape>,
+    {
+        let shape = matmul_views_into(self.view(), rhs.as_view(), out.as_mut_slice())?;
+        if shape.dims() != out.shape_dims() {
+            return Err(ShapeError::incompatible(
+                "matmul_into",
+                shape.dims().as_ref(),
+                out.shape_dims().as_ref(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Panicking form of [`try_matmul`](Self::try_matmul).
     ///
     /// ```
@@ -172,6 +237,26 @@ impl<S: Shape, E: Float> Tensor<S, E> {
 }
 
 impl<S: Shape, E: Float> TensorView<'_, S, E> {
+    /// The product of a view with a tensor or view, written into `out` without allocating.
+    pub fn try_matmul_into<R: AsView<E>>(
+        &self,
+        rhs: R,
+        out: &mut Tensor<S::Output, E>,
+    ) -> Result<(), ShapeError>
+    where
+        S: MatMul<R::Shape>,
+    {
+        let shape = matmul_views_into(*self, rhs.as_view(), out.as_mut_slice())?;
+        if shape.dims() != out.shape_dims() {
+            return Err(ShapeError::incompatible(
+                "matmul_into",
+                shape.dims().as_ref(),
+                out.shape_dims().as_ref(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The tensor product of a view (e.g. a transpose) with a tensor or view.
     pub fn try_matmul<R: AsView<E>>(&self, rhs: R) -> Result<Tensor<S::Output, E>, ShapeError>
     where
