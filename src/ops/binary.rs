@@ -71,10 +71,11 @@ where
         ys.iter().map(|&y| f(xs[0], y)).collect()
     } else if da == out_dims.as_slice() && out_dims.ends_with(db) {
         // Matrix + row vector: the right operand repeats over the leading axes.
-        xs.chunks_exact(ys.len())
-            .flat_map(|row| row.iter().zip(ys))
-            .map(|(&x, &y)| f(x, y))
-            .collect()
+        let mut out = Vec::with_capacity(xs.len());
+        for row in xs.chunks_exact(ys.len()) {
+            out.extend(row.iter().zip(ys).map(|(&x, &y)| f(x, y)));
+        }
+        out
     } else {
         let sa = broadcast_strides(da, &out_dims);
         let sb = broadcast_strides(db, &out_dims);

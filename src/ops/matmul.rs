@@ -160,9 +160,7 @@ where
     let (da, db) = (da.as_ref(), db.as_ref());
     // Output size: every rule drops the inner dim of both operands.
     let size = match (da.len(), db.len()) {
-        (1 | 2 | 3, 1 | 2) if da.last() == db.first() => {
-            numel(&da[..da.len() - 1]) * numel(&db[1..])
-        }
+        (1..=3, 1 | 2) if da.last() == db.first() => numel(&da[..da.len() - 1]) * numel(&db[1..]),
         _ => return Err(ShapeError::incompatible("matmul", da, db)),
     };
     let mut out = vec![E::zero(); size];
