@@ -98,4 +98,15 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for Adam<M> {
     fn current_learning_rate(&self) -> f64 {
         self.learning_rate.at(self.iterations)
     }
+
+    fn state_mut(&mut self, model: &M) -> Vec<(&'static str, &mut M)> {
+        let (m, v) = self
+            .moments
+            .get_or_insert_with(|| (model.zeros_like(), model.zeros_like()));
+        vec![("m", m), ("v", v)]
+    }
+
+    fn set_iterations(&mut self, iterations: u64) {
+        self.iterations = iterations;
+    }
 }

@@ -25,6 +25,11 @@ pub trait Optimizer<M: Params<E>, E: Float> {
     fn iterations(&self) -> u64;
     /// The learning rate the next step will use.
     fn current_learning_rate(&self) -> f64;
+    /// The state slots by name, each a value of the model's type (created as zeros when
+    /// absent), for saving and restoring training.
+    fn state_mut(&mut self, model: &M) -> Vec<(&'static str, &mut M)>;
+    /// Sets the step counter (when restoring training).
+    fn set_iterations(&mut self, iterations: u64);
 }
 
 /// Casts an f64 hyper-parameter to the element type.

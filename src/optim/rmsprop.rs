@@ -125,4 +125,28 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for RmsProp<M> {
     fn current_learning_rate(&self) -> f64 {
         self.learning_rate.at(self.iterations)
     }
+
+    fn state_mut(&mut self, model: &M) -> Vec<(&'static str, &mut M)> {
+        let mut slots = vec![(
+            "mean_square",
+            self.mean_square.get_or_insert_with(|| model.zeros_like()),
+        )];
+        if self.centered {
+            slots.push((
+                "mean_grad",
+                self.mean_grad.get_or_insert_with(|| model.zeros_like()),
+            ));
+        }
+        if self.momentum != 0.0 {
+            slots.push((
+                "velocity",
+                self.velocity.get_or_insert_with(|| model.zeros_like()),
+            ));
+        }
+        slots
+    }
+
+    fn set_iterations(&mut self, iterations: u64) {
+        self.iterations = iterations;
+    }
 }

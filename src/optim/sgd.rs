@@ -95,4 +95,18 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for Sgd<M> {
     fn current_learning_rate(&self) -> f64 {
         self.learning_rate.at(self.iterations)
     }
+
+    fn state_mut(&mut self, model: &M) -> Vec<(&'static str, &mut M)> {
+        if self.momentum == 0.0 {
+            return Vec::new();
+        }
+        vec![(
+            "velocity",
+            self.velocity.get_or_insert_with(|| model.zeros_like()),
+        )]
+    }
+
+    fn set_iterations(&mut self, iterations: u64) {
+        self.iterations = iterations;
+    }
 }

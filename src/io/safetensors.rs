@@ -1,0 +1,427 @@
+//! Weights and training checkpoints as safetensors files.
+//!
+//! Tensor names follow the model's structure: a tuple model's layer `i` is prefixed `i.`,
+//! a Dense layer has `kernel` (`[in, out]`, Keras layout) and `bias` (`[out]`), so the
+//! chapter's network saves `0.kernel`, `0.bias`, `1.kernel`, `1.bias`. A checkpoint holds
+//! the weights under `model.` and each optimizer state slot under `optimizer.<slot>.`
+//! (for RMSprop `optimizer.mean_square.0.kernel`, ...), plus `optimizer.iterations`
+//! (a one-element u64 tensor).
+//!
+//! Loading checks every tensor against the typed model: a missing or extra tensor is named,
+//! a wrong shape shows both shapes, a wrong dtype names both dtypes, and a truncated or
+//! corrupt file is an error, never a panic.
+
+use core::fmt;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use safetensors::tensor::{Dtype as StDtype, SafeTensors, TensorView};
+
+use crate::nn::{Activation, Dense, Params};
+use crate::optim::Optimizer;
+use crate::shapes::fmt_dims;
+use crate::tensor::{Float, Tensor};
+
+/// Why weights could not be saved or loaded.
+#[derive(Debug)]
+pub enum IoError {
+    /// Reading or writing the file failed.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid safetensors file (truncated, corrupt header, ...).
+    Corrupt(String),
+    /// A tensor the model needs is not in the file.
+    Missing(String),
+    /// The file holds tensors the model does not have.
+    Extra(Vec<String>),
+    /// A tensor has another shape than the model's parameter.
+    Shape {
+        /// The tensor's name.
+        name: String,
+        /// The model's shape.
+        expected: Vec<usize>,
+        /// The file's shape.
+        found: Vec<usize>,
+    },
+    /// A tensor has another element type than the model's parameter.
+    Dtype {
+        /// The tensor's name.
+        name: String,
+        /// The model's dtype.
+        expected: String,
+        /// The file's dtype.
+        found: String,
+    },
+}
+
+impl fmt::Display for IoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IoError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            IoError::Corrupt(reason) => write!(f, "not a valid safetensors file: {reason}"),
+            IoError::Missing(name) => write!(f, "tensor `{name}` is missing from the file"),
+            IoError::Extra(names) => write!(
+                f,
+                "the file holds tensors the model does not have: {}",
+                names.join(", ")
+            ),
+            IoError::Shape {
+                name,
+                expected,
+                found,
+            } => write!(
+                f,
+                "tensor `{name}` has shape {} in the file, the model needs {}",
+                fmt_dims(found),
+                fmt_dims(expected)
+            ),
+            IoError::Dtype {
+                name,
+                expected,
+                found,
+            } => {
+                write!(
+                    f,
+                    "tensor `{name}` is {found} in the file, the model needs {expected}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for IoError {}
+
+/// A float type that safetensors can store.
+pub trait SafeElement: Float {
+    /// Its safetensors dtype.
+    const DTYPE: StDtype;
+    /// Appends the little-endian bytes of `values` to `out`.
+    fn write_le(values: &[Self], out: &mut Vec<u8>);
+    /// Decodes little-endian bytes (whose length is a multiple of the size) into `out`.
+    fn read_le(bytes: &[u8], out: &mut [Self]);
+}
+
+impl SafeElement for f32 {
+    const DTYPE: StDtype = StDtype::F32;
+    fn write_le(values: &[f32], out: &mut Vec<u8>) {
+        values
+            .iter()
+            .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+    }
+    fn read_le(bytes: &[u8], out: &mut [f32]) {
+        for (o, c) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+            *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        }
+    }
+}
+
+impl SafeElement for f64 {
+    const DTYPE: StDtype = StDtype::F64;
+    fn write_le(values: &[f64], out: &mut Vec<u8>) {
+        values
+            .iter()
+            .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+    }
+    fn read_le(bytes: &[u8], out: &mut [f64]) {
+        for (o, c) in out.iter_mut().zip(bytes.chunks_exact(8)) {
+            *o = f64::from_le_bytes(c.try_into().expect("8 bytes"));
+        }
+    }
+}
+
+/// Named tensors to write: (name, dtype, shape, bytes).
+type Entries = BTreeMap<String, (StDtype, Vec<usize>, Vec<u8>)>;
+
+fn add_params<M: Params<E>, E: SafeElement>(entries: &mut Entries, prefix: &str, params: &M) {
+    params.visit(prefix, &mut |name, values, dims| {
+        let mut bytes = Vec::with_capacity(std::mem::size_of_val(values));
+        E::write_le(values, &mut bytes);
+        entries.insert(name.to_string(), (E::DTYPE, dims.to_vec(), bytes));
+    });
+}
+
+fn serialize(entries: &Entries) -> Result<Vec<u8>, IoError> {
+    let views: Vec<(&str, TensorView<'_>)> = entries
+        .iter()
+        .map(|(name, (dtype, shape, bytes))| {
+            TensorView::new(*dtype, shape.clone(), bytes).map(|v| (name.as_str(), v))
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| IoError::Corrupt(e.to_string()))?;
+    safetensors::serialize(views, None).map_err(|e| IoError::Corrupt(e.to_string()))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
+    std::fs::write(path, bytes).map_err(|source| IoError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, IoError> {
+    std::fs::read(path).map_err(|source| IoError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn parse(bytes: &[u8]) -> Result<SafeTensors<'_>, IoError> {
+    SafeTensors::deserialize(bytes).map_err(|e| IoError::Corrupt(e.to_string()))
+}
+
+/// Copies every parameter named under `prefix` from the file into `params`, checking
+/// names, dtypes and shapes; records the names it used in `used`.
+fn read_params<M: Params<E>, E: SafeElement>(
+    file: &SafeTensors<'_>,
+    prefix: &str,
+    params: &mut M,
+    used: &mut Vec<String>,
+) -> Result<(), IoError> {
+    let mut expected = Vec::new();
+    params.visit(prefix, &mut |name, _, dims| {
+        expected.push((name.to_string(), dims.to_vec()))
+    });
+    let mut views = Vec::with_capacity(expected.len());
+    for (name, dims) in &expected {
+        let view = file
+            .tensor(name)
+            .map_err(|_| IoError::Missing(name.clone()))?;
+        if view.dtype() != E::DTYPE {
+            return Err(IoError::Dtype {
+                name: name.clone(),
+                expected: format!("{:?}", E::DTYPE),
+                found: format!("{:?}", view.dtype()),
+            });
+        }
+        if view.shape() != dims.as_slice() {
+            return Err(IoError::Shape {
+                name: name.clone(),
+                expected: dims.clone(),
+                found: view.shape().to_vec(),
+            });
+        }
+        check_length::<E>(name, &view)?;
+        views.push(view);
+        used.push(name.clone());
+    }
+    let mut next = views.into_iter();
+    params.visit_mut(&mut |values| {
+        let view = next
+            .next()
+            .expect("visit and visit_mut agree on the parameters");
+        E::read_le(view.data(), values);
+    });
+    Ok(())
+}
+
+/// The data holds exactly one element per shape entry (never trust a header).
+fn check_length<E: SafeElement>(name: &str, view: &TensorView<'_>) -> Result<(), IoError> {
+    let numel = view
+        .shape()
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    match numel.and_then(|n| n.checked_mul(std::mem::size_of::<E>())) {
+        Some(len) if len == view.data().len() => Ok(()),
+        _ => Err(IoError::Corrupt(format!(
+            "tensor `{name}` holds {} bytes for shape {:?}",
+            view.data().len(),
+            view.shape()
+        ))),
+    }
+}
+
+fn reject_extra(file: &SafeTensors<'_>, used: &[String]) -> Result<(), IoError> {
+    let mut extra: Vec<String> = file
+        .names()
+        .into_iter()
+        .filter(|n| !used.iter().any(|u| u == n))
+        .map(str::to_string)
+        .collect();
+    if extra.is_empty() {
+        return Ok(());
+    }
+    extra.sort();
+    Err(IoError::Extra(extra))
+}
+
+/// The weights of `model` as safetensors bytes.
+pub fn weights_to_bytes<M: Params<E>, E: SafeElement>(model: &M) -> Result<Vec<u8>, IoError> {
+    let mut entries = Entries::new();
+    add_params(&mut entries, "", model);
+    serialize(&entries)
+}
+
+/// Saves the weights of `model` to `path`.
+///
+/// ```
+/// use shaped::io::{load_weights, save_weights};
+/// use shaped::nn::{Dense, Relu, Softmax};
+/// let model = (Dense::<4, 8, Relu>::new(0), Dense::<8, 2, Softmax>::new(1));
+/// let path = std::env::temp_dir().join("shaped-doc-weights.safetensors");
+/// save_weights(&model, &path).unwrap();
+/// let mut restored = (Dense::<4, 8, Relu>::new(7), Dense::<8, 2, Softmax>::new(8));
+/// load_weights(&mut restored, &path).unwrap();
+/// assert_eq!(restored, model);
+/// ```
+pub fn save_weights<M: Params<E>, E: SafeElement>(
+    model: &M,
+    path: impl AsRef<Path>,
+) -> Result<(), IoError> {
+    write(path.as_ref(), &weights_to_bytes(model)?)
+}
+
+/// Loads weights from safetensors bytes into `model`, checking every tensor.
+pub fn load_weights_bytes<M: Params<E>, E: SafeElement>(
+    model: &mut M,
+    bytes: &[u8],
+) -> Result<(), IoError> {
+    let file = parse(bytes)?;
+    let mut used = Vec::new();
+    let mut staged = model.clone();
+    read_params(&file, "", &mut staged, &mut used)?;
+    reject_extra(&file, &used)?;
+    *model = staged;
+    Ok(())
+}
+
+/// Loads weights from `path` into `model`; on error `model` is unchanged.
+pub fn load_weights<M: Params<E>, E: SafeElement>(
+    model: &mut M,
+    path: impl AsRef<Path>,
+) -> Result<(), IoError> {
+    load_weights_bytes(model, &read(path.as_ref())?)
+}
+
+/// Weights and optimizer state as safetensors bytes.
+pub fn checkpoint_to_bytes<M, E, O>(model: &M, optimizer: &mut O) -> Result<Vec<u8>, IoError>
+where
+    M: Params<E>,
+    E: SafeElement,
+    O: Optimizer<M, E>,
+{
+    let mut entries = Entries::new();
+    add_params(&mut entries, "model", model);
+    let iterations = optimizer.iterations();
+    for (slot, state) in optimizer.state_mut(model) {
+        add_params(&mut entries, &format!("optimizer.{slot}"), state);
+    }
+    entries.insert(
+        "optimizer.iterations".into(),
+        (StDtype::U64, vec![1], iterations.to_le_bytes().to_vec()),
+    );
+    serialize(&entries)
+}
+
+/// Saves weights and optimizer state, so that training can resume bit for bit.
+pub fn save_checkpoint<M, E, O>(
+    model: &M,
+    optimizer: &mut O,
+    path: impl AsRef<Path>,
+) -> Result<(), IoError>
+where
+    M: Params<E>,
+    E: SafeElement,
+    O: Optimizer<M, E>,
+{
+    write(path.as_ref(), &checkpoint_to_bytes(model, optimizer)?)
+}
+
+/// Restores weights and optimizer state from safetensors bytes; on error both are unchanged.
+pub fn load_checkpoint_bytes<M, E, O>(
+    model: &mut M,
+    optimizer: &mut O,
+    bytes: &[u8],
+) -> Result<(), IoError>
+where
+    M: Params<E>,
+    E: SafeElement,
+    O: Optimizer<M, E> + Clone,
+{
+    let file = parse(bytes)?;
+    let mut used = Vec::new();
+    let mut staged_model = model.clone();
+    read_params(&file, "model", &mut staged_model, &mut used)?;
+    let mut staged_opt = optimizer.clone();
+    for (slot, state) in staged_opt.state_mut(&staged_model) {
+        read_params(&file, &format!("optimizer.{slot}"), state, &mut used)?;
+    }
+    let name = "optimizer.iterations";
+    let view = file
+        .tensor(name)
+        .map_err(|_| IoError::Missing(name.into()))?;
+    if view.dtype() != StDtype::U64 {
+        return Err(IoError::Dtype {
+            name: name.into(),
+            expected: "U64".into(),
+            found: format!("{:?}", view.dtype()),
+        });
+    }
+    let bytes: [u8; 8] = view.data().try_into().map_err(|_| IoError::Shape {
+        name: name.into(),
+        expected: vec![1],
+        found: view.shape().to_vec(),
+    })?;
+    staged_opt.set_iterations(u64::from_le_bytes(bytes));
+    used.push(name.into());
+    reject_extra(&file, &used)?;
+    *model = staged_model;
+    *optimizer = staged_opt;
+    Ok(())
+}
+
+/// Restores weights and optimizer state from `path`.
+pub fn load_checkpoint<M, E, O>(
+    model: &mut M,
+    optimizer: &mut O,
+    path: impl AsRef<Path>,
+) -> Result<(), IoError>
+where
+    M: Params<E>,
+    E: SafeElement,
+    O: Optimizer<M, E> + Clone,
+{
+    load_checkpoint_bytes(model, optimizer, &read(path.as_ref())?)
+}
+
+/// Loads a PyTorch `nn.Linear` saved in a state dict (`{prefix}.weight` of shape
+/// `[out, in]`, `{prefix}.bias` of shape `[out]`) into a Dense layer (kernel `[in, out]`).
+/// Other tensors in the file are ignored.
+pub fn load_torch_dense<const I: usize, const O: usize, A: Activation, E: SafeElement>(
+    path: impl AsRef<Path>,
+    prefix: &str,
+) -> Result<Dense<I, O, A, E>, IoError> {
+    let bytes = read(path.as_ref())?;
+    let file = parse(&bytes)?;
+    let fetch = |suffix: &str, dims: &[usize]| -> Result<Vec<E>, IoError> {
+        let name = format!("{prefix}.{suffix}");
+        let view = file
+            .tensor(&name)
+            .map_err(|_| IoError::Missing(name.clone()))?;
+        if view.dtype() != E::DTYPE {
+            return Err(IoError::Dtype {
+                name,
+                expected: format!("{:?}", E::DTYPE),
+                found: format!("{:?}", view.dtype()),
+            });
+        }
+        if view.shape() != dims {
+            return Err(IoError::Shape {
+                name,
+                expected: dims.to_vec(),
+                found: view.shape().to_vec(),
+            });
+        }
+        check_length::<E>(&name, &view)?;
+        let mut out = vec![E::zero(); dims.iter().product()];
+        E::read_le(view.data(), &mut out);
+        Ok(out)
+    };
+    let weight: Tensor<(crate::Dim<O>, crate::Dim<I>), E> =
+        Tensor::from_vec(Default::default(), fetch("weight", &[O, I])?);
+    let bias = Tensor::from_vec(Default::default(), fetch("bias", &[O])?);
+    Ok(Dense::from_tensors(weight.transpose(), bias))
+}
