@@ -2,7 +2,7 @@
 //! RMSprop, sparse categorical crossentropy, 5 epochs of batch 128 (cell 1 of chapter 2).
 //!
 //! ```text
-//! cargo run --release --example mnist -- [--data DIR] [--epochs N] [--seed N] [--png FILE] [--quiet]
+//! cargo run --release --example mnist -- [--data DIR] [--epochs N] [--seed N] [--png FILE] [--save FILE] [--quiet]
 //! ```
 
 use std::path::PathBuf;
@@ -33,6 +33,7 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let epochs: usize = common::flag(args, "--epochs")?.unwrap_or(5);
     let seed: u64 = common::flag(args, "--seed")?.unwrap_or(0);
     let png: Option<PathBuf> = common::flag(args, "--png")?;
+    let save: Option<PathBuf> = common::flag(args, "--save")?;
     let quiet = args.iter().any(|a| a == "--quiet");
 
     let mnist = Mnist::load(data_dir(args))?;
@@ -108,6 +109,11 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(path) = png {
         common::write_digits_png(&path, &mnist.test_images.rows(0..10), &predicted)?;
         println!("wrote {}", path.display());
+    }
+
+    if let Some(path) = save {
+        shaped::io::save_weights(&model.net, &path)?;
+        println!("saved the weights to {}", path.display());
     }
 
     let (test_loss, test_acc) = model.evaluate(&test_x, &mnist.test_labels, 128)?;

@@ -70,6 +70,7 @@
 #![warn(missing_docs)]
 
 pub mod data;
+pub mod embed;
 pub mod io;
 pub mod nn;
 pub mod ops;

@@ -22,25 +22,7 @@ pub trait Activation: Copy + Default + Debug + Send + Sync + 'static {
     fn backward<E: Float>(output: &[E], grad: &mut [E], row_len: usize);
 }
 
-/// The identity (Keras's `activation=None` / `"linear"`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Linear;
-
-/// `max(x, 0)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Relu;
-
-/// `1 / (1 + e^-x)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Sigmoid;
-
-/// `tanh(x)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Tanh;
-
-/// `e^x_i / sum_j e^x_j` over each row (max-shifted, so it never overflows).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Softmax;
+pub use shaped_embed::{Linear, Relu, Sigmoid, Softmax, Tanh};
 
 impl Activation for Linear {
     const NAME: &'static str = "linear";

@@ -1,0 +1,206 @@
+//! Fixed-size inference for small nets: weights in fixed-size arrays, a forward pass that
+//! never allocates, and no standard library (`#![no_std]`; the `alloc` feature adds boxed
+//! storage helpers).
+//!
+//! Layers borrow their weights, so the weights can live in a `static`, in a `Box`, or in
+//! memory mapped from flash; a 784 x 512 kernel (1.6 MB) is never a value on the stack.
+//!
+//! ```
+//! use shaped_embed::{FixedDense, FixedMlp, Relu, Softmax};
+//! static K1: [[f32; 2]; 3] = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
+//! static B1: [f32; 2] = [0.0, 0.0];
+//! static K2: [[f32; 2]; 2] = [[1.0, 0.0], [0.0, 1.0]];
+//! static B2: [f32; 2] = [0.0, 0.0];
+//! let net = FixedMlp::new(FixedDense::<3, 2, Relu>::new(&K1, &B1), FixedDense::<2, 2, Softmax>::new(&K2, &B2));
+//! let mut probs = [0.0; 2];
+//! net.forward(&[1.0, 0.0, 0.0], &mut probs);
+//! assert!(probs[0] > probs[1]);
+//! assert_eq!(net.classify(&[0.0, 3.0, 0.0]).0, 1);
+//! ```
+
+#![no_std]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+use core::marker::PhantomData;
+
+/// An activation applied in place to one output vector. The marker types are the same ones
+/// `shaped::nn` uses, so a trained layer and its fixed-size twin name the same activation.
+pub trait FixedActivation {
+    /// Applies the function to `values`.
+    fn apply(values: &mut [f32]);
+}
+
+/// The identity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Linear;
+/// `max(x, 0)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Relu;
+/// `1 / (1 + e^-x)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Sigmoid;
+/// `tanh(x)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Tanh;
+/// `e^x_i / sum_j e^x_j`, shifted by the maximum.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Softmax;
+
+impl FixedActivation for Linear {
+    fn apply(_: &mut [f32]) {}
+}
+impl FixedActivation for Relu {
+    fn apply(values: &mut [f32]) {
+        values.iter_mut().for_each(|v| *v = v.max(0.0));
+    }
+}
+impl FixedActivation for Sigmoid {
+    fn apply(values: &mut [f32]) {
+        values
+            .iter_mut()
+            .for_each(|v| *v = 1.0 / (1.0 + libm::expf(-*v)));
+    }
+}
+impl FixedActivation for Tanh {
+    fn apply(values: &mut [f32]) {
+        values.iter_mut().for_each(|v| *v = libm::tanhf(*v));
+    }
+}
+impl FixedActivation for Softmax {
+    fn apply(values: &mut [f32]) {
+        let max = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for v in values.iter_mut() {
+            *v = libm::expf(*v - max);
+            sum += *v;
+        }
+        values.iter_mut().for_each(|v| *v /= sum);
+    }
+}
+
+/// `activation(x . kernel + bias)` for one sample, with borrowed fixed-size weights
+/// (kernel `[in][out]`, Keras layout, as shaped's `nn::FixedDense` stores it).
+pub struct FixedDense<'w, const I: usize, const O: usize, A> {
+    kernel: &'w [[f32; O]; I],
+    bias: &'w [f32; O],
+    activation: PhantomData<A>,
+}
+
+impl<'w, const I: usize, const O: usize, A: FixedActivation> FixedDense<'w, I, O, A> {
+    /// A layer over the given weights.
+    pub const fn new(kernel: &'w [[f32; O]; I], bias: &'w [f32; O]) -> Self {
+        FixedDense {
+            kernel,
+            bias,
+            activation: PhantomData,
+        }
+    }
+
+    /// Writes the layer's output for `x` into `y`; no allocation.
+    pub fn forward(&self, x: &[f32; I], y: &mut [f32; O]) {
+        *y = *self.bias;
+        // Row by row: each input scales one contiguous kernel row (vectorises well), and
+        // zero inputs (most MNIST pixels) cost nothing.
+        for (&xi, row) in x.iter().zip(self.kernel.iter()) {
+            if xi != 0.0 {
+                for (yj, &k) in y.iter_mut().zip(row.iter()) {
+                    *yj += xi * k;
+                }
+            }
+        }
+        A::apply(y);
+    }
+}
+
+/// Two dense layers, the chapter's network shape: `I -> H -> O`.
+pub struct FixedMlp<'w, const I: usize, const H: usize, const O: usize, A1, A2> {
+    /// The hidden layer.
+    pub hidden: FixedDense<'w, I, H, A1>,
+    /// The output layer.
+    pub output: FixedDense<'w, H, O, A2>,
+}
+
+impl<'w, const I: usize, const H: usize, const O: usize, A1: FixedActivation, A2: FixedActivation>
+    FixedMlp<'w, I, H, O, A1, A2>
+{
+    /// Wires two layers; their dims must agree (a compile error otherwise).
+    pub const fn new(hidden: FixedDense<'w, I, H, A1>, output: FixedDense<'w, H, O, A2>) -> Self {
+        FixedMlp { hidden, output }
+    }
+
+    /// Writes the network's output for `x` into `y`. The hidden activations live on the
+    /// stack (`H` floats); nothing is allocated.
+    pub fn forward(&self, x: &[f32; I], y: &mut [f32; O]) {
+        let mut h = [0.0f32; H];
+        self.hidden.forward(x, &mut h);
+        self.output.forward(&h, y);
+    }
+
+    /// The most likely class and its score.
+    pub fn classify(&self, x: &[f32; I]) -> (usize, f32) {
+        let mut y = [0.0f32; O];
+        self.forward(x, &mut y);
+        let mut best = 0;
+        for j in 1..O {
+            if y[j] > y[best] {
+                best = j;
+            }
+        }
+        (best, y[best])
+    }
+}
+
+/// A boxed `[[f32; O]; R]` filled from row-major `values`, built on the heap directly (a
+/// 784 x 512 matrix would overflow a thread's stack as a temporary). `None` when
+/// `values.len() != R * O`.
+#[cfg(feature = "alloc")]
+pub fn boxed_matrix<const R: usize, const C: usize>(
+    values: &[f32],
+) -> Option<alloc::boxed::Box<[[f32; C]; R]>> {
+    if values.len() != R * C {
+        return None;
+    }
+    let rows: alloc::vec::Vec<[f32; C]> = values
+        .chunks_exact(C.max(1))
+        .map(|c| c.try_into().expect("chunk of C"))
+        .collect();
+    rows.into_boxed_slice().try_into().ok()
+}
+
+/// A boxed `[f32; N]` from `values`; `None` when the length differs.
+#[cfg(feature = "alloc")]
+pub fn boxed_vector<const N: usize>(values: &[f32]) -> Option<alloc::boxed::Box<[f32; N]>> {
+    alloc::boxed::Box::<[f32]>::from(values).try_into().ok()
+}
+
+#[cfg(all(test, feature = "alloc"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boxed_storage_checks_lengths() {
+        assert!(boxed_matrix::<2, 3>(&[0.0; 5]).is_none());
+        let m = boxed_matrix::<2, 3>(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+        assert_eq!(m[1], [4.0, 5.0, 6.0]);
+        assert!(boxed_vector::<3>(&[1.0; 2]).is_none());
+        // A full MNIST kernel, built without a stack temporary (debug test threads have 2 MiB).
+        let big = boxed_matrix::<784, 512>(&alloc::vec![0.5; 784 * 512]).unwrap();
+        assert_eq!(big[783][511], 0.5);
+    }
+
+    #[test]
+    fn dense_matches_the_formula() {
+        let k = [[1.0, -1.0], [2.0, 0.5], [0.0, 3.0]];
+        let b = [0.5, -10.0];
+        let mut y = [0.0; 2];
+        FixedDense::<3, 2, Linear>::new(&k, &b).forward(&[1.0, 2.0, 3.0], &mut y);
+        assert_eq!(y, [0.5 + 1.0 + 4.0, -10.0 - 1.0 + 1.0 + 9.0]);
+        FixedDense::<3, 2, Relu>::new(&k, &b).forward(&[1.0, 2.0, 3.0], &mut y);
+        assert_eq!(y, [5.5, 0.0]);
+        FixedDense::<3, 2, Softmax>::new(&k, &b).forward(&[1.0, 2.0, 3.0], &mut y);
+        assert!((y[0] + y[1] - 1.0).abs() < 1e-6 && y[0] > 0.99);
+    }
+}
