@@ -13,17 +13,19 @@ fn main() {
     // y = 2x + 3 at x = 0: an affine map is a linear Dense layer with W = [[2]], b = [3].
     let affine = Dense::<1, 1>::from_tensors(Tensor::from([[2.0]]), Tensor::from([3.0]));
     let x = Tensor::<(Dim<1>, Dim<1>)>::from([[0.0]]);
-    let (y, cache) = affine.forward_train(x);
+    let mut cache = Default::default();
+    let y = affine.forward_train(&x, &mut cache);
     println!("y = 2x + 3 at x = 0: y = {}", y[[0, 0]]);
-    let mut param_grads = affine.clone();
-    let dy_dx = affine
-        .backward(
-            cache,
-            Grad::Output(Tensor::ones(y.shape())),
-            &mut param_grads,
-            true,
-        )
-        .unwrap();
+    // Backward from dy/dy = 1 gives dy/dx (and, in `param_grads`, dy/dW and dy/db).
+    let mut ones = Tensor::ones(y.shape());
+    let (mut param_grads, mut dy_dx) = (affine.clone(), x.clone());
+    affine.backward(
+        &x,
+        &mut cache,
+        Grad::Output(&mut ones),
+        &mut param_grads,
+        Some(&mut dy_dx),
+    );
     println!("dy/dx = {}", dy_dx[[0, 0]]);
     assert_eq!(dy_dx[[0, 0]], 2.0);
 
@@ -33,16 +35,17 @@ fn main() {
         Tensor::from([3.0, 3.0]),
     );
     let x = Tensor::<(Dim<2>, Dim<2>)>::zeros(Default::default());
-    let (y, cache) = doubling.forward_train(x);
-    let mut param_grads = doubling.clone();
-    let grad = doubling
-        .backward(
-            cache,
-            Grad::Output(Tensor::ones(y.shape())),
-            &mut param_grads,
-            true,
-        )
-        .unwrap();
+    let mut cache = Default::default();
+    let y = doubling.forward_train(&x, &mut cache);
+    let mut ones = Tensor::ones(y.shape());
+    let (mut param_grads, mut grad) = (doubling.clone(), x.clone());
+    doubling.backward(
+        &x,
+        &mut cache,
+        Grad::Output(&mut ones),
+        &mut param_grads,
+        Some(&mut grad),
+    );
     println!("gradient of sum(2x + 3) w.r.t. a (2, 2) x:\n{grad}");
     assert!(grad.as_slice().iter().all(|&g| g == 2.0));
 
@@ -52,14 +55,11 @@ fn main() {
         Tensor::zeros(Default::default()),
     );
     let x = Tensor::<(Dim<2>, Dim<2>)>::random_uniform(Default::default(), 0.0, 1.0, 2);
-    let (y, cache) = layer.forward_train(x.clone());
+    let mut cache = Default::default();
+    let y = layer.forward_train(&x, &mut cache);
+    let mut ones = Tensor::ones(y.shape());
     let mut grads = layer.clone();
-    layer.backward(
-        cache,
-        Grad::Output(Tensor::ones(y.shape())),
-        &mut grads,
-        false,
-    );
+    layer.backward(&x, &mut cache, Grad::Output(&mut ones), &mut grads, None);
     println!("x =\n{x}");
     println!("grad W = x^T . ones =\n{}", grads.kernel);
     println!("grad b = column sums of ones = {}", grads.bias);
@@ -71,7 +71,7 @@ fn main() {
     // The training form: the gradient of a loss with respect to every weight of a model.
     let model = (Dense::<2, 2>::new(3), Dense::<2, 1>::new(4));
     let target = Tensor::<(Dim<2>, Dim<1>)>::from([[1.0], [0.0]]);
-    let (loss, grads) = value_and_grad(&model, &MeanSquaredError, x, &target).unwrap();
+    let (loss, grads) = value_and_grad(&model, &MeanSquaredError, &x, &target).unwrap();
     println!("loss = {loss:.4}");
     println!("d loss / d model.0.kernel =\n{}", grads.0.kernel);
     println!("d loss / d model.1.bias = {}", grads.1.bias);

@@ -39,7 +39,7 @@
 //! | `model.compile("rmsprop", "sparse_categorical_crossentropy", ["accuracy"])` | [`train::Model::compile`]`(net, RmsProp::default(), SparseCategoricalCrossentropy::default(), Accuracy::default())` |
 //! | `model.fit(x, y, epochs=5, batch_size=128)` | `model.fit(&x, &y, &FitConfig { epochs: 5, batch_size: 128, .. })` |
 //! | `model.predict(x)`, `model.evaluate(x, y)` | `model.predict(&x)`, `model.evaluate(&x, &y, 128)` |
-//! | `tape.gradient(loss, model.weights)` | [`nn::value_and_grad`]`(&model, &loss, x, &y)` |
+//! | `tape.gradient(loss, model.weights)` | [`nn::value_and_grad`]`(&model, &loss, &x, &y)` |
 //!
 //! ## A first network
 //!

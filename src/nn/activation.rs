@@ -2,7 +2,7 @@
 
 use core::fmt::Debug;
 
-use super::{Grad, Layer, Params, Train};
+use super::{Grad, HasElem, Layer, Params, Train, reuse};
 use crate::ops::sigmoid;
 use crate::shapes::{Dim, Dimension};
 use crate::tensor::{Float, Tensor};
@@ -124,29 +124,35 @@ macro_rules! activation_layer {
 
         impl<B: Dimension, const N: usize, E: Float> Train<Tensor<(B, Dim<N>), E>> for $a {
             /// The output: every derivative here is a function of it.
-            type Cache = Tensor<(B, Dim<N>), E>;
-            const SOFTMAX_OUTPUT: bool = $a::IS_SOFTMAX;
-            fn forward_train(&self, mut x: Tensor<(B, Dim<N>), E>) -> (Self::Output, Self::Cache) {
-                <$a as Activation>::apply(x.as_mut_slice(), N);
-                (x.clone(), x)
+            type Cache = Option<Tensor<(B, Dim<N>), E>>;
+            const SOFTMAX_OUTPUT: bool = <$a as Activation>::IS_SOFTMAX;
+            fn forward_train<'c>(&self, x: &Tensor<(B, Dim<N>), E>, cache: &'c mut Self::Cache) -> &'c Self::Output {
+                let out = reuse(cache, x);
+                out.as_mut_slice().copy_from_slice(x.as_slice());
+                <$a as Activation>::apply(out.as_mut_slice(), N);
+                out
+            }
+            fn output(cache: &Self::Cache) -> &Self::Output {
+                cache.as_ref().expect("forward_train runs before backward")
             }
             fn backward(
                 &self,
-                output: Self::Cache,
-                grad: Grad<Self::Output>,
+                _: &Tensor<(B, Dim<N>), E>,
+                cache: &mut Self::Cache,
+                grad: Grad<&mut Self::Output>,
                 _: &mut Self,
-                need_input_grad: bool,
-            ) -> Option<Tensor<(B, Dim<N>), E>> {
-                if !need_input_grad {
-                    return None;
-                }
-                Some(match grad {
+                input_grad: Option<&mut Tensor<(B, Dim<N>), E>>,
+            ) {
+                let Some(dx) = input_grad else { return };
+                let g = match grad {
                     Grad::PreActivation(g) => g,
-                    Grad::Output(mut g) => {
-                        <$a as Activation>::backward(output.as_slice(), g.as_mut_slice(), N);
+                    Grad::Output(g) => {
+                        <$a as Activation>::backward(Self::output(cache).as_slice(), g.as_mut_slice(), N);
                         g
                     }
-                })
+                };
+                dx.resize_like(g);
+                dx.as_mut_slice().copy_from_slice(g.as_slice());
             }
         }
     )*};

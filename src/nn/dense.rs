@@ -85,43 +85,63 @@ impl<const I: usize, const O: usize, A: Activation, E: Float> Dense<I, O, A, E> 
         }
     }
 
-    /// `x . kernel + bias`, then the activation, for a batch of `B` rows.
-    fn affine<B: Dimension>(&self, x: &Tensor<(B, Dim<I>), E>) -> Tensor<(B, Dim<O>), E> {
+    /// `out = activation(x . kernel + bias)` for a batch of rows; `out` is already shaped.
+    fn affine_into<B: Dimension>(
+        &self,
+        x: &Tensor<(B, Dim<I>), E>,
+        out: &mut Tensor<(B, Dim<O>), E>,
+    ) {
         let batch = x.batch_size();
-        let mut out = vec![E::zero(); batch * O];
-        gemm(
-            Mat {
-                rows: batch,
-                cols: I,
-                rs: I,
-                cs: 1,
-                data: x.as_slice(),
-            },
-            Mat {
-                rows: I,
-                cols: O,
-                rs: O,
-                cs: 1,
-                data: self.kernel.as_slice(),
-            },
-            E::zero(),
-            &mut out,
-        );
+        let out = out.as_mut_slice();
         let bias = self.bias.as_slice();
-        for row in out.chunks_exact_mut(O) {
-            row.iter_mut().zip(bias).for_each(|(y, &b)| *y += b);
+        if batch <= SMALL_BATCH {
+            // Matrix-vector path: a GEMM would repack the whole kernel for a few rows.
+            for (row, xs) in out.chunks_exact_mut(O).zip(x.as_slice().chunks_exact(I)) {
+                row.copy_from_slice(bias);
+                for (&xi, k) in xs.iter().zip(self.kernel.as_slice().chunks_exact(O)) {
+                    if xi != E::zero() {
+                        row.iter_mut().zip(k).for_each(|(y, &w)| *y += xi * w);
+                    }
+                }
+            }
+        } else {
+            gemm(
+                Mat {
+                    rows: batch,
+                    cols: I,
+                    rs: I,
+                    cs: 1,
+                    data: x.as_slice(),
+                },
+                Mat {
+                    rows: I,
+                    cols: O,
+                    rs: O,
+                    cs: 1,
+                    data: self.kernel.as_slice(),
+                },
+                E::zero(),
+                out,
+            );
+            for row in out.chunks_exact_mut(O) {
+                row.iter_mut().zip(bias).for_each(|(y, &b)| *y += b);
+            }
         }
-        A::apply(&mut out, O);
-        Tensor::from_vec((x.shape().0, Dim), out)
+        A::apply(out, O);
     }
 }
+
+/// Batches up to this size take the matrix-vector path.
+const SMALL_BATCH: usize = 4;
 
 impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float>
     Layer<Tensor<(B, Dim<I>), E>> for Dense<I, O, A, E>
 {
     type Output = Tensor<(B, Dim<O>), E>;
     fn forward(&self, x: &Tensor<(B, Dim<I>), E>) -> Self::Output {
-        self.affine(x)
+        let mut out = Tensor::zeros((x.shape().0, Dim));
+        self.affine_into(x, &mut out);
+        out
     }
 }
 
@@ -155,45 +175,58 @@ impl<const I: usize, const O: usize, A: Activation, E: Float> Params<E> for Dens
     }
 }
 
-/// What a Dense layer keeps for backward: its input and its output.
-pub struct DenseCache<B: Dimension, const I: usize, const O: usize, E: Float> {
-    input: Tensor<(B, Dim<I>), E>,
-    output: Tensor<(B, Dim<O>), E>,
+/// What a Dense layer keeps across training steps: its output.
+pub struct DenseCache<B: Dimension, const O: usize, E: Float> {
+    output: Option<Tensor<(B, Dim<O>), E>>,
+}
+
+impl<B: Dimension, const O: usize, E: Float> Default for DenseCache<B, O, E> {
+    fn default() -> Self {
+        DenseCache { output: None }
+    }
 }
 
 impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float>
     Train<Tensor<(B, Dim<I>), E>> for Dense<I, O, A, E>
 {
-    type Cache = DenseCache<B, I, O, E>;
+    type Cache = DenseCache<B, O, E>;
     const SOFTMAX_OUTPUT: bool = A::IS_SOFTMAX;
 
-    fn forward_train(&self, x: Tensor<(B, Dim<I>), E>) -> (Self::Output, Self::Cache) {
-        let y = self.affine(&x);
-        (
-            y.clone(),
-            DenseCache {
-                input: x,
-                output: y,
-            },
-        )
+    fn forward_train<'c>(
+        &self,
+        x: &Tensor<(B, Dim<I>), E>,
+        cache: &'c mut Self::Cache,
+    ) -> &'c Self::Output {
+        let shape = (x.shape().0, Dim);
+        let out = cache.output.get_or_insert_with(|| Tensor::zeros(shape));
+        out.set_shape(shape);
+        self.affine_into(x, out);
+        out
+    }
+
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        cache
+            .output
+            .as_ref()
+            .expect("forward_train runs before backward")
     }
 
     fn backward(
         &self,
-        cache: Self::Cache,
-        grad: Grad<Self::Output>,
+        x: &Tensor<(B, Dim<I>), E>,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
         grads: &mut Self,
-        need_input_grad: bool,
-    ) -> Option<Tensor<(B, Dim<I>), E>> {
-        let batch = cache.input.batch_size();
+        input_grad: Option<&mut Tensor<(B, Dim<I>), E>>,
+    ) {
+        let batch = x.batch_size();
         let gz = match grad {
             Grad::PreActivation(g) => g,
-            Grad::Output(mut g) => {
-                A::backward(cache.output.as_slice(), g.as_mut_slice(), O);
+            Grad::Output(g) => {
+                A::backward(Self::output(cache).as_slice(), g.as_mut_slice(), O);
                 g
             }
         };
-        let x = cache.input.as_slice();
         let g = gz.as_slice();
         // d kernel = x^T . gz, reading x transposed through strides (no copy).
         gemm(
@@ -202,7 +235,7 @@ impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float>
                 cols: batch,
                 rs: 1,
                 cs: I,
-                data: x,
+                data: x.as_slice(),
             },
             Mat {
                 rows: batch,
@@ -219,29 +252,27 @@ impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float>
         for row in g.chunks_exact(O) {
             db.iter_mut().zip(row).for_each(|(b, &r)| *b += r);
         }
-        if !need_input_grad {
-            return None;
+        if let Some(dx) = input_grad {
+            // d input = gz . kernel^T.
+            dx.set_shape(x.shape());
+            gemm(
+                Mat {
+                    rows: batch,
+                    cols: O,
+                    rs: O,
+                    cs: 1,
+                    data: g,
+                },
+                Mat {
+                    rows: O,
+                    cols: I,
+                    rs: 1,
+                    cs: O,
+                    data: self.kernel.as_slice(),
+                },
+                E::zero(),
+                dx.as_mut_slice(),
+            );
         }
-        // d input = gz . kernel^T.
-        let mut dx = vec![E::zero(); batch * I];
-        gemm(
-            Mat {
-                rows: batch,
-                cols: O,
-                rs: O,
-                cs: 1,
-                data: g,
-            },
-            Mat {
-                rows: O,
-                cols: I,
-                rs: 1,
-                cs: O,
-                data: self.kernel.as_slice(),
-            },
-            E::zero(),
-            &mut dx,
-        );
-        Some(Tensor::from_vec(cache.input.shape(), dx))
     }
 }

@@ -1,8 +1,8 @@
 //! Keras's `Flatten`: `(B, 28, 28) -> (B, 784)`.
 
-use super::{Grad, Layer, Params, Train};
-use crate::shapes::Dim;
+use super::{Grad, HasElem, Layer, Params, Train};
 use crate::shapes::rules::HasAxis;
+use crate::shapes::{Dim, Dimension};
 use crate::tensor::{Float, Tensor};
 
 /// Flattens every axis after the batch axis into `N` features; the element count is
@@ -37,21 +37,32 @@ impl<const N: usize, E: Float> Params<E> for Flatten<N> {
 }
 
 impl<S: HasAxis<0>, const N: usize, E: Float> Train<Tensor<S, E>> for Flatten<N> {
-    /// The input shape, to unflatten the gradient.
-    type Cache = S;
+    /// The flattened output.
+    type Cache = Option<Tensor<(S::Dim, Dim<N>), E>>;
     const SOFTMAX_OUTPUT: bool = false;
-    fn forward_train(&self, x: Tensor<S, E>) -> (Self::Output, S) {
-        let shape = x.shape();
-        (x.flatten_inner::<N>(), shape)
+    fn forward_train<'c>(&self, x: &Tensor<S, E>, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        const { crate::shapes::checks::flatten_inner::<S>(N) };
+        let batch = S::Dim::from_size(x.batch_size()).expect("the first dim of S");
+        let out = cache.get_or_insert_with(|| Tensor::zeros((batch, Dim)));
+        out.set_shape((batch, Dim));
+        out.as_mut_slice().copy_from_slice(x.as_slice());
+        out
+    }
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        cache.as_ref().expect("forward_train runs before backward")
     }
     fn backward(
         &self,
-        shape: S,
-        grad: Grad<Self::Output>,
+        x: &Tensor<S, E>,
+        _: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
         _: &mut Self,
-        need_input_grad: bool,
-    ) -> Option<Tensor<S, E>> {
+        input_grad: Option<&mut Tensor<S, E>>,
+    ) {
         let (Grad::Output(g) | Grad::PreActivation(g)) = grad;
-        need_input_grad.then(|| Tensor::from_vec(shape, g.into_vec()))
+        if let Some(dx) = input_grad {
+            dx.resize_like(x);
+            dx.as_mut_slice().copy_from_slice(g.as_slice());
+        }
     }
 }

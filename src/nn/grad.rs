@@ -2,7 +2,7 @@
 //! `tape.gradient(loss, model.weights)`.
 
 use super::loss::{Loss, LossError};
-use super::{HasElem, Train};
+use super::{Grad, HasElem, Train, reuse};
 
 /// The mean loss of `model` on `(x, y)` and its gradients, typed like the model: the
 /// gradient of `model.0.kernel` is `grads.0.kernel`.
@@ -15,7 +15,7 @@ use super::{HasElem, Train};
 /// let model = (Dense::<2, 1>::from_tensors(Tensor::from([[2.0], [1.0]]), Tensor::from([3.0])),);
 /// let x = Tensor::<(Dim<1>, Dim<2>)>::from([[1.0, 1.0]]);
 /// let t = Tensor::<(Dim<1>, Dim<1>)>::from([[0.0]]);
-/// let (loss, grads) = value_and_grad(&model, &MeanSquaredError, x, &t).unwrap();
+/// let (loss, grads) = value_and_grad(&model, &MeanSquaredError, &x, &t).unwrap();
 /// assert_eq!(loss, 36.0); // (2 + 1 + 3)^2
 /// assert_eq!(grads.0.kernel.as_slice(), &[12.0, 12.0]); // 2 * 6 * x
 /// assert_eq!(grads.0.bias.as_slice(), &[12.0]);
@@ -23,7 +23,7 @@ use super::{HasElem, Train};
 pub fn value_and_grad<M, X, T, L>(
     model: &M,
     loss: &L,
-    x: X,
+    x: &X,
     y: &T,
 ) -> Result<(X::Elem, M), LossError>
 where
@@ -32,25 +32,43 @@ where
     L: Loss<M::Output, T, Elem = X::Elem>,
 {
     let mut grads = model.zeros_like();
-    let value = value_and_grad_with(model, loss, x, y, &mut grads)?;
+    let value = value_and_grad_with(
+        model,
+        loss,
+        x,
+        y,
+        &mut grads,
+        &mut Default::default(),
+        &mut None,
+    )?;
     Ok((value, grads))
 }
 
-/// [`value_and_grad`] writing into gradients the caller keeps (no allocation for them).
+/// [`value_and_grad`] with every buffer supplied by the caller: the gradients, the model's
+/// cache and the output-gradient buffer. Reusing them across steps, nothing is allocated
+/// after the first call.
 pub fn value_and_grad_with<M, X, T, L>(
     model: &M,
     loss: &L,
-    x: X,
+    x: &X,
     y: &T,
     grads: &mut M,
+    cache: &mut M::Cache,
+    output_grad: &mut Option<M::Output>,
 ) -> Result<X::Elem, LossError>
 where
     X: HasElem,
     M: Train<X>,
     L: Loss<M::Output, T, Elem = X::Elem>,
 {
-    let (out, cache) = model.forward_train(x);
-    let (value, grad) = loss.try_loss_and_grad(&out, y, M::SOFTMAX_OUTPUT)?;
-    model.backward(cache, grad, grads, false);
+    let out = model.forward_train(x, cache);
+    let g = reuse(output_grad, out);
+    let (value, fused) = loss.try_loss_and_grad_into(out, y, M::SOFTMAX_OUTPUT, g)?;
+    let grad = if fused {
+        Grad::PreActivation(g)
+    } else {
+        Grad::Output(g)
+    };
+    model.backward(x, cache, grad, grads, None);
     Ok(value)
 }

@@ -3,7 +3,8 @@
 //! Crossentropy on probabilities follows Keras: probabilities are clipped to
 //! `[1e-7, 1 - 1e-7]` before the log. When the model's output is a softmax, the
 //! crossentropies fuse their gradient with it and return `(p - onehot) / batch` with
-//! respect to the logits: the numerically sound path Keras also takes.
+//! respect to the logits: the numerically sound path Keras also takes. Computing a loss and
+//! its gradient into a reused buffer allocates nothing.
 
 use core::fmt;
 
@@ -76,22 +77,37 @@ pub trait Loss<P, T> {
     /// The mean loss over the batch.
     fn try_loss(&self, pred: &P, target: &T) -> Result<Self::Elem, LossError>;
 
-    /// The mean loss and its gradient. With `softmax_output`, crossentropies return the
-    /// gradient with respect to the softmax's input instead of its output.
+    /// The mean loss, with its gradient written into `grad` (reshaped like `pred`, its
+    /// allocation reused). Returns the loss and whether the gradient is with respect to the
+    /// softmax's input (when `softmax_output` lets a crossentropy fuse).
+    fn try_loss_and_grad_into(
+        &self,
+        pred: &P,
+        target: &T,
+        softmax_output: bool,
+        grad: &mut P,
+    ) -> Result<(Self::Elem, bool), LossError>;
+
+    /// The mean loss and its gradient in a new tensor.
     fn try_loss_and_grad(
         &self,
         pred: &P,
         target: &T,
         softmax_output: bool,
-    ) -> Result<(Self::Elem, Grad<P>), LossError>;
-}
-
-/// Checks that the batch dims agree at run time.
-fn same_batch(op: &'static str, pd: &[usize], td: &[usize]) -> Result<(), LossError> {
-    if pd[0] == td[0] {
-        Ok(())
-    } else {
-        Err(ShapeError::incompatible(op, pd, td).into())
+    ) -> Result<(Self::Elem, Grad<P>), LossError>
+    where
+        P: Clone,
+    {
+        let mut grad = pred.clone();
+        let (loss, fused) = self.try_loss_and_grad_into(pred, target, softmax_output, &mut grad)?;
+        Ok((
+            loss,
+            if fused {
+                Grad::PreActivation(grad)
+            } else {
+                Grad::Output(grad)
+            },
+        ))
     }
 }
 
@@ -104,11 +120,19 @@ fn as_float<E: Float>(n: usize) -> E {
     E::from(n).expect("count fits the float type")
 }
 
-/// Row-wise softmax of logits.
-fn softmax_rows<E: Float>(z: &[E], n: usize) -> Vec<E> {
-    let mut p = z.to_vec();
-    <super::Softmax as super::Activation>::apply(&mut p, n);
-    p
+/// `(max, log-sum-exp)` of a row of logits.
+fn log_sum_exp<E: Float>(row: &[E]) -> (E, E) {
+    let max = row.iter().copied().fold(E::neg_infinity(), E::max);
+    let sum = row.iter().fold(E::zero(), |s, &v| s + (v - max).exp());
+    (max, max + sum.ln())
+}
+
+fn dense_shapes_agree(op: &'static str, pd: [usize; 2], td: [usize; 2]) -> Result<(), LossError> {
+    if pd == td {
+        Ok(())
+    } else {
+        Err(ShapeError::incompatible(op, &pd, &td).into())
+    }
 }
 
 /// Sparse categorical crossentropy: integer labels against `(batch, classes)` predictions
@@ -132,6 +156,64 @@ pub struct SparseCategoricalCrossentropy {
     pub from_logits: bool,
 }
 
+impl SparseCategoricalCrossentropy {
+    fn compute<E: Float, L: Label>(
+        &self,
+        pred: &[E],
+        labels: &[L],
+        classes: usize,
+        fused: bool,
+        mut grad: Option<&mut [E]>,
+    ) -> Result<E, LossError> {
+        for (index, &l) in labels.iter().enumerate() {
+            let label: i64 = l.as_();
+            if label < 0 || label as u64 >= classes as u64 {
+                return Err(LossError::LabelOutOfRange {
+                    label,
+                    index,
+                    classes,
+                });
+            }
+        }
+        let inv_batch = E::one() / as_float::<E>(labels.len().max(1));
+        let mut total = E::zero();
+        for (i, (row, &label)) in pred.chunks_exact(classes).zip(labels).enumerate() {
+            let y = label.as_() as usize;
+            let g = grad
+                .as_deref_mut()
+                .map(|g| &mut g[i * classes..(i + 1) * classes]);
+            if self.from_logits {
+                // -log softmax(z)_y = logsumexp(z) - z_y, from the logits (no clipping).
+                let (_, lse) = log_sum_exp(row);
+                total += lse - row[y];
+                if let Some(g) = g {
+                    for (j, (gj, &z)) in g.iter_mut().zip(row).enumerate() {
+                        let onehot = if j == y { E::one() } else { E::zero() };
+                        *gj = ((z - lse).exp() - onehot) * inv_batch;
+                    }
+                }
+            } else {
+                let sum = row.iter().fold(E::zero(), |s, &v| s + v);
+                let q = row[y] / sum;
+                total -= clip(q).ln();
+                let Some(g) = g else { continue };
+                for (j, (gj, &p)) in g.iter_mut().zip(row).enumerate() {
+                    let onehot = if j == y { E::one() } else { E::zero() };
+                    *gj = if fused {
+                        (p - onehot) * inv_batch
+                    } else if clip(q) == q {
+                        // d/dp_j of -ln(p_y / sum p) is 1/sum - [j == y]/p_y.
+                        (E::one() / sum - onehot / row[y]) * inv_batch
+                    } else {
+                        E::zero()
+                    };
+                }
+            }
+        }
+        Ok(total * inv_batch)
+    }
+}
+
 impl<B, B2, const C: usize, E, L> Loss<Tensor<(B, Dim<C>), E>, Tensor<(B2,), L>>
     for SparseCategoricalCrossentropy
 where
@@ -147,112 +229,44 @@ where
         pred: &Tensor<(B, Dim<C>), E>,
         target: &Tensor<(B2,), L>,
     ) -> Result<E, LossError> {
-        self.try_loss_and_grad_impl(pred, target, false, false)
-            .map(|(l, _)| l)
+        check_batch(pred, target)?;
+        self.compute(pred.as_slice(), target.as_slice(), C, false, None)
     }
 
-    fn try_loss_and_grad(
+    fn try_loss_and_grad_into(
         &self,
         pred: &Tensor<(B, Dim<C>), E>,
         target: &Tensor<(B2,), L>,
         softmax_output: bool,
-    ) -> Result<(E, Grad<Tensor<(B, Dim<C>), E>>), LossError> {
-        let (l, g) = self.try_loss_and_grad_impl(pred, target, softmax_output, true)?;
-        Ok((l, g.expect("gradient requested")))
+        grad: &mut Tensor<(B, Dim<C>), E>,
+    ) -> Result<(E, bool), LossError> {
+        check_batch(pred, target)?;
+        grad.set_shape(pred.shape());
+        let fused = softmax_output && !self.from_logits;
+        let loss = self.compute(
+            pred.as_slice(),
+            target.as_slice(),
+            C,
+            fused,
+            Some(grad.as_mut_slice()),
+        )?;
+        Ok((loss, fused))
     }
 }
 
-impl SparseCategoricalCrossentropy {
-    fn try_loss_and_grad_impl<B, B2, const C: usize, E, L>(
-        &self,
-        pred: &Tensor<(B, Dim<C>), E>,
-        target: &Tensor<(B2,), L>,
-        softmax_output: bool,
-        want_grad: bool,
-    ) -> Result<(E, Option<Grad<Tensor<(B, Dim<C>), E>>>), LossError>
-    where
-        B: Dimension + SameDim<B2>,
-        B2: Dimension,
-        E: Float,
-        L: Label,
-    {
-        let batch = pred.batch_size();
-        same_batch(
-            "sparse_categorical_crossentropy",
-            pred.shape_dims().as_ref(),
-            target.shape_dims().as_ref(),
-        )?;
-        let labels: Vec<usize> = target
-            .as_slice()
-            .iter()
-            .enumerate()
-            .map(|(index, &l)| {
-                let label: i64 = l.as_();
-                usize::try_from(label)
-                    .ok()
-                    .filter(|&c| c < C)
-                    .ok_or(LossError::LabelOutOfRange {
-                        label,
-                        index,
-                        classes: C,
-                    })
-            })
-            .collect::<Result<_, _>>()?;
-        let inv_batch = E::one() / as_float::<E>(batch.max(1));
-        let fused = self.from_logits || softmax_output;
-        let probs = if self.from_logits {
-            softmax_rows(pred.as_slice(), C)
-        } else {
-            pred.as_slice().to_vec()
-        };
-        let mut total = E::zero();
-        let mut grad = if want_grad {
-            vec![E::zero(); batch * C]
-        } else {
-            Vec::new()
-        };
-        for (i, (row, &y)) in probs.chunks_exact(C).zip(&labels).enumerate() {
-            if self.from_logits {
-                // -log softmax(z)_y = logsumexp(z) - z_y, computed from the logits.
-                let z = &pred.as_slice()[i * C..(i + 1) * C];
-                let max = z.iter().copied().fold(E::neg_infinity(), E::max);
-                let lse = max + z.iter().fold(E::zero(), |s, &v| s + (v - max).exp()).ln();
-                total += lse - z[y];
-            } else {
-                let sum = row.iter().fold(E::zero(), |s, &v| s + v);
-                total -= clip(row[y] / sum).ln();
-            }
-            if want_grad {
-                let g = &mut grad[i * C..(i + 1) * C];
-                if fused {
-                    for (j, (gj, &p)) in g.iter_mut().zip(row).enumerate() {
-                        let onehot = if j == y { E::one() } else { E::zero() };
-                        *gj = (p - onehot) * inv_batch;
-                    }
-                } else {
-                    // d/dp_j of -ln(p_y / sum p) is 1/sum - [j == y]/p_y (zero where clipped).
-                    let sum = row.iter().fold(E::zero(), |s, &v| s + v);
-                    let q = row[y] / sum;
-                    if clip(q) == q {
-                        for (j, gj) in g.iter_mut().enumerate() {
-                            let own = if j == y { E::one() / row[y] } else { E::zero() };
-                            *gj = (E::one() / sum - own) * inv_batch;
-                        }
-                    }
-                }
-            }
-        }
-        let loss = total * inv_batch;
-        let grad = want_grad.then(|| {
-            let g = Tensor::from_vec(pred.shape(), grad);
-            if fused && !self.from_logits {
-                Grad::PreActivation(g)
-            } else {
-                Grad::Output(g)
-            }
-        });
-        Ok((loss, grad))
+fn check_batch<B: Dimension, B2: Dimension, const C: usize, E: Float, L: Dtype>(
+    pred: &Tensor<(B, Dim<C>), E>,
+    target: &Tensor<(B2,), L>,
+) -> Result<(), LossError> {
+    if pred.batch_size() == target.batch_size() {
+        return Ok(());
     }
+    Err(ShapeError::incompatible(
+        "sparse_categorical_crossentropy",
+        &pred.shape_dims(),
+        &target.shape_dims(),
+    )
+    .into())
 }
 
 /// Categorical crossentropy against one-hot (or probability) targets of the predictions'
@@ -261,6 +275,59 @@ impl SparseCategoricalCrossentropy {
 pub struct CategoricalCrossentropy {
     /// `true` when predictions are logits rather than probabilities.
     pub from_logits: bool,
+}
+
+impl CategoricalCrossentropy {
+    fn compute<E: Float>(
+        &self,
+        pred: &[E],
+        target: &[E],
+        c: usize,
+        fused: bool,
+        mut grad: Option<&mut [E]>,
+    ) -> E {
+        let c = c.max(1);
+        let inv_batch = E::one() / as_float::<E>((pred.len() / c).max(1));
+        let mut total = E::zero();
+        for (i, (row, t)) in pred.chunks_exact(c).zip(target.chunks_exact(c)).enumerate() {
+            let g = grad.as_deref_mut().map(|g| &mut g[i * c..(i + 1) * c]);
+            let tsum = t.iter().fold(E::zero(), |s, &v| s + v);
+            if self.from_logits {
+                let (_, lse) = log_sum_exp(row);
+                for (&z, &y) in row.iter().zip(t) {
+                    total -= y * (z - lse);
+                }
+                if let Some(g) = g {
+                    for ((gj, &z), &y) in g.iter_mut().zip(row).zip(t) {
+                        *gj = ((z - lse).exp() * tsum - y) * inv_batch;
+                    }
+                }
+                continue;
+            }
+            let sum = row.iter().fold(E::zero(), |s, &v| s + v);
+            // Terms whose probability was clipped contribute no gradient through the log.
+            let mut live_tsum = E::zero();
+            for (&p, &y) in row.iter().zip(t) {
+                let q = p / sum;
+                total -= y * clip(q).ln();
+                if clip(q) == q {
+                    live_tsum += y;
+                }
+            }
+            let Some(g) = g else { continue };
+            for ((gj, &p), &y) in g.iter_mut().zip(row).zip(t) {
+                let q = p / sum;
+                *gj = if fused {
+                    (p * tsum - y) * inv_batch
+                } else if clip(q) == q {
+                    (live_tsum / sum - y / p) * inv_batch
+                } else {
+                    live_tsum / sum * inv_batch
+                };
+            }
+        }
+        total * inv_batch
+    }
 }
 
 impl<B, B2, C, C2, E> Loss<Tensor<(B, C), E>, Tensor<(B2, C2), E>> for CategoricalCrossentropy
@@ -278,54 +345,45 @@ where
         pred: &Tensor<(B, C), E>,
         target: &Tensor<(B2, C2), E>,
     ) -> Result<E, LossError> {
-        self.try_loss_and_grad(pred, target, false).map(|(l, _)| l)
+        dense_shapes_agree(
+            "categorical_crossentropy",
+            pred.shape_dims(),
+            target.shape_dims(),
+        )?;
+        Ok(self.compute(
+            pred.as_slice(),
+            target.as_slice(),
+            pred.shape_dims()[1],
+            false,
+            None,
+        ))
     }
 
-    fn try_loss_and_grad(
+    fn try_loss_and_grad_into(
         &self,
         pred: &Tensor<(B, C), E>,
         target: &Tensor<(B2, C2), E>,
         softmax_output: bool,
-    ) -> Result<(E, Grad<Tensor<(B, C), E>>), LossError> {
-        let (pd, td) = (pred.shape_dims(), target.shape_dims());
-        if pd != td {
-            return Err(ShapeError::incompatible("categorical_crossentropy", &pd, &td).into());
-        }
-        let [batch, c] = pd;
-        let inv_batch = E::one() / as_float::<E>(batch.max(1));
-        let fused = self.from_logits || softmax_output;
-        let probs = if self.from_logits {
-            softmax_rows(pred.as_slice(), c)
-        } else {
-            pred.as_slice().to_vec()
-        };
-        let mut total = E::zero();
-        let mut grad = vec![E::zero(); batch * c];
-        let rows = probs
-            .chunks_exact(c.max(1))
-            .zip(target.as_slice().chunks_exact(c.max(1)));
-        for ((row, t), g) in rows.zip(grad.chunks_exact_mut(c.max(1))) {
-            let sum = row.iter().fold(E::zero(), |s, &v| s + v);
-            let tsum = t.iter().fold(E::zero(), |s, &v| s + v);
-            for ((&p, &y), gj) in row.iter().zip(t).zip(g.iter_mut()) {
-                let q = if self.from_logits { p } else { p / sum };
-                total -= y * clip(q).ln();
-                *gj = if fused {
-                    (p * tsum - y) * inv_batch
-                } else if clip(q) == q {
-                    (tsum / sum - y / p) * inv_batch
-                } else {
-                    tsum / sum * inv_batch
-                };
-            }
-        }
-        let g = Tensor::from_vec(pred.shape(), grad);
-        let g = if fused && !self.from_logits {
-            Grad::PreActivation(g)
-        } else {
-            Grad::Output(g)
-        };
-        Ok((total * inv_batch, g))
+        grad: &mut Tensor<(B, C), E>,
+    ) -> Result<(E, bool), LossError> {
+        dense_shapes_agree(
+            "categorical_crossentropy",
+            pred.shape_dims(),
+            target.shape_dims(),
+        )?;
+        grad.set_shape(pred.shape());
+        let fused = softmax_output && !self.from_logits;
+        let c = pred.shape_dims()[1];
+        Ok((
+            self.compute(
+                pred.as_slice(),
+                target.as_slice(),
+                c,
+                fused,
+                Some(grad.as_mut_slice()),
+            ),
+            fused,
+        ))
     }
 }
 
@@ -335,6 +393,32 @@ where
 pub struct BinaryCrossentropy {
     /// `true` when predictions are logits rather than probabilities.
     pub from_logits: bool,
+}
+
+impl BinaryCrossentropy {
+    fn compute<E: Float>(&self, pred: &[E], target: &[E], mut grad: Option<&mut [E]>) -> E {
+        let scale = E::one() / as_float::<E>(pred.len().max(1));
+        let mut total = E::zero();
+        for (i, (&x, &y)) in pred.iter().zip(target).enumerate() {
+            let g = if self.from_logits {
+                // max(x, 0) - x*y + ln(1 + e^-|x|), stable for any x.
+                total += x.max(E::zero()) - x * y + (-x.abs()).exp().ln_1p();
+                crate::ops::sigmoid(x) - y
+            } else {
+                let p = clip(x);
+                total -= y * p.ln() + (E::one() - y) * (E::one() - p).ln();
+                if p == x {
+                    (p - y) / (p * (E::one() - p))
+                } else {
+                    E::zero()
+                }
+            };
+            if let Some(grad) = grad.as_deref_mut() {
+                grad[i] = g * scale;
+            }
+        }
+        total * scale
+    }
 }
 
 impl<B, B2, C, C2, E> Loss<Tensor<(B, C), E>, Tensor<(B2, C2), E>> for BinaryCrossentropy
@@ -352,41 +436,34 @@ where
         pred: &Tensor<(B, C), E>,
         target: &Tensor<(B2, C2), E>,
     ) -> Result<E, LossError> {
-        self.try_loss_and_grad(pred, target, false).map(|(l, _)| l)
+        dense_shapes_agree(
+            "binary_crossentropy",
+            pred.shape_dims(),
+            target.shape_dims(),
+        )?;
+        Ok(self.compute(pred.as_slice(), target.as_slice(), None))
     }
 
-    fn try_loss_and_grad(
+    fn try_loss_and_grad_into(
         &self,
         pred: &Tensor<(B, C), E>,
         target: &Tensor<(B2, C2), E>,
         _softmax_output: bool,
-    ) -> Result<(E, Grad<Tensor<(B, C), E>>), LossError> {
-        let (pd, td) = (pred.shape_dims(), target.shape_dims());
-        if pd != td {
-            return Err(ShapeError::incompatible("binary_crossentropy", &pd, &td).into());
-        }
-        let scale = E::one() / as_float::<E>(pred.len().max(1));
-        let mut total = E::zero();
-        let mut grad = Vec::with_capacity(pred.len());
-        for (&x, &y) in pred.as_slice().iter().zip(target.as_slice()) {
-            if self.from_logits {
-                // max(x, 0) - x*y + ln(1 + e^-|x|), stable for any x.
-                total = total + x.max(E::zero()) - x * y + (-x.abs()).exp().ln_1p();
-                grad.push((crate::ops::sigmoid(x) - y) * scale);
-            } else {
-                let p = clip(x);
-                total -= y * p.ln() + (E::one() - y) * (E::one() - p).ln();
-                let g = if p == x {
-                    (p - y) / (p * (E::one() - p))
-                } else {
-                    E::zero()
-                };
-                grad.push(g * scale);
-            }
-        }
+        grad: &mut Tensor<(B, C), E>,
+    ) -> Result<(E, bool), LossError> {
+        dense_shapes_agree(
+            "binary_crossentropy",
+            pred.shape_dims(),
+            target.shape_dims(),
+        )?;
+        grad.set_shape(pred.shape());
         Ok((
-            total * scale,
-            Grad::Output(Tensor::from_vec(pred.shape(), grad)),
+            self.compute(
+                pred.as_slice(),
+                target.as_slice(),
+                Some(grad.as_mut_slice()),
+            ),
+            false,
         ))
     }
 }
@@ -394,6 +471,21 @@ where
 /// Mean squared error, averaged over the last axis and then the batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MeanSquaredError;
+
+impl MeanSquaredError {
+    fn compute<E: Float>(pred: &[E], target: &[E], mut grad: Option<&mut [E]>) -> E {
+        let scale = E::one() / as_float::<E>(pred.len().max(1));
+        let two = E::one() + E::one();
+        let mut total = E::zero();
+        for (i, (&p, &y)) in pred.iter().zip(target).enumerate() {
+            total += (p - y) * (p - y);
+            if let Some(g) = grad.as_deref_mut() {
+                g[i] = two * (p - y) * scale;
+            }
+        }
+        total * scale
+    }
+}
 
 impl<B, B2, C, C2, E> Loss<Tensor<(B, C), E>, Tensor<(B2, C2), E>> for MeanSquaredError
 where
@@ -410,34 +502,26 @@ where
         pred: &Tensor<(B, C), E>,
         target: &Tensor<(B2, C2), E>,
     ) -> Result<E, LossError> {
-        self.try_loss_and_grad(pred, target, false).map(|(l, _)| l)
+        dense_shapes_agree("mean_squared_error", pred.shape_dims(), target.shape_dims())?;
+        Ok(Self::compute(pred.as_slice(), target.as_slice(), None))
     }
 
-    fn try_loss_and_grad(
+    fn try_loss_and_grad_into(
         &self,
         pred: &Tensor<(B, C), E>,
         target: &Tensor<(B2, C2), E>,
         _softmax_output: bool,
-    ) -> Result<(E, Grad<Tensor<(B, C), E>>), LossError> {
-        let (pd, td) = (pred.shape_dims(), target.shape_dims());
-        if pd != td {
-            return Err(ShapeError::incompatible("mean_squared_error", &pd, &td).into());
-        }
-        let scale = E::one() / as_float::<E>(pred.len().max(1));
-        let two = E::one() + E::one();
-        let mut total = E::zero();
-        let grad = pred
-            .as_slice()
-            .iter()
-            .zip(target.as_slice())
-            .map(|(&p, &y)| {
-                total += (p - y) * (p - y);
-                two * (p - y) * scale
-            })
-            .collect();
+        grad: &mut Tensor<(B, C), E>,
+    ) -> Result<(E, bool), LossError> {
+        dense_shapes_agree("mean_squared_error", pred.shape_dims(), target.shape_dims())?;
+        grad.set_shape(pred.shape());
         Ok((
-            total * scale,
-            Grad::Output(Tensor::from_vec(pred.shape(), grad)),
+            Self::compute(
+                pred.as_slice(),
+                target.as_slice(),
+                Some(grad.as_mut_slice()),
+            ),
+            false,
         ))
     }
 }

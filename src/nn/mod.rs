@@ -17,7 +17,7 @@ mod params;
 mod sequential;
 
 pub use activation::{Activation, Linear, Relu, Sigmoid, Softmax, Tanh};
-pub use dense::Dense;
+pub use dense::{Dense, DenseCache};
 pub use flatten::Flatten;
 pub use grad::{value_and_grad, value_and_grad_with};
 pub use init::Init;
@@ -41,7 +41,7 @@ pub trait Layer<X> {
 
 /// A gradient flowing back into a layer: with respect to its output, or (for the last
 /// layer, from a fused softmax + crossentropy) with respect to its pre-activation.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub enum Grad<T> {
     /// d(loss)/d(output).
     Output(T),
@@ -49,32 +49,71 @@ pub enum Grad<T> {
     PreActivation(T),
 }
 
-/// The element type of a layer's input tensor.
-pub trait HasElem {
+impl<T> Grad<T> {
+    /// Borrows the gradient mutably, keeping its kind (what `Train::backward` takes).
+    pub fn as_mut(&mut self) -> Grad<&mut T> {
+        match self {
+            Grad::Output(t) => Grad::Output(t),
+            Grad::PreActivation(t) => Grad::PreActivation(t),
+        }
+    }
+
+    /// The gradient tensor, whatever its kind.
+    pub fn into_inner(self) -> T {
+        match self {
+            Grad::Output(t) | Grad::PreActivation(t) => t,
+        }
+    }
+}
+
+/// What flows between layers: tensors of a float type, whose buffers can be reused.
+pub trait HasElem: Clone {
     /// The element type.
     type Elem: Float;
+    /// Makes `self` the shape of `like` (contents unspecified), reusing its allocation.
+    fn resize_like(&mut self, like: &Self);
 }
 
 impl<S: Shape, E: Float> HasElem for Tensor<S, E> {
     type Elem = E;
+    fn resize_like(&mut self, like: &Self) {
+        self.set_shape(like.shape());
+    }
 }
 
-/// A layer that can be trained: forward with a cache, and backward.
-pub trait Train<X: HasElem>: Layer<X> + Params<X::Elem> {
-    /// What the training forward keeps for backward.
-    type Cache;
+/// A buffer kept across training steps: created on first use, then resized in place.
+pub(crate) fn reuse<'b, T: HasElem>(slot: &'b mut Option<T>, like: &T) -> &'b mut T {
+    match slot {
+        Some(buf) => {
+            buf.resize_like(like);
+            buf
+        }
+        None => slot.insert(like.clone()),
+    }
+}
+
+/// A layer that can be trained: a training forward that keeps its output in a reusable
+/// cache, and a backward pass. After the first step of a given batch size, neither
+/// allocates.
+pub trait Train<X: HasElem>: Layer<X, Output: HasElem<Elem = X::Elem>> + Params<X::Elem> {
+    /// Buffers reused across steps: the output and whatever backward needs.
+    type Cache: Default;
     /// `true` when the output is a softmax (lets crossentropy fuse its gradient).
     const SOFTMAX_OUTPUT: bool;
-    /// Forward pass that keeps its input and activations; takes the input by value so the
-    /// cache can own it without a copy.
-    fn forward_train(&self, x: X) -> (Self::Output, Self::Cache);
-    /// Backward pass: writes parameter gradients into `grads` (overwriting them) and
-    /// returns the input gradient when `need_input_grad` is true.
+    /// Training forward of `x`; the output is kept in `cache` and returned.
+    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output;
+    /// The output the last `forward_train` kept in `cache`.
+    fn output(cache: &Self::Cache) -> &Self::Output;
+    /// Backward pass for the input `x` of the last `forward_train`: `grad` (used as
+    /// scratch) is the gradient at the output; parameter gradients are written (not added)
+    /// into `grads`; the input gradient is written into `input_grad` when one is given
+    /// (the first layer of a model is not asked for it).
     fn backward(
         &self,
-        cache: Self::Cache,
-        grad: Grad<Self::Output>,
+        x: &X,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
         grads: &mut Self,
-        need_input_grad: bool,
-    ) -> Option<X>;
+        input_grad: Option<&mut X>,
+    );
 }

@@ -7,7 +7,7 @@
 
 #![allow(clippy::let_and_return)]
 
-use super::{Grad, HasElem, Layer, Params, Train, params::join};
+use super::{Grad, HasElem, Layer, Params, Train, params::join, reuse};
 use crate::tensor::Float;
 
 impl<X, L0> Layer<X> for (L0,)
@@ -44,21 +44,31 @@ where
     X: HasElem,
     L0: Train<X>,
 {
-    type Cache = (L0::Cache,);
+    /// Each layer's cache, then the gradient buffers between layers.
+    type Cache = ((L0::Cache,), ());
     const SOFTMAX_OUTPUT: bool = L0::SOFTMAX_OUTPUT;
-    fn forward_train(&self, x: X) -> (Self::Output, Self::Cache) {
-        let (x, c0) = self.0.forward_train(x);
-        (x, (c0,))
+    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let (c, _) = cache;
+        let x = self.0.forward_train(x, &mut c.0);
+        x
+    }
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        L0::output(&cache.0.0)
     }
     fn backward(
         &self,
-        cache: Self::Cache,
-        grad: Grad<Self::Output>,
+        x: &X,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
         grads: &mut Self,
-        need_input_grad: bool,
-    ) -> Option<X> {
-        let (c0,) = cache;
-        self.0.backward(c0, grad, &mut grads.0, need_input_grad)
+        input_grad: Option<&mut X>,
+    ) {
+        let (c, _) = cache;
+        {
+            let input = x;
+            self.0
+                .backward(input, &mut c.0, grad, &mut grads.0, input_grad);
+        }
     }
 }
 
@@ -97,31 +107,54 @@ impl<E: Float, L0: Params<E>, L1: Params<E>> Params<E> for (L0, L1) {
     }
 }
 
-impl<X, L0, L1> Train<X> for (L0, L1)
+impl<X, Y1, L0, L1> Train<X> for (L0, L1)
 where
     X: HasElem,
-    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
-    L0: Train<X>,
-    L1: Train<<L0 as Layer<X>>::Output>,
+    Y1: HasElem<Elem = X::Elem>,
+    L0: Train<X, Output = Y1>,
+    L1: Train<Y1>,
 {
-    type Cache = (L0::Cache, L1::Cache);
+    /// Each layer's cache, then the gradient buffers between layers.
+    type Cache = ((L0::Cache, L1::Cache), (Option<Y1>,));
     const SOFTMAX_OUTPUT: bool = L1::SOFTMAX_OUTPUT;
-    fn forward_train(&self, x: X) -> (Self::Output, Self::Cache) {
-        let (x, c0) = self.0.forward_train(x);
-        let (x, c1) = self.1.forward_train(x);
-        (x, (c0, c1))
+    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let (c, _) = cache;
+        let x = self.0.forward_train(x, &mut c.0);
+        let x = self.1.forward_train(x, &mut c.1);
+        x
+    }
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        L1::output(&cache.0.1)
     }
     fn backward(
         &self,
-        cache: Self::Cache,
-        grad: Grad<Self::Output>,
+        x: &X,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
         grads: &mut Self,
-        need_input_grad: bool,
-    ) -> Option<X> {
-        let (c0, c1) = cache;
-        let g1 = self.1.backward(c1, grad, &mut grads.1, true)?;
-        self.0
-            .backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+        input_grad: Option<&mut X>,
+    ) {
+        let (c, g) = cache;
+        {
+            let input = <L0 as Train<X>>::output(&c.0);
+            self.1.backward(
+                input,
+                &mut c.1,
+                grad,
+                &mut grads.1,
+                Some(reuse(&mut g.0, input)),
+            );
+        }
+        {
+            let input = x;
+            self.0.backward(
+                input,
+                &mut c.0,
+                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                &mut grads.0,
+                input_grad,
+            );
+        }
     }
 }
 
@@ -166,35 +199,67 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>> Params<E> for (L0, L
     }
 }
 
-impl<X, L0, L1, L2> Train<X> for (L0, L1, L2)
+impl<X, Y1, Y2, L0, L1, L2> Train<X> for (L0, L1, L2)
 where
     X: HasElem,
-    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
-    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    L0: Train<X>,
-    L1: Train<<L0 as Layer<X>>::Output>,
-    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
+    Y1: HasElem<Elem = X::Elem>,
+    Y2: HasElem<Elem = X::Elem>,
+    L0: Train<X, Output = Y1>,
+    L1: Train<Y1, Output = Y2>,
+    L2: Train<Y2>,
 {
-    type Cache = (L0::Cache, L1::Cache, L2::Cache);
+    /// Each layer's cache, then the gradient buffers between layers.
+    type Cache = ((L0::Cache, L1::Cache, L2::Cache), (Option<Y1>, Option<Y2>));
     const SOFTMAX_OUTPUT: bool = L2::SOFTMAX_OUTPUT;
-    fn forward_train(&self, x: X) -> (Self::Output, Self::Cache) {
-        let (x, c0) = self.0.forward_train(x);
-        let (x, c1) = self.1.forward_train(x);
-        let (x, c2) = self.2.forward_train(x);
-        (x, (c0, c1, c2))
+    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let (c, _) = cache;
+        let x = self.0.forward_train(x, &mut c.0);
+        let x = self.1.forward_train(x, &mut c.1);
+        let x = self.2.forward_train(x, &mut c.2);
+        x
+    }
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        L2::output(&cache.0.2)
     }
     fn backward(
         &self,
-        cache: Self::Cache,
-        grad: Grad<Self::Output>,
+        x: &X,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
         grads: &mut Self,
-        need_input_grad: bool,
-    ) -> Option<X> {
-        let (c0, c1, c2) = cache;
-        let g2 = self.2.backward(c2, grad, &mut grads.2, true)?;
-        let g1 = self.1.backward(c1, Grad::Output(g2), &mut grads.1, true)?;
-        self.0
-            .backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+        input_grad: Option<&mut X>,
+    ) {
+        let (c, g) = cache;
+        {
+            let input = <L1 as Train<Y1>>::output(&c.1);
+            self.2.backward(
+                input,
+                &mut c.2,
+                grad,
+                &mut grads.2,
+                Some(reuse(&mut g.1, input)),
+            );
+        }
+        {
+            let input = <L0 as Train<X>>::output(&c.0);
+            self.1.backward(
+                input,
+                &mut c.1,
+                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                &mut grads.1,
+                Some(reuse(&mut g.0, input)),
+            );
+        }
+        {
+            let input = x;
+            self.0.backward(
+                input,
+                &mut c.0,
+                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                &mut grads.0,
+                input_grad,
+            );
+        }
     }
 }
 
@@ -247,39 +312,83 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>> Param
     }
 }
 
-impl<X, L0, L1, L2, L3> Train<X> for (L0, L1, L2, L3)
+impl<X, Y1, Y2, Y3, L0, L1, L2, L3> Train<X> for (L0, L1, L2, L3)
 where
     X: HasElem,
-    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
-    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    L0: Train<X>,
-    L1: Train<<L0 as Layer<X>>::Output>,
-    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
-    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
+    Y1: HasElem<Elem = X::Elem>,
+    Y2: HasElem<Elem = X::Elem>,
+    Y3: HasElem<Elem = X::Elem>,
+    L0: Train<X, Output = Y1>,
+    L1: Train<Y1, Output = Y2>,
+    L2: Train<Y2, Output = Y3>,
+    L3: Train<Y3>,
 {
-    type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache);
+    /// Each layer's cache, then the gradient buffers between layers.
+    type Cache = (
+        (L0::Cache, L1::Cache, L2::Cache, L3::Cache),
+        (Option<Y1>, Option<Y2>, Option<Y3>),
+    );
     const SOFTMAX_OUTPUT: bool = L3::SOFTMAX_OUTPUT;
-    fn forward_train(&self, x: X) -> (Self::Output, Self::Cache) {
-        let (x, c0) = self.0.forward_train(x);
-        let (x, c1) = self.1.forward_train(x);
-        let (x, c2) = self.2.forward_train(x);
-        let (x, c3) = self.3.forward_train(x);
-        (x, (c0, c1, c2, c3))
+    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let (c, _) = cache;
+        let x = self.0.forward_train(x, &mut c.0);
+        let x = self.1.forward_train(x, &mut c.1);
+        let x = self.2.forward_train(x, &mut c.2);
+        let x = self.3.forward_train(x, &mut c.3);
+        x
+    }
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        L3::output(&cache.0.3)
     }
     fn backward(
         &self,
-        cache: Self::Cache,
-        grad: Grad<Self::Output>,
+        x: &X,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
         grads: &mut Self,
-        need_input_grad: bool,
-    ) -> Option<X> {
-        let (c0, c1, c2, c3) = cache;
-        let g3 = self.3.backward(c3, grad, &mut grads.3, true)?;
-        let g2 = self.2.backward(c2, Grad::Output(g3), &mut grads.2, true)?;
-        let g1 = self.1.backward(c1, Grad::Output(g2), &mut grads.1, true)?;
-        self.0
-            .backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+        input_grad: Option<&mut X>,
+    ) {
+        let (c, g) = cache;
+        {
+            let input = <L2 as Train<Y2>>::output(&c.2);
+            self.3.backward(
+                input,
+                &mut c.3,
+                grad,
+                &mut grads.3,
+                Some(reuse(&mut g.2, input)),
+            );
+        }
+        {
+            let input = <L1 as Train<Y1>>::output(&c.1);
+            self.2.backward(
+                input,
+                &mut c.2,
+                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                &mut grads.2,
+                Some(reuse(&mut g.1, input)),
+            );
+        }
+        {
+            let input = <L0 as Train<X>>::output(&c.0);
+            self.1.backward(
+                input,
+                &mut c.1,
+                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                &mut grads.1,
+                Some(reuse(&mut g.0, input)),
+            );
+        }
+        {
+            let input = x;
+            self.0.backward(
+                input,
+                &mut c.0,
+                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                &mut grads.0,
+                input_grad,
+            );
+        }
     }
 }
 
@@ -338,36 +447,96 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: P
     }
 }
 
-impl<X, L0, L1, L2, L3, L4> Train<X> for (L0, L1, L2, L3, L4)
+impl<X, Y1, Y2, Y3, Y4, L0, L1, L2, L3, L4> Train<X> for (L0, L1, L2, L3, L4)
 where
     X: HasElem,
-    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
-    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    L0: Train<X>,
-    L1: Train<<L0 as Layer<X>>::Output>,
-    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
-    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
-    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
+    Y1: HasElem<Elem = X::Elem>,
+    Y2: HasElem<Elem = X::Elem>,
+    Y3: HasElem<Elem = X::Elem>,
+    Y4: HasElem<Elem = X::Elem>,
+    L0: Train<X, Output = Y1>,
+    L1: Train<Y1, Output = Y2>,
+    L2: Train<Y2, Output = Y3>,
+    L3: Train<Y3, Output = Y4>,
+    L4: Train<Y4>,
 {
-    type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache);
+    /// Each layer's cache, then the gradient buffers between layers.
+    type Cache = (
+        (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache),
+        (Option<Y1>, Option<Y2>, Option<Y3>, Option<Y4>),
+    );
     const SOFTMAX_OUTPUT: bool = L4::SOFTMAX_OUTPUT;
-    fn forward_train(&self, x: X) -> (Self::Output, Self::Cache) {
-        let (x, c0) = self.0.forward_train(x);
-        let (x, c1) = self.1.forward_train(x);
-        let (x, c2) = self.2.forward_train(x);
-        let (x, c3) = self.3.forward_train(x);
-        let (x, c4) = self.4.forward_train(x);
-        (x, (c0, c1, c2, c3, c4))
+    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let (c, _) = cache;
+        let x = self.0.forward_train(x, &mut c.0);
+        let x = self.1.forward_train(x, &mut c.1);
+        let x = self.2.forward_train(x, &mut c.2);
+        let x = self.3.forward_train(x, &mut c.3);
+        let x = self.4.forward_train(x, &mut c.4);
+        x
     }
-    fn backward(&self, cache: Self::Cache, grad: Grad<Self::Output>, grads: &mut Self, need_input_grad: bool) -> Option<X> {
-        let (c0, c1, c2, c3, c4) = cache;
-        let g4 = self.4.backward(c4, grad, &mut grads.4, true)?;
-        let g3 = self.3.backward(c3, Grad::Output(g4), &mut grads.3, true)?;
-        let g2 = self.2.backward(c2, Grad::Output(g3), &mut grads.2, true)?;
-        let g1 = self.1.backward(c1, Grad::Output(g2), &mut grads.1, true)?;
-        self.0.backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        L4::output(&cache.0.4)
+    }
+    fn backward(
+        &self,
+        x: &X,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
+        grads: &mut Self,
+        input_grad: Option<&mut X>,
+    ) {
+        let (c, g) = cache;
+        {
+            let input = <L3 as Train<Y3>>::output(&c.3);
+            self.4.backward(
+                input,
+                &mut c.4,
+                grad,
+                &mut grads.4,
+                Some(reuse(&mut g.3, input)),
+            );
+        }
+        {
+            let input = <L2 as Train<Y2>>::output(&c.2);
+            self.3.backward(
+                input,
+                &mut c.3,
+                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                &mut grads.3,
+                Some(reuse(&mut g.2, input)),
+            );
+        }
+        {
+            let input = <L1 as Train<Y1>>::output(&c.1);
+            self.2.backward(
+                input,
+                &mut c.2,
+                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                &mut grads.2,
+                Some(reuse(&mut g.1, input)),
+            );
+        }
+        {
+            let input = <L0 as Train<X>>::output(&c.0);
+            self.1.backward(
+                input,
+                &mut c.1,
+                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                &mut grads.1,
+                Some(reuse(&mut g.0, input)),
+            );
+        }
+        {
+            let input = x;
+            self.0.backward(
+                input,
+                &mut c.0,
+                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                &mut grads.0,
+                input_grad,
+            );
+        }
     }
 }
 
@@ -439,40 +608,116 @@ impl<
     }
 }
 
-impl<X, L0, L1, L2, L3, L4, L5> Train<X> for (L0, L1, L2, L3, L4, L5)
+impl<X, Y1, Y2, Y3, Y4, Y5, L0, L1, L2, L3, L4, L5> Train<X> for (L0, L1, L2, L3, L4, L5)
 where
     X: HasElem,
-    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
-    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    L0: Train<X>,
-    L1: Train<<L0 as Layer<X>>::Output>,
-    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
-    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
-    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
-    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    Y1: HasElem<Elem = X::Elem>,
+    Y2: HasElem<Elem = X::Elem>,
+    Y3: HasElem<Elem = X::Elem>,
+    Y4: HasElem<Elem = X::Elem>,
+    Y5: HasElem<Elem = X::Elem>,
+    L0: Train<X, Output = Y1>,
+    L1: Train<Y1, Output = Y2>,
+    L2: Train<Y2, Output = Y3>,
+    L3: Train<Y3, Output = Y4>,
+    L4: Train<Y4, Output = Y5>,
+    L5: Train<Y5>,
 {
-    type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache);
+    /// Each layer's cache, then the gradient buffers between layers.
+    type Cache = (
+        (
+            L0::Cache,
+            L1::Cache,
+            L2::Cache,
+            L3::Cache,
+            L4::Cache,
+            L5::Cache,
+        ),
+        (Option<Y1>, Option<Y2>, Option<Y3>, Option<Y4>, Option<Y5>),
+    );
     const SOFTMAX_OUTPUT: bool = L5::SOFTMAX_OUTPUT;
-    fn forward_train(&self, x: X) -> (Self::Output, Self::Cache) {
-        let (x, c0) = self.0.forward_train(x);
-        let (x, c1) = self.1.forward_train(x);
-        let (x, c2) = self.2.forward_train(x);
-        let (x, c3) = self.3.forward_train(x);
-        let (x, c4) = self.4.forward_train(x);
-        let (x, c5) = self.5.forward_train(x);
-        (x, (c0, c1, c2, c3, c4, c5))
+    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let (c, _) = cache;
+        let x = self.0.forward_train(x, &mut c.0);
+        let x = self.1.forward_train(x, &mut c.1);
+        let x = self.2.forward_train(x, &mut c.2);
+        let x = self.3.forward_train(x, &mut c.3);
+        let x = self.4.forward_train(x, &mut c.4);
+        let x = self.5.forward_train(x, &mut c.5);
+        x
     }
-    fn backward(&self, cache: Self::Cache, grad: Grad<Self::Output>, grads: &mut Self, need_input_grad: bool) -> Option<X> {
-        let (c0, c1, c2, c3, c4, c5) = cache;
-        let g5 = self.5.backward(c5, grad, &mut grads.5, true)?;
-        let g4 = self.4.backward(c4, Grad::Output(g5), &mut grads.4, true)?;
-        let g3 = self.3.backward(c3, Grad::Output(g4), &mut grads.3, true)?;
-        let g2 = self.2.backward(c2, Grad::Output(g3), &mut grads.2, true)?;
-        let g1 = self.1.backward(c1, Grad::Output(g2), &mut grads.1, true)?;
-        self.0.backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        L5::output(&cache.0.5)
+    }
+    fn backward(
+        &self,
+        x: &X,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
+        grads: &mut Self,
+        input_grad: Option<&mut X>,
+    ) {
+        let (c, g) = cache;
+        {
+            let input = <L4 as Train<Y4>>::output(&c.4);
+            self.5.backward(
+                input,
+                &mut c.5,
+                grad,
+                &mut grads.5,
+                Some(reuse(&mut g.4, input)),
+            );
+        }
+        {
+            let input = <L3 as Train<Y3>>::output(&c.3);
+            self.4.backward(
+                input,
+                &mut c.4,
+                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                &mut grads.4,
+                Some(reuse(&mut g.3, input)),
+            );
+        }
+        {
+            let input = <L2 as Train<Y2>>::output(&c.2);
+            self.3.backward(
+                input,
+                &mut c.3,
+                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                &mut grads.3,
+                Some(reuse(&mut g.2, input)),
+            );
+        }
+        {
+            let input = <L1 as Train<Y1>>::output(&c.1);
+            self.2.backward(
+                input,
+                &mut c.2,
+                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                &mut grads.2,
+                Some(reuse(&mut g.1, input)),
+            );
+        }
+        {
+            let input = <L0 as Train<X>>::output(&c.0);
+            self.1.backward(
+                input,
+                &mut c.1,
+                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                &mut grads.1,
+                Some(reuse(&mut g.0, input)),
+            );
+        }
+        {
+            let input = x;
+            self.0.backward(
+                input,
+                &mut c.0,
+                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                &mut grads.0,
+                input_grad,
+            );
+        }
     }
 }
 
@@ -551,44 +796,138 @@ impl<
     }
 }
 
-impl<X, L0, L1, L2, L3, L4, L5, L6> Train<X> for (L0, L1, L2, L3, L4, L5, L6)
+impl<X, Y1, Y2, Y3, Y4, Y5, Y6, L0, L1, L2, L3, L4, L5, L6> Train<X>
+    for (L0, L1, L2, L3, L4, L5, L6)
 where
     X: HasElem,
-    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
-    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    L0: Train<X>,
-    L1: Train<<L0 as Layer<X>>::Output>,
-    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
-    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
-    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
-    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L6: Train<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    Y1: HasElem<Elem = X::Elem>,
+    Y2: HasElem<Elem = X::Elem>,
+    Y3: HasElem<Elem = X::Elem>,
+    Y4: HasElem<Elem = X::Elem>,
+    Y5: HasElem<Elem = X::Elem>,
+    Y6: HasElem<Elem = X::Elem>,
+    L0: Train<X, Output = Y1>,
+    L1: Train<Y1, Output = Y2>,
+    L2: Train<Y2, Output = Y3>,
+    L3: Train<Y3, Output = Y4>,
+    L4: Train<Y4, Output = Y5>,
+    L5: Train<Y5, Output = Y6>,
+    L6: Train<Y6>,
 {
-    type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache, L6::Cache);
+    /// Each layer's cache, then the gradient buffers between layers.
+    type Cache = (
+        (
+            L0::Cache,
+            L1::Cache,
+            L2::Cache,
+            L3::Cache,
+            L4::Cache,
+            L5::Cache,
+            L6::Cache,
+        ),
+        (
+            Option<Y1>,
+            Option<Y2>,
+            Option<Y3>,
+            Option<Y4>,
+            Option<Y5>,
+            Option<Y6>,
+        ),
+    );
     const SOFTMAX_OUTPUT: bool = L6::SOFTMAX_OUTPUT;
-    fn forward_train(&self, x: X) -> (Self::Output, Self::Cache) {
-        let (x, c0) = self.0.forward_train(x);
-        let (x, c1) = self.1.forward_train(x);
-        let (x, c2) = self.2.forward_train(x);
-        let (x, c3) = self.3.forward_train(x);
-        let (x, c4) = self.4.forward_train(x);
-        let (x, c5) = self.5.forward_train(x);
-        let (x, c6) = self.6.forward_train(x);
-        (x, (c0, c1, c2, c3, c4, c5, c6))
+    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let (c, _) = cache;
+        let x = self.0.forward_train(x, &mut c.0);
+        let x = self.1.forward_train(x, &mut c.1);
+        let x = self.2.forward_train(x, &mut c.2);
+        let x = self.3.forward_train(x, &mut c.3);
+        let x = self.4.forward_train(x, &mut c.4);
+        let x = self.5.forward_train(x, &mut c.5);
+        let x = self.6.forward_train(x, &mut c.6);
+        x
     }
-    fn backward(&self, cache: Self::Cache, grad: Grad<Self::Output>, grads: &mut Self, need_input_grad: bool) -> Option<X> {
-        let (c0, c1, c2, c3, c4, c5, c6) = cache;
-        let g6 = self.6.backward(c6, grad, &mut grads.6, true)?;
-        let g5 = self.5.backward(c5, Grad::Output(g6), &mut grads.5, true)?;
-        let g4 = self.4.backward(c4, Grad::Output(g5), &mut grads.4, true)?;
-        let g3 = self.3.backward(c3, Grad::Output(g4), &mut grads.3, true)?;
-        let g2 = self.2.backward(c2, Grad::Output(g3), &mut grads.2, true)?;
-        let g1 = self.1.backward(c1, Grad::Output(g2), &mut grads.1, true)?;
-        self.0.backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        L6::output(&cache.0.6)
+    }
+    fn backward(
+        &self,
+        x: &X,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
+        grads: &mut Self,
+        input_grad: Option<&mut X>,
+    ) {
+        let (c, g) = cache;
+        {
+            let input = <L5 as Train<Y5>>::output(&c.5);
+            self.6.backward(
+                input,
+                &mut c.6,
+                grad,
+                &mut grads.6,
+                Some(reuse(&mut g.5, input)),
+            );
+        }
+        {
+            let input = <L4 as Train<Y4>>::output(&c.4);
+            self.5.backward(
+                input,
+                &mut c.5,
+                Grad::Output(g.5.as_mut().expect("filled by the next layer")),
+                &mut grads.5,
+                Some(reuse(&mut g.4, input)),
+            );
+        }
+        {
+            let input = <L3 as Train<Y3>>::output(&c.3);
+            self.4.backward(
+                input,
+                &mut c.4,
+                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                &mut grads.4,
+                Some(reuse(&mut g.3, input)),
+            );
+        }
+        {
+            let input = <L2 as Train<Y2>>::output(&c.2);
+            self.3.backward(
+                input,
+                &mut c.3,
+                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                &mut grads.3,
+                Some(reuse(&mut g.2, input)),
+            );
+        }
+        {
+            let input = <L1 as Train<Y1>>::output(&c.1);
+            self.2.backward(
+                input,
+                &mut c.2,
+                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                &mut grads.2,
+                Some(reuse(&mut g.1, input)),
+            );
+        }
+        {
+            let input = <L0 as Train<X>>::output(&c.0);
+            self.1.backward(
+                input,
+                &mut c.1,
+                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                &mut grads.1,
+                Some(reuse(&mut g.0, input)),
+            );
+        }
+        {
+            let input = x;
+            self.0.backward(
+                input,
+                &mut c.0,
+                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                &mut grads.0,
+                input_grad,
+            );
+        }
     }
 }
 
@@ -674,48 +1013,153 @@ impl<
     }
 }
 
-impl<X, L0, L1, L2, L3, L4, L5, L6, L7> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7)
+impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, L0, L1, L2, L3, L4, L5, L6, L7> Train<X>
+    for (L0, L1, L2, L3, L4, L5, L6, L7)
 where
     X: HasElem,
-    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
-    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    L0: Train<X>,
-    L1: Train<<L0 as Layer<X>>::Output>,
-    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
-    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
-    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
-    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L6: Train<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L7: Train<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    Y1: HasElem<Elem = X::Elem>,
+    Y2: HasElem<Elem = X::Elem>,
+    Y3: HasElem<Elem = X::Elem>,
+    Y4: HasElem<Elem = X::Elem>,
+    Y5: HasElem<Elem = X::Elem>,
+    Y6: HasElem<Elem = X::Elem>,
+    Y7: HasElem<Elem = X::Elem>,
+    L0: Train<X, Output = Y1>,
+    L1: Train<Y1, Output = Y2>,
+    L2: Train<Y2, Output = Y3>,
+    L3: Train<Y3, Output = Y4>,
+    L4: Train<Y4, Output = Y5>,
+    L5: Train<Y5, Output = Y6>,
+    L6: Train<Y6, Output = Y7>,
+    L7: Train<Y7>,
 {
-    type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache, L6::Cache, L7::Cache);
+    /// Each layer's cache, then the gradient buffers between layers.
+    type Cache = (
+        (
+            L0::Cache,
+            L1::Cache,
+            L2::Cache,
+            L3::Cache,
+            L4::Cache,
+            L5::Cache,
+            L6::Cache,
+            L7::Cache,
+        ),
+        (
+            Option<Y1>,
+            Option<Y2>,
+            Option<Y3>,
+            Option<Y4>,
+            Option<Y5>,
+            Option<Y6>,
+            Option<Y7>,
+        ),
+    );
     const SOFTMAX_OUTPUT: bool = L7::SOFTMAX_OUTPUT;
-    fn forward_train(&self, x: X) -> (Self::Output, Self::Cache) {
-        let (x, c0) = self.0.forward_train(x);
-        let (x, c1) = self.1.forward_train(x);
-        let (x, c2) = self.2.forward_train(x);
-        let (x, c3) = self.3.forward_train(x);
-        let (x, c4) = self.4.forward_train(x);
-        let (x, c5) = self.5.forward_train(x);
-        let (x, c6) = self.6.forward_train(x);
-        let (x, c7) = self.7.forward_train(x);
-        (x, (c0, c1, c2, c3, c4, c5, c6, c7))
+    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let (c, _) = cache;
+        let x = self.0.forward_train(x, &mut c.0);
+        let x = self.1.forward_train(x, &mut c.1);
+        let x = self.2.forward_train(x, &mut c.2);
+        let x = self.3.forward_train(x, &mut c.3);
+        let x = self.4.forward_train(x, &mut c.4);
+        let x = self.5.forward_train(x, &mut c.5);
+        let x = self.6.forward_train(x, &mut c.6);
+        let x = self.7.forward_train(x, &mut c.7);
+        x
     }
-    fn backward(&self, cache: Self::Cache, grad: Grad<Self::Output>, grads: &mut Self, need_input_grad: bool) -> Option<X> {
-        let (c0, c1, c2, c3, c4, c5, c6, c7) = cache;
-        let g7 = self.7.backward(c7, grad, &mut grads.7, true)?;
-        let g6 = self.6.backward(c6, Grad::Output(g7), &mut grads.6, true)?;
-        let g5 = self.5.backward(c5, Grad::Output(g6), &mut grads.5, true)?;
-        let g4 = self.4.backward(c4, Grad::Output(g5), &mut grads.4, true)?;
-        let g3 = self.3.backward(c3, Grad::Output(g4), &mut grads.3, true)?;
-        let g2 = self.2.backward(c2, Grad::Output(g3), &mut grads.2, true)?;
-        let g1 = self.1.backward(c1, Grad::Output(g2), &mut grads.1, true)?;
-        self.0.backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        L7::output(&cache.0.7)
+    }
+    fn backward(
+        &self,
+        x: &X,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
+        grads: &mut Self,
+        input_grad: Option<&mut X>,
+    ) {
+        let (c, g) = cache;
+        {
+            let input = <L6 as Train<Y6>>::output(&c.6);
+            self.7.backward(
+                input,
+                &mut c.7,
+                grad,
+                &mut grads.7,
+                Some(reuse(&mut g.6, input)),
+            );
+        }
+        {
+            let input = <L5 as Train<Y5>>::output(&c.5);
+            self.6.backward(
+                input,
+                &mut c.6,
+                Grad::Output(g.6.as_mut().expect("filled by the next layer")),
+                &mut grads.6,
+                Some(reuse(&mut g.5, input)),
+            );
+        }
+        {
+            let input = <L4 as Train<Y4>>::output(&c.4);
+            self.5.backward(
+                input,
+                &mut c.5,
+                Grad::Output(g.5.as_mut().expect("filled by the next layer")),
+                &mut grads.5,
+                Some(reuse(&mut g.4, input)),
+            );
+        }
+        {
+            let input = <L3 as Train<Y3>>::output(&c.3);
+            self.4.backward(
+                input,
+                &mut c.4,
+                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                &mut grads.4,
+                Some(reuse(&mut g.3, input)),
+            );
+        }
+        {
+            let input = <L2 as Train<Y2>>::output(&c.2);
+            self.3.backward(
+                input,
+                &mut c.3,
+                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                &mut grads.3,
+                Some(reuse(&mut g.2, input)),
+            );
+        }
+        {
+            let input = <L1 as Train<Y1>>::output(&c.1);
+            self.2.backward(
+                input,
+                &mut c.2,
+                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                &mut grads.2,
+                Some(reuse(&mut g.1, input)),
+            );
+        }
+        {
+            let input = <L0 as Train<X>>::output(&c.0);
+            self.1.backward(
+                input,
+                &mut c.1,
+                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                &mut grads.1,
+                Some(reuse(&mut g.0, input)),
+            );
+        }
+        {
+            let input = x;
+            self.0.backward(
+                input,
+                &mut c.0,
+                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                &mut grads.0,
+                input_grad,
+            );
+        }
     }
 }
 
@@ -808,52 +1252,168 @@ impl<
     }
 }
 
-impl<X, L0, L1, L2, L3, L4, L5, L6, L7, L8> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8)
+impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, L0, L1, L2, L3, L4, L5, L6, L7, L8> Train<X>
+    for (L0, L1, L2, L3, L4, L5, L6, L7, L8)
 where
     X: HasElem,
-    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
-    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    L0: Train<X>,
-    L1: Train<<L0 as Layer<X>>::Output>,
-    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
-    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
-    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
-    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L6: Train<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L7: Train<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L8: Train<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    Y1: HasElem<Elem = X::Elem>,
+    Y2: HasElem<Elem = X::Elem>,
+    Y3: HasElem<Elem = X::Elem>,
+    Y4: HasElem<Elem = X::Elem>,
+    Y5: HasElem<Elem = X::Elem>,
+    Y6: HasElem<Elem = X::Elem>,
+    Y7: HasElem<Elem = X::Elem>,
+    Y8: HasElem<Elem = X::Elem>,
+    L0: Train<X, Output = Y1>,
+    L1: Train<Y1, Output = Y2>,
+    L2: Train<Y2, Output = Y3>,
+    L3: Train<Y3, Output = Y4>,
+    L4: Train<Y4, Output = Y5>,
+    L5: Train<Y5, Output = Y6>,
+    L6: Train<Y6, Output = Y7>,
+    L7: Train<Y7, Output = Y8>,
+    L8: Train<Y8>,
 {
-    type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache, L6::Cache, L7::Cache, L8::Cache);
+    /// Each layer's cache, then the gradient buffers between layers.
+    type Cache = (
+        (
+            L0::Cache,
+            L1::Cache,
+            L2::Cache,
+            L3::Cache,
+            L4::Cache,
+            L5::Cache,
+            L6::Cache,
+            L7::Cache,
+            L8::Cache,
+        ),
+        (
+            Option<Y1>,
+            Option<Y2>,
+            Option<Y3>,
+            Option<Y4>,
+            Option<Y5>,
+            Option<Y6>,
+            Option<Y7>,
+            Option<Y8>,
+        ),
+    );
     const SOFTMAX_OUTPUT: bool = L8::SOFTMAX_OUTPUT;
-    fn forward_train(&self, x: X) -> (Self::Output, Self::Cache) {
-        let (x, c0) = self.0.forward_train(x);
-        let (x, c1) = self.1.forward_train(x);
-        let (x, c2) = self.2.forward_train(x);
-        let (x, c3) = self.3.forward_train(x);
-        let (x, c4) = self.4.forward_train(x);
-        let (x, c5) = self.5.forward_train(x);
-        let (x, c6) = self.6.forward_train(x);
-        let (x, c7) = self.7.forward_train(x);
-        let (x, c8) = self.8.forward_train(x);
-        (x, (c0, c1, c2, c3, c4, c5, c6, c7, c8))
+    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let (c, _) = cache;
+        let x = self.0.forward_train(x, &mut c.0);
+        let x = self.1.forward_train(x, &mut c.1);
+        let x = self.2.forward_train(x, &mut c.2);
+        let x = self.3.forward_train(x, &mut c.3);
+        let x = self.4.forward_train(x, &mut c.4);
+        let x = self.5.forward_train(x, &mut c.5);
+        let x = self.6.forward_train(x, &mut c.6);
+        let x = self.7.forward_train(x, &mut c.7);
+        let x = self.8.forward_train(x, &mut c.8);
+        x
     }
-    fn backward(&self, cache: Self::Cache, grad: Grad<Self::Output>, grads: &mut Self, need_input_grad: bool) -> Option<X> {
-        let (c0, c1, c2, c3, c4, c5, c6, c7, c8) = cache;
-        let g8 = self.8.backward(c8, grad, &mut grads.8, true)?;
-        let g7 = self.7.backward(c7, Grad::Output(g8), &mut grads.7, true)?;
-        let g6 = self.6.backward(c6, Grad::Output(g7), &mut grads.6, true)?;
-        let g5 = self.5.backward(c5, Grad::Output(g6), &mut grads.5, true)?;
-        let g4 = self.4.backward(c4, Grad::Output(g5), &mut grads.4, true)?;
-        let g3 = self.3.backward(c3, Grad::Output(g4), &mut grads.3, true)?;
-        let g2 = self.2.backward(c2, Grad::Output(g3), &mut grads.2, true)?;
-        let g1 = self.1.backward(c1, Grad::Output(g2), &mut grads.1, true)?;
-        self.0.backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        L8::output(&cache.0.8)
+    }
+    fn backward(
+        &self,
+        x: &X,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
+        grads: &mut Self,
+        input_grad: Option<&mut X>,
+    ) {
+        let (c, g) = cache;
+        {
+            let input = <L7 as Train<Y7>>::output(&c.7);
+            self.8.backward(
+                input,
+                &mut c.8,
+                grad,
+                &mut grads.8,
+                Some(reuse(&mut g.7, input)),
+            );
+        }
+        {
+            let input = <L6 as Train<Y6>>::output(&c.6);
+            self.7.backward(
+                input,
+                &mut c.7,
+                Grad::Output(g.7.as_mut().expect("filled by the next layer")),
+                &mut grads.7,
+                Some(reuse(&mut g.6, input)),
+            );
+        }
+        {
+            let input = <L5 as Train<Y5>>::output(&c.5);
+            self.6.backward(
+                input,
+                &mut c.6,
+                Grad::Output(g.6.as_mut().expect("filled by the next layer")),
+                &mut grads.6,
+                Some(reuse(&mut g.5, input)),
+            );
+        }
+        {
+            let input = <L4 as Train<Y4>>::output(&c.4);
+            self.5.backward(
+                input,
+                &mut c.5,
+                Grad::Output(g.5.as_mut().expect("filled by the next layer")),
+                &mut grads.5,
+                Some(reuse(&mut g.4, input)),
+            );
+        }
+        {
+            let input = <L3 as Train<Y3>>::output(&c.3);
+            self.4.backward(
+                input,
+                &mut c.4,
+                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                &mut grads.4,
+                Some(reuse(&mut g.3, input)),
+            );
+        }
+        {
+            let input = <L2 as Train<Y2>>::output(&c.2);
+            self.3.backward(
+                input,
+                &mut c.3,
+                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                &mut grads.3,
+                Some(reuse(&mut g.2, input)),
+            );
+        }
+        {
+            let input = <L1 as Train<Y1>>::output(&c.1);
+            self.2.backward(
+                input,
+                &mut c.2,
+                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                &mut grads.2,
+                Some(reuse(&mut g.1, input)),
+            );
+        }
+        {
+            let input = <L0 as Train<X>>::output(&c.0);
+            self.1.backward(
+                input,
+                &mut c.1,
+                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                &mut grads.1,
+                Some(reuse(&mut g.0, input)),
+            );
+        }
+        {
+            let input = x;
+            self.0.backward(
+                input,
+                &mut c.0,
+                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                &mut grads.0,
+                input_grad,
+            );
+        }
     }
 }
 
@@ -953,56 +1513,183 @@ impl<
     }
 }
 
-impl<X, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9)
+impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9> Train<X>
+    for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9)
 where
     X: HasElem,
-    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
-    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    L0: Train<X>,
-    L1: Train<<L0 as Layer<X>>::Output>,
-    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
-    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
-    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
-    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L6: Train<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L7: Train<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L8: Train<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L9: Train<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    Y1: HasElem<Elem = X::Elem>,
+    Y2: HasElem<Elem = X::Elem>,
+    Y3: HasElem<Elem = X::Elem>,
+    Y4: HasElem<Elem = X::Elem>,
+    Y5: HasElem<Elem = X::Elem>,
+    Y6: HasElem<Elem = X::Elem>,
+    Y7: HasElem<Elem = X::Elem>,
+    Y8: HasElem<Elem = X::Elem>,
+    Y9: HasElem<Elem = X::Elem>,
+    L0: Train<X, Output = Y1>,
+    L1: Train<Y1, Output = Y2>,
+    L2: Train<Y2, Output = Y3>,
+    L3: Train<Y3, Output = Y4>,
+    L4: Train<Y4, Output = Y5>,
+    L5: Train<Y5, Output = Y6>,
+    L6: Train<Y6, Output = Y7>,
+    L7: Train<Y7, Output = Y8>,
+    L8: Train<Y8, Output = Y9>,
+    L9: Train<Y9>,
 {
-    type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache, L6::Cache, L7::Cache, L8::Cache, L9::Cache);
+    /// Each layer's cache, then the gradient buffers between layers.
+    type Cache = (
+        (
+            L0::Cache,
+            L1::Cache,
+            L2::Cache,
+            L3::Cache,
+            L4::Cache,
+            L5::Cache,
+            L6::Cache,
+            L7::Cache,
+            L8::Cache,
+            L9::Cache,
+        ),
+        (
+            Option<Y1>,
+            Option<Y2>,
+            Option<Y3>,
+            Option<Y4>,
+            Option<Y5>,
+            Option<Y6>,
+            Option<Y7>,
+            Option<Y8>,
+            Option<Y9>,
+        ),
+    );
     const SOFTMAX_OUTPUT: bool = L9::SOFTMAX_OUTPUT;
-    fn forward_train(&self, x: X) -> (Self::Output, Self::Cache) {
-        let (x, c0) = self.0.forward_train(x);
-        let (x, c1) = self.1.forward_train(x);
-        let (x, c2) = self.2.forward_train(x);
-        let (x, c3) = self.3.forward_train(x);
-        let (x, c4) = self.4.forward_train(x);
-        let (x, c5) = self.5.forward_train(x);
-        let (x, c6) = self.6.forward_train(x);
-        let (x, c7) = self.7.forward_train(x);
-        let (x, c8) = self.8.forward_train(x);
-        let (x, c9) = self.9.forward_train(x);
-        (x, (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9))
+    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let (c, _) = cache;
+        let x = self.0.forward_train(x, &mut c.0);
+        let x = self.1.forward_train(x, &mut c.1);
+        let x = self.2.forward_train(x, &mut c.2);
+        let x = self.3.forward_train(x, &mut c.3);
+        let x = self.4.forward_train(x, &mut c.4);
+        let x = self.5.forward_train(x, &mut c.5);
+        let x = self.6.forward_train(x, &mut c.6);
+        let x = self.7.forward_train(x, &mut c.7);
+        let x = self.8.forward_train(x, &mut c.8);
+        let x = self.9.forward_train(x, &mut c.9);
+        x
     }
-    fn backward(&self, cache: Self::Cache, grad: Grad<Self::Output>, grads: &mut Self, need_input_grad: bool) -> Option<X> {
-        let (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9) = cache;
-        let g9 = self.9.backward(c9, grad, &mut grads.9, true)?;
-        let g8 = self.8.backward(c8, Grad::Output(g9), &mut grads.8, true)?;
-        let g7 = self.7.backward(c7, Grad::Output(g8), &mut grads.7, true)?;
-        let g6 = self.6.backward(c6, Grad::Output(g7), &mut grads.6, true)?;
-        let g5 = self.5.backward(c5, Grad::Output(g6), &mut grads.5, true)?;
-        let g4 = self.4.backward(c4, Grad::Output(g5), &mut grads.4, true)?;
-        let g3 = self.3.backward(c3, Grad::Output(g4), &mut grads.3, true)?;
-        let g2 = self.2.backward(c2, Grad::Output(g3), &mut grads.2, true)?;
-        let g1 = self.1.backward(c1, Grad::Output(g2), &mut grads.1, true)?;
-        self.0.backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        L9::output(&cache.0.9)
+    }
+    fn backward(
+        &self,
+        x: &X,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
+        grads: &mut Self,
+        input_grad: Option<&mut X>,
+    ) {
+        let (c, g) = cache;
+        {
+            let input = <L8 as Train<Y8>>::output(&c.8);
+            self.9.backward(
+                input,
+                &mut c.9,
+                grad,
+                &mut grads.9,
+                Some(reuse(&mut g.8, input)),
+            );
+        }
+        {
+            let input = <L7 as Train<Y7>>::output(&c.7);
+            self.8.backward(
+                input,
+                &mut c.8,
+                Grad::Output(g.8.as_mut().expect("filled by the next layer")),
+                &mut grads.8,
+                Some(reuse(&mut g.7, input)),
+            );
+        }
+        {
+            let input = <L6 as Train<Y6>>::output(&c.6);
+            self.7.backward(
+                input,
+                &mut c.7,
+                Grad::Output(g.7.as_mut().expect("filled by the next layer")),
+                &mut grads.7,
+                Some(reuse(&mut g.6, input)),
+            );
+        }
+        {
+            let input = <L5 as Train<Y5>>::output(&c.5);
+            self.6.backward(
+                input,
+                &mut c.6,
+                Grad::Output(g.6.as_mut().expect("filled by the next layer")),
+                &mut grads.6,
+                Some(reuse(&mut g.5, input)),
+            );
+        }
+        {
+            let input = <L4 as Train<Y4>>::output(&c.4);
+            self.5.backward(
+                input,
+                &mut c.5,
+                Grad::Output(g.5.as_mut().expect("filled by the next layer")),
+                &mut grads.5,
+                Some(reuse(&mut g.4, input)),
+            );
+        }
+        {
+            let input = <L3 as Train<Y3>>::output(&c.3);
+            self.4.backward(
+                input,
+                &mut c.4,
+                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                &mut grads.4,
+                Some(reuse(&mut g.3, input)),
+            );
+        }
+        {
+            let input = <L2 as Train<Y2>>::output(&c.2);
+            self.3.backward(
+                input,
+                &mut c.3,
+                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                &mut grads.3,
+                Some(reuse(&mut g.2, input)),
+            );
+        }
+        {
+            let input = <L1 as Train<Y1>>::output(&c.1);
+            self.2.backward(
+                input,
+                &mut c.2,
+                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                &mut grads.2,
+                Some(reuse(&mut g.1, input)),
+            );
+        }
+        {
+            let input = <L0 as Train<X>>::output(&c.0);
+            self.1.backward(
+                input,
+                &mut c.1,
+                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                &mut grads.1,
+                Some(reuse(&mut g.0, input)),
+            );
+        }
+        {
+            let input = x;
+            self.0.backward(
+                input,
+                &mut c.0,
+                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                &mut grads.0,
+                input_grad,
+            );
+        }
     }
 }
 
@@ -1109,60 +1796,198 @@ impl<
     }
 }
 
-impl<X, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10)
+impl<X, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10>
+    Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10)
 where
     X: HasElem,
-    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
-    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    L0: Train<X>,
-    L1: Train<<L0 as Layer<X>>::Output>,
-    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
-    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
-    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
-    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L6: Train<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L7: Train<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L8: Train<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L9: Train<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L10: Train<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    Y1: HasElem<Elem = X::Elem>,
+    Y2: HasElem<Elem = X::Elem>,
+    Y3: HasElem<Elem = X::Elem>,
+    Y4: HasElem<Elem = X::Elem>,
+    Y5: HasElem<Elem = X::Elem>,
+    Y6: HasElem<Elem = X::Elem>,
+    Y7: HasElem<Elem = X::Elem>,
+    Y8: HasElem<Elem = X::Elem>,
+    Y9: HasElem<Elem = X::Elem>,
+    Y10: HasElem<Elem = X::Elem>,
+    L0: Train<X, Output = Y1>,
+    L1: Train<Y1, Output = Y2>,
+    L2: Train<Y2, Output = Y3>,
+    L3: Train<Y3, Output = Y4>,
+    L4: Train<Y4, Output = Y5>,
+    L5: Train<Y5, Output = Y6>,
+    L6: Train<Y6, Output = Y7>,
+    L7: Train<Y7, Output = Y8>,
+    L8: Train<Y8, Output = Y9>,
+    L9: Train<Y9, Output = Y10>,
+    L10: Train<Y10>,
 {
-    type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache, L6::Cache, L7::Cache, L8::Cache, L9::Cache, L10::Cache);
+    /// Each layer's cache, then the gradient buffers between layers.
+    type Cache = (
+        (
+            L0::Cache,
+            L1::Cache,
+            L2::Cache,
+            L3::Cache,
+            L4::Cache,
+            L5::Cache,
+            L6::Cache,
+            L7::Cache,
+            L8::Cache,
+            L9::Cache,
+            L10::Cache,
+        ),
+        (
+            Option<Y1>,
+            Option<Y2>,
+            Option<Y3>,
+            Option<Y4>,
+            Option<Y5>,
+            Option<Y6>,
+            Option<Y7>,
+            Option<Y8>,
+            Option<Y9>,
+            Option<Y10>,
+        ),
+    );
     const SOFTMAX_OUTPUT: bool = L10::SOFTMAX_OUTPUT;
-    fn forward_train(&self, x: X) -> (Self::Output, Self::Cache) {
-        let (x, c0) = self.0.forward_train(x);
-        let (x, c1) = self.1.forward_train(x);
-        let (x, c2) = self.2.forward_train(x);
-        let (x, c3) = self.3.forward_train(x);
-        let (x, c4) = self.4.forward_train(x);
-        let (x, c5) = self.5.forward_train(x);
-        let (x, c6) = self.6.forward_train(x);
-        let (x, c7) = self.7.forward_train(x);
-        let (x, c8) = self.8.forward_train(x);
-        let (x, c9) = self.9.forward_train(x);
-        let (x, c10) = self.10.forward_train(x);
-        (x, (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10))
+    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let (c, _) = cache;
+        let x = self.0.forward_train(x, &mut c.0);
+        let x = self.1.forward_train(x, &mut c.1);
+        let x = self.2.forward_train(x, &mut c.2);
+        let x = self.3.forward_train(x, &mut c.3);
+        let x = self.4.forward_train(x, &mut c.4);
+        let x = self.5.forward_train(x, &mut c.5);
+        let x = self.6.forward_train(x, &mut c.6);
+        let x = self.7.forward_train(x, &mut c.7);
+        let x = self.8.forward_train(x, &mut c.8);
+        let x = self.9.forward_train(x, &mut c.9);
+        let x = self.10.forward_train(x, &mut c.10);
+        x
     }
-    fn backward(&self, cache: Self::Cache, grad: Grad<Self::Output>, grads: &mut Self, need_input_grad: bool) -> Option<X> {
-        let (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10) = cache;
-        let g10 = self.10.backward(c10, grad, &mut grads.10, true)?;
-        let g9 = self.9.backward(c9, Grad::Output(g10), &mut grads.9, true)?;
-        let g8 = self.8.backward(c8, Grad::Output(g9), &mut grads.8, true)?;
-        let g7 = self.7.backward(c7, Grad::Output(g8), &mut grads.7, true)?;
-        let g6 = self.6.backward(c6, Grad::Output(g7), &mut grads.6, true)?;
-        let g5 = self.5.backward(c5, Grad::Output(g6), &mut grads.5, true)?;
-        let g4 = self.4.backward(c4, Grad::Output(g5), &mut grads.4, true)?;
-        let g3 = self.3.backward(c3, Grad::Output(g4), &mut grads.3, true)?;
-        let g2 = self.2.backward(c2, Grad::Output(g3), &mut grads.2, true)?;
-        let g1 = self.1.backward(c1, Grad::Output(g2), &mut grads.1, true)?;
-        self.0.backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        L10::output(&cache.0.10)
+    }
+    fn backward(
+        &self,
+        x: &X,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
+        grads: &mut Self,
+        input_grad: Option<&mut X>,
+    ) {
+        let (c, g) = cache;
+        {
+            let input = <L9 as Train<Y9>>::output(&c.9);
+            self.10.backward(
+                input,
+                &mut c.10,
+                grad,
+                &mut grads.10,
+                Some(reuse(&mut g.9, input)),
+            );
+        }
+        {
+            let input = <L8 as Train<Y8>>::output(&c.8);
+            self.9.backward(
+                input,
+                &mut c.9,
+                Grad::Output(g.9.as_mut().expect("filled by the next layer")),
+                &mut grads.9,
+                Some(reuse(&mut g.8, input)),
+            );
+        }
+        {
+            let input = <L7 as Train<Y7>>::output(&c.7);
+            self.8.backward(
+                input,
+                &mut c.8,
+                Grad::Output(g.8.as_mut().expect("filled by the next layer")),
+                &mut grads.8,
+                Some(reuse(&mut g.7, input)),
+            );
+        }
+        {
+            let input = <L6 as Train<Y6>>::output(&c.6);
+            self.7.backward(
+                input,
+                &mut c.7,
+                Grad::Output(g.7.as_mut().expect("filled by the next layer")),
+                &mut grads.7,
+                Some(reuse(&mut g.6, input)),
+            );
+        }
+        {
+            let input = <L5 as Train<Y5>>::output(&c.5);
+            self.6.backward(
+                input,
+                &mut c.6,
+                Grad::Output(g.6.as_mut().expect("filled by the next layer")),
+                &mut grads.6,
+                Some(reuse(&mut g.5, input)),
+            );
+        }
+        {
+            let input = <L4 as Train<Y4>>::output(&c.4);
+            self.5.backward(
+                input,
+                &mut c.5,
+                Grad::Output(g.5.as_mut().expect("filled by the next layer")),
+                &mut grads.5,
+                Some(reuse(&mut g.4, input)),
+            );
+        }
+        {
+            let input = <L3 as Train<Y3>>::output(&c.3);
+            self.4.backward(
+                input,
+                &mut c.4,
+                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                &mut grads.4,
+                Some(reuse(&mut g.3, input)),
+            );
+        }
+        {
+            let input = <L2 as Train<Y2>>::output(&c.2);
+            self.3.backward(
+                input,
+                &mut c.3,
+                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                &mut grads.3,
+                Some(reuse(&mut g.2, input)),
+            );
+        }
+        {
+            let input = <L1 as Train<Y1>>::output(&c.1);
+            self.2.backward(
+                input,
+                &mut c.2,
+                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                &mut grads.2,
+                Some(reuse(&mut g.1, input)),
+            );
+        }
+        {
+            let input = <L0 as Train<X>>::output(&c.0);
+            self.1.backward(
+                input,
+                &mut c.1,
+                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                &mut grads.1,
+                Some(reuse(&mut g.0, input)),
+            );
+        }
+        {
+            let input = x;
+            self.0.backward(
+                input,
+                &mut c.0,
+                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                &mut grads.0,
+                input_grad,
+            );
+        }
     }
 }
 
@@ -1276,63 +2101,236 @@ impl<
     }
 }
 
-impl<X, L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11)
+impl<
+    X,
+    Y1,
+    Y2,
+    Y3,
+    Y4,
+    Y5,
+    Y6,
+    Y7,
+    Y8,
+    Y9,
+    Y10,
+    Y11,
+    L0,
+    L1,
+    L2,
+    L3,
+    L4,
+    L5,
+    L6,
+    L7,
+    L8,
+    L9,
+    L10,
+    L11,
+> Train<X> for (L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11)
 where
     X: HasElem,
-    <L0 as Layer<X>>::Output: HasElem<Elem = X::Elem>,
-    <L1 as Layer<<L0 as Layer<X>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    <L10 as Layer<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output: HasElem<Elem = X::Elem>,
-    L0: Train<X>,
-    L1: Train<<L0 as Layer<X>>::Output>,
-    L2: Train<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
-    L3: Train<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
-    L4: Train<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
-    L5: Train<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L6: Train<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L7: Train<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L8: Train<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L9: Train<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L10: Train<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
-    L11: Train<<L10 as Layer<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
+    Y1: HasElem<Elem = X::Elem>,
+    Y2: HasElem<Elem = X::Elem>,
+    Y3: HasElem<Elem = X::Elem>,
+    Y4: HasElem<Elem = X::Elem>,
+    Y5: HasElem<Elem = X::Elem>,
+    Y6: HasElem<Elem = X::Elem>,
+    Y7: HasElem<Elem = X::Elem>,
+    Y8: HasElem<Elem = X::Elem>,
+    Y9: HasElem<Elem = X::Elem>,
+    Y10: HasElem<Elem = X::Elem>,
+    Y11: HasElem<Elem = X::Elem>,
+    L0: Train<X, Output = Y1>,
+    L1: Train<Y1, Output = Y2>,
+    L2: Train<Y2, Output = Y3>,
+    L3: Train<Y3, Output = Y4>,
+    L4: Train<Y4, Output = Y5>,
+    L5: Train<Y5, Output = Y6>,
+    L6: Train<Y6, Output = Y7>,
+    L7: Train<Y7, Output = Y8>,
+    L8: Train<Y8, Output = Y9>,
+    L9: Train<Y9, Output = Y10>,
+    L10: Train<Y10, Output = Y11>,
+    L11: Train<Y11>,
 {
-    type Cache = (L0::Cache, L1::Cache, L2::Cache, L3::Cache, L4::Cache, L5::Cache, L6::Cache, L7::Cache, L8::Cache, L9::Cache, L10::Cache, L11::Cache);
+    /// Each layer's cache, then the gradient buffers between layers.
+    type Cache = (
+        (
+            L0::Cache,
+            L1::Cache,
+            L2::Cache,
+            L3::Cache,
+            L4::Cache,
+            L5::Cache,
+            L6::Cache,
+            L7::Cache,
+            L8::Cache,
+            L9::Cache,
+            L10::Cache,
+            L11::Cache,
+        ),
+        (
+            Option<Y1>,
+            Option<Y2>,
+            Option<Y3>,
+            Option<Y4>,
+            Option<Y5>,
+            Option<Y6>,
+            Option<Y7>,
+            Option<Y8>,
+            Option<Y9>,
+            Option<Y10>,
+            Option<Y11>,
+        ),
+    );
     const SOFTMAX_OUTPUT: bool = L11::SOFTMAX_OUTPUT;
-    fn forward_train(&self, x: X) -> (Self::Output, Self::Cache) {
-        let (x, c0) = self.0.forward_train(x);
-        let (x, c1) = self.1.forward_train(x);
-        let (x, c2) = self.2.forward_train(x);
-        let (x, c3) = self.3.forward_train(x);
-        let (x, c4) = self.4.forward_train(x);
-        let (x, c5) = self.5.forward_train(x);
-        let (x, c6) = self.6.forward_train(x);
-        let (x, c7) = self.7.forward_train(x);
-        let (x, c8) = self.8.forward_train(x);
-        let (x, c9) = self.9.forward_train(x);
-        let (x, c10) = self.10.forward_train(x);
-        let (x, c11) = self.11.forward_train(x);
-        (x, (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11))
+    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let (c, _) = cache;
+        let x = self.0.forward_train(x, &mut c.0);
+        let x = self.1.forward_train(x, &mut c.1);
+        let x = self.2.forward_train(x, &mut c.2);
+        let x = self.3.forward_train(x, &mut c.3);
+        let x = self.4.forward_train(x, &mut c.4);
+        let x = self.5.forward_train(x, &mut c.5);
+        let x = self.6.forward_train(x, &mut c.6);
+        let x = self.7.forward_train(x, &mut c.7);
+        let x = self.8.forward_train(x, &mut c.8);
+        let x = self.9.forward_train(x, &mut c.9);
+        let x = self.10.forward_train(x, &mut c.10);
+        let x = self.11.forward_train(x, &mut c.11);
+        x
     }
-    fn backward(&self, cache: Self::Cache, grad: Grad<Self::Output>, grads: &mut Self, need_input_grad: bool) -> Option<X> {
-        let (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11) = cache;
-        let g11 = self.11.backward(c11, grad, &mut grads.11, true)?;
-        let g10 = self.10.backward(c10, Grad::Output(g11), &mut grads.10, true)?;
-        let g9 = self.9.backward(c9, Grad::Output(g10), &mut grads.9, true)?;
-        let g8 = self.8.backward(c8, Grad::Output(g9), &mut grads.8, true)?;
-        let g7 = self.7.backward(c7, Grad::Output(g8), &mut grads.7, true)?;
-        let g6 = self.6.backward(c6, Grad::Output(g7), &mut grads.6, true)?;
-        let g5 = self.5.backward(c5, Grad::Output(g6), &mut grads.5, true)?;
-        let g4 = self.4.backward(c4, Grad::Output(g5), &mut grads.4, true)?;
-        let g3 = self.3.backward(c3, Grad::Output(g4), &mut grads.3, true)?;
-        let g2 = self.2.backward(c2, Grad::Output(g3), &mut grads.2, true)?;
-        let g1 = self.1.backward(c1, Grad::Output(g2), &mut grads.1, true)?;
-        self.0.backward(c0, Grad::Output(g1), &mut grads.0, need_input_grad)
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        L11::output(&cache.0.11)
+    }
+    fn backward(
+        &self,
+        x: &X,
+        cache: &mut Self::Cache,
+        grad: Grad<&mut Self::Output>,
+        grads: &mut Self,
+        input_grad: Option<&mut X>,
+    ) {
+        let (c, g) = cache;
+        {
+            let input = <L10 as Train<Y10>>::output(&c.10);
+            self.11.backward(
+                input,
+                &mut c.11,
+                grad,
+                &mut grads.11,
+                Some(reuse(&mut g.10, input)),
+            );
+        }
+        {
+            let input = <L9 as Train<Y9>>::output(&c.9);
+            self.10.backward(
+                input,
+                &mut c.10,
+                Grad::Output(g.10.as_mut().expect("filled by the next layer")),
+                &mut grads.10,
+                Some(reuse(&mut g.9, input)),
+            );
+        }
+        {
+            let input = <L8 as Train<Y8>>::output(&c.8);
+            self.9.backward(
+                input,
+                &mut c.9,
+                Grad::Output(g.9.as_mut().expect("filled by the next layer")),
+                &mut grads.9,
+                Some(reuse(&mut g.8, input)),
+            );
+        }
+        {
+            let input = <L7 as Train<Y7>>::output(&c.7);
+            self.8.backward(
+                input,
+                &mut c.8,
+                Grad::Output(g.8.as_mut().expect("filled by the next layer")),
+                &mut grads.8,
+                Some(reuse(&mut g.7, input)),
+            );
+        }
+        {
+            let input = <L6 as Train<Y6>>::output(&c.6);
+            self.7.backward(
+                input,
+                &mut c.7,
+                Grad::Output(g.7.as_mut().expect("filled by the next layer")),
+                &mut grads.7,
+                Some(reuse(&mut g.6, input)),
+            );
+        }
+        {
+            let input = <L5 as Train<Y5>>::output(&c.5);
+            self.6.backward(
+                input,
+                &mut c.6,
+                Grad::Output(g.6.as_mut().expect("filled by the next layer")),
+                &mut grads.6,
+                Some(reuse(&mut g.5, input)),
+            );
+        }
+        {
+            let input = <L4 as Train<Y4>>::output(&c.4);
+            self.5.backward(
+                input,
+                &mut c.5,
+                Grad::Output(g.5.as_mut().expect("filled by the next layer")),
+                &mut grads.5,
+                Some(reuse(&mut g.4, input)),
+            );
+        }
+        {
+            let input = <L3 as Train<Y3>>::output(&c.3);
+            self.4.backward(
+                input,
+                &mut c.4,
+                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                &mut grads.4,
+                Some(reuse(&mut g.3, input)),
+            );
+        }
+        {
+            let input = <L2 as Train<Y2>>::output(&c.2);
+            self.3.backward(
+                input,
+                &mut c.3,
+                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                &mut grads.3,
+                Some(reuse(&mut g.2, input)),
+            );
+        }
+        {
+            let input = <L1 as Train<Y1>>::output(&c.1);
+            self.2.backward(
+                input,
+                &mut c.2,
+                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                &mut grads.2,
+                Some(reuse(&mut g.1, input)),
+            );
+        }
+        {
+            let input = <L0 as Train<X>>::output(&c.0);
+            self.1.backward(
+                input,
+                &mut c.1,
+                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                &mut grads.1,
+                Some(reuse(&mut g.0, input)),
+            );
+        }
+        {
+            let input = x;
+            self.0.backward(
+                input,
+                &mut c.0,
+                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                &mut grads.0,
+                input_grad,
+            );
+        }
     }
 }

@@ -217,6 +217,37 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         Ok(Tensor::from_parts(shape, out))
     }
 
+    /// [`try_select_rows`](Self::try_select_rows) into a reused tensor (no allocation once
+    /// `out` is large enough).
+    pub fn try_select_rows_into(
+        &self,
+        indices: &[usize],
+        out: &mut Tensor<S::Replaced<usize>, E>,
+    ) -> Result<(), ShapeError>
+    where
+        S: HasAxis<0>,
+    {
+        let dims = self.shape_dims();
+        let dims = dims.as_ref();
+        let mut out_dims = [0usize; crate::shapes::MAX_RANK];
+        out_dims[..dims.len()].copy_from_slice(dims);
+        out_dims[0] = indices.len();
+        let out_dims = &out_dims[..dims.len()];
+        if let Some(&bad) = indices.iter().find(|&&i| i >= dims[0]) {
+            return Err(ShapeError::incompatible("select_rows", dims, out_dims)
+                .with_detail(format!("row {bad} of {}", dims[0])));
+        }
+        out.set_shape(
+            <S::Replaced<usize>>::from_dims(out_dims).expect("only the first dim changed"),
+        );
+        let row = dims[1..].iter().product::<usize>();
+        let data = self.as_slice();
+        for (dst, &i) in out.as_mut_slice().chunks_exact_mut(row.max(1)).zip(indices) {
+            dst.copy_from_slice(&data[i * row..(i + 1) * row]);
+        }
+        Ok(())
+    }
+
     /// Panicking form of [`try_select_rows`](Self::try_select_rows).
     #[track_caller]
     pub fn select_rows(&self, indices: &[usize]) -> Tensor<S::Replaced<usize>, E>

@@ -37,6 +37,14 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         Tensor { shape, data }
     }
 
+    /// Gives the tensor another shape of the same type, keeping its allocation when it is
+    /// large enough (buffers reused across training steps whose batch size varies).
+    /// Contents are unspecified afterwards.
+    pub(crate) fn set_shape(&mut self, shape: S) {
+        self.data.resize(shape.numel(), E::zero());
+        self.shape = shape;
+    }
+
     /// The rank (numpy's `ndim`).
     pub fn ndim(&self) -> usize {
         S::NDIM

@@ -8,7 +8,9 @@ pub use metric::{Accuracy, Metric};
 use std::time::Instant;
 
 use crate::nn::loss::{Loss, LossError};
-use crate::nn::{Layer, Train};
+use std::any::Any;
+
+use crate::nn::{Grad, HasElem, Layer, Train, reuse};
 use crate::optim::Optimizer;
 use crate::shapes::Shape;
 use crate::shapes::rules::HasAxis;
@@ -82,7 +84,7 @@ pub struct History {
 /// let (_loss, accuracy) = model.evaluate(&x, &y, 128).unwrap();
 /// assert!(accuracy.unwrap() > 0.9);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Model<N, O, L, M = Accuracy> {
     /// The network (a layer or a tuple of layers).
     pub net: N,
@@ -93,6 +95,92 @@ pub struct Model<N, O, L, M = Accuracy> {
     /// The reported metric (`()` for none).
     pub metric: M,
     grads: Option<N>,
+    /// Buffers reused by every step (batch, activations, gradients): after the first step
+    /// of a given batch size, training allocates nothing.
+    workspace: Option<Box<dyn Any + Send>>,
+}
+
+impl<N: Clone, O: Clone, L: Clone, M: Clone> Clone for Model<N, O, L, M> {
+    fn clone(&self) -> Self {
+        Model::compile(
+            self.net.clone(),
+            self.optimizer.clone(),
+            self.loss.clone(),
+            self.metric.clone(),
+        )
+    }
+}
+
+/// The reused buffers of training steps on inputs `X` and targets `T`.
+struct Workspace<N: Train<X>, X: HasElem, T> {
+    cache: N::Cache,
+    output_grad: Option<N::Output>,
+    x: Option<X>,
+    y: Option<T>,
+}
+
+impl<N: Train<X>, X: HasElem, T> Default for Workspace<N, X, T> {
+    fn default() -> Self {
+        Workspace {
+            cache: Default::default(),
+            output_grad: None,
+            x: None,
+            y: None,
+        }
+    }
+}
+
+fn workspace<N, X, T>(slot: &mut Option<Box<dyn Any + Send>>) -> &mut Workspace<N, X, T>
+where
+    N: Train<X> + 'static,
+    X: HasElem + Send + 'static,
+    T: Send + 'static,
+    N::Cache: Send + 'static,
+    N::Output: Send + 'static,
+{
+    if !slot.as_ref().is_some_and(|w| w.is::<Workspace<N, X, T>>()) {
+        *slot = Some(Box::new(Workspace::<N, X, T>::default()));
+    }
+    slot.as_mut()
+        .and_then(|w| w.downcast_mut())
+        .expect("a workspace of this type was just stored")
+}
+
+/// One gradient step: forward, loss, metric, backward, update. Allocates nothing once the
+/// buffers have grown to the batch size.
+#[allow(clippy::too_many_arguments)]
+fn gradient_step<N, O, L, M, X, T, E>(
+    net: &mut N,
+    optimizer: &mut O,
+    loss: &L,
+    metric: &mut M,
+    grads: &mut Option<N>,
+    cache: &mut N::Cache,
+    output_grad: &mut Option<N::Output>,
+    x: &X,
+    y: &T,
+) -> Result<E, LossError>
+where
+    E: Float,
+    X: HasElem<Elem = E>,
+    N: Train<X>,
+    O: Optimizer<N, E>,
+    L: Loss<N::Output, T, Elem = E>,
+    M: Metric<N::Output, T>,
+{
+    let grads = grads.get_or_insert_with(|| net.zeros_like());
+    let out = net.forward_train(x, cache);
+    let g = reuse(output_grad, out);
+    let (value, fused) = loss.try_loss_and_grad_into(out, y, N::SOFTMAX_OUTPUT, g)?;
+    metric.update(out, y);
+    let grad = if fused {
+        Grad::PreActivation(g)
+    } else {
+        Grad::Output(g)
+    };
+    net.backward(x, cache, grad, grads, None);
+    optimizer.step(net, grads);
+    Ok(value)
 }
 
 impl<N, O, L, M> Model<N, O, L, M> {
@@ -104,13 +192,15 @@ impl<N, O, L, M> Model<N, O, L, M> {
             loss,
             metric,
             grads: None,
+            workspace: None,
         }
     }
 
-    /// One gradient step on a batch; returns the batch loss. Updates the metric.
+    /// One gradient step on a batch; returns the batch loss and updates the metric. Reuses
+    /// its buffers: after the first step of a given batch size it allocates nothing.
     pub fn train_step<S, E, T, F>(
         &mut self,
-        x: Tensor<S, E>,
+        x: &Tensor<S, E>,
         y: &Tensor<T, F>,
     ) -> Result<E, LossError>
     where
@@ -118,19 +208,33 @@ impl<N, O, L, M> Model<N, O, L, M> {
         E: Float,
         T: Shape,
         F: Dtype,
-        N: Train<Tensor<S, E>>,
+        N: Train<Tensor<S, E>> + 'static,
+        N::Cache: Send + 'static,
+        N::Output: Send + 'static,
         O: Optimizer<N, E>,
         L: Loss<N::Output, Tensor<T, F>, Elem = E>,
         M: Metric<N::Output, Tensor<T, F>>,
     {
-        let (out, cache) = self.net.forward_train(x);
-        let (loss, grad) = self.loss.try_loss_and_grad(&out, y, N::SOFTMAX_OUTPUT)?;
-        self.metric.update(&out, y);
-        drop(out);
-        let grads = self.grads.get_or_insert_with(|| self.net.zeros_like());
-        self.net.backward(cache, grad, grads, false);
-        self.optimizer.step(&mut self.net, grads);
-        Ok(loss)
+        let Model {
+            net,
+            optimizer,
+            loss,
+            metric,
+            grads,
+            workspace: slot,
+        } = self;
+        let ws = workspace::<N, Tensor<S, E>, Tensor<T, F>>(slot);
+        gradient_step(
+            net,
+            optimizer,
+            loss,
+            metric,
+            grads,
+            &mut ws.cache,
+            &mut ws.output_grad,
+            x,
+            y,
+        )
     }
 
     /// Keras's `fit`: trains on `(x, y)` for `config.epochs` epochs of `config.batch_size`
@@ -146,7 +250,9 @@ impl<N, O, L, M> Model<N, O, L, M> {
         E: Float,
         T: HasAxis<0, Replaced<usize> = T>,
         F: Dtype,
-        N: Train<Tensor<S, E>>,
+        N: Train<Tensor<S, E>> + 'static,
+        N::Cache: Send + 'static,
+        N::Output: Send + 'static,
         O: Optimizer<N, E>,
         L: Loss<N::Output, Tensor<T, F>, Elem = E>,
         M: Metric<N::Output, Tensor<T, F>>,
@@ -175,7 +281,30 @@ impl<N, O, L, M> Model<N, O, L, M> {
             let mut loss_sum = 0.0;
             for (step, range) in crate::data::batches(n, config.batch_size.max(1)).enumerate() {
                 let idx = &order[range];
-                let loss = self.train_step(x.select_rows(idx), &y.select_rows(idx))?;
+                let Model {
+                    net,
+                    optimizer,
+                    loss,
+                    metric,
+                    grads,
+                    workspace: slot,
+                } = &mut *self;
+                let ws = workspace::<N, Tensor<S, E>, Tensor<T, F>>(slot);
+                let xb = ws.x.get_or_insert_with(|| Tensor::zeros(x.shape()));
+                x.try_select_rows_into(idx, xb)?;
+                let yb = ws.y.get_or_insert_with(|| Tensor::zeros(y.shape()));
+                y.try_select_rows_into(idx, yb)?;
+                let loss = gradient_step(
+                    net,
+                    optimizer,
+                    loss,
+                    metric,
+                    grads,
+                    &mut ws.cache,
+                    &mut ws.output_grad,
+                    &*xb,
+                    &*yb,
+                )?;
                 loss_sum += loss.to_f64().unwrap_or(f64::NAN);
                 progress.update(
                     step + 1,
