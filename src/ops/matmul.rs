@@ -45,29 +45,73 @@ pub(crate) fn gemm<E: Float>(a: Mat<'_, E>, b: Mat<'_, E>, beta: E, out: &mut [E
         out[..m * n].iter_mut().for_each(|c| *c = beta * *c);
         return;
     }
-    // SAFETY: the asserts above bound every offset matrixmultiply computes:
-    // i*rs + l*cs < extent <= len for i < m, l < k (same for b), and out holds m*n
-    // row-major elements (row stride n, column stride 1). Strides fit in isize because
-    // the offsets they produce are below a slice length.
-    unsafe {
-        E::gemm(
-            m,
-            k,
-            n,
-            E::one(),
-            a.data.as_ptr(),
-            a.rs as isize,
-            a.cs as isize,
-            b.data.as_ptr(),
-            b.rs as isize,
-            b.cs as isize,
-            beta,
-            out.as_mut_ptr(),
-            n as isize,
-            1,
-        );
+    // Large products are split into blocks of columns (or of rows when there are few
+    // columns), one per thread; each block is an independent matrixmultiply call.
+    let threads = if 2 * m * k * n >= PARALLEL_FLOPS {
+        super::threads::num_threads()
+    } else {
+        1
+    };
+    let by_columns = n >= 2 * BLOCK_ALIGN || n >= m;
+    let len = if by_columns { n } else { m };
+    let block = len.div_ceil(threads).next_multiple_of(BLOCK_ALIGN).max(1);
+    let parts = len.div_ceil(block);
+    let c = SharedOut(out.as_mut_ptr());
+    let run_part = |p: usize| {
+        let (lo, hi) = (p * block, ((p + 1) * block).min(len));
+        let (rows, cols, a_off, b_off, c_off) = if by_columns {
+            (m, hi - lo, 0, lo * b.cs, lo)
+        } else {
+            (hi - lo, n, lo * a.rs, 0, lo * n)
+        };
+        // SAFETY: the asserts above bound every offset of the whole product; a block reads a
+        // sub-matrix of `a`/`b` and writes only its own rows/columns of `out`, which no
+        // other block touches (blocks partition `0..len`). Strides fit in isize because the
+        // offsets they produce are below a slice length.
+        unsafe {
+            E::gemm(
+                rows,
+                k,
+                cols,
+                E::one(),
+                a.data.as_ptr().add(a_off),
+                a.rs as isize,
+                a.cs as isize,
+                b.data.as_ptr().add(b_off),
+                b.rs as isize,
+                b.cs as isize,
+                beta,
+                c.get().add(c_off),
+                n as isize,
+                1,
+            );
+        }
+    };
+    if parts <= 1 {
+        run_part(0);
+    } else {
+        super::threads::run(parts, &run_part);
     }
 }
+
+/// Products below this many floating-point operations stay on one thread (splitting
+/// costs a few microseconds).
+const PARALLEL_FLOPS: usize = 1 << 22;
+/// Blocks of columns or rows are multiples of this (whole micro-kernel tiles).
+const BLOCK_ALIGN: usize = 16;
+
+/// The output pointer, shared by the blocks of one product (each writes its own part).
+struct SharedOut<E>(*mut E);
+
+impl<E> SharedOut<E> {
+    fn get(&self) -> *mut E {
+        self.0
+    }
+}
+
+// SAFETY: blocks write disjoint elements through this pointer (see `gemm`), and `gemm`
+// does not return before every block has finished.
+unsafe impl<E: Send> Sync for SharedOut<E> {}
 
 /// The product of two views into `out` (overwritten); the ranks select the rule (see
 /// [`MatMul`]). Returns the output shape; `out` must hold exactly its element count.

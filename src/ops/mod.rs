@@ -7,8 +7,10 @@ mod matmul;
 mod reduce;
 mod reshape;
 mod slice;
+mod threads;
 mod unary;
 
 pub use matmul::dot;
 pub(crate) use matmul::{Mat, gemm};
+pub use threads::{num_threads, set_num_threads};
 pub(crate) use unary::sigmoid;

@@ -74,9 +74,11 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for RmsProp<M> {
             lr * g / denom.sqrt()
         };
         match (self.centered, self.momentum != 0.0) {
+            // The default configuration, written plainly so that it vectorises.
             (false, false) => model.zip_update(grads, [ms], &mut |w, g, [v]| {
                 for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
-                    *w -= increment(g, v, None);
+                    *v = rho * *v + (one - rho) * g * g;
+                    *w -= lr * g / (*v + eps).sqrt();
                 }
             }),
             (true, false) => {

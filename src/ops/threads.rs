@@ -1,0 +1,184 @@
+//! Work splitting for large products: a small pool of persistent workers.
+//!
+//! matrixmultiply's own threading does not scale the 128-row products of the chapter's
+//! network, and its thread count is fixed at start-up; splitting a product into column (or
+//! row) blocks, one per thread, does scale, and lets one process compare thread counts.
+//! Each output element is computed by exactly one thread in the same order, so results are
+//! deterministic for a given thread count.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
+
+/// 0 means "not set": use `SHAPED_NUM_THREADS`, else the available cores.
+static REQUESTED: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets how many threads large products use (at least 1).
+///
+/// ```
+/// shaped::ops::set_num_threads(1);
+/// assert_eq!(shaped::ops::num_threads(), 1);
+/// ```
+pub fn set_num_threads(n: usize) {
+    REQUESTED.store(n.max(1), Ordering::Relaxed);
+}
+
+/// The number of threads large products use: the last [`set_num_threads`], else the
+/// `SHAPED_NUM_THREADS` environment variable, else the number of available cores.
+pub fn num_threads() -> usize {
+    match REQUESTED.load(Ordering::Relaxed) {
+        0 => {
+            let from_env = std::env::var("SHAPED_NUM_THREADS")
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok());
+            let n = from_env
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+                .max(1);
+            REQUESTED.store(n, Ordering::Relaxed);
+            n
+        }
+        n => n,
+    }
+}
+
+/// A job: a borrowed closure, with its lifetime erased while workers run it.
+#[derive(Clone, Copy)]
+struct Job {
+    func: *const (dyn Fn(usize) + Sync),
+    parts: usize,
+    /// Threads taking part: thread `t` runs parts `t`, `t + threads`, ...
+    threads: usize,
+}
+
+// SAFETY: the pointer is only dereferenced while `run` keeps the closure (which is `Sync`)
+// borrowed; see `run`.
+unsafe impl Send for Job {}
+
+struct State {
+    job: Option<Job>,
+    generation: u64,
+    /// Parts not finished yet in the current generation.
+    pending: usize,
+    panicked: bool,
+}
+
+struct Pool {
+    workers: usize,
+    state: Mutex<State>,
+    start: Condvar,
+    finished: Condvar,
+}
+
+fn pool() -> &'static Pool {
+    static POOL: OnceLock<&'static Pool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let workers = cores.max(num_threads()).saturating_sub(1).min(63);
+        let pool: &'static Pool = Box::leak(Box::new(Pool {
+            workers,
+            state: Mutex::new(State {
+                job: None,
+                generation: 0,
+                pending: 0,
+                panicked: false,
+            }),
+            start: Condvar::new(),
+            finished: Condvar::new(),
+        }));
+        for index in 1..=workers {
+            std::thread::Builder::new()
+                .name(format!("shaped-worker-{index}"))
+                .spawn(move || worker(pool, index))
+                .expect("spawn a worker thread");
+        }
+        pool
+    })
+}
+
+fn worker(pool: &'static Pool, index: usize) {
+    let mut seen = 0;
+    loop {
+        let job = {
+            let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
+            while state.generation == seen {
+                state = pool.start.wait(state).unwrap_or_else(|e| e.into_inner());
+            }
+            seen = state.generation;
+            state.job
+        };
+        let Some(job) = job else { continue };
+        if index < job.threads {
+            // SAFETY: `run` does not return before `pending` reaches 0, which happens only
+            // after these calls; the closure it points to is alive and `Sync`.
+            let f = unsafe { &*job.func };
+            let parts = (index..job.parts).step_by(job.threads);
+            let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parts.for_each(f)))
+                .is_ok();
+            let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.panicked |= !ok;
+            state.pending -= 1;
+            if state.pending == 0 {
+                pool.finished.notify_all();
+            }
+        }
+    }
+}
+
+/// Runs `f(0)`, ..., `f(parts - 1)`, each exactly once, spread over up to
+/// [`num_threads`] threads (the caller's among them). Allocates nothing once the pool
+/// exists.
+pub(crate) fn run(parts: usize, f: &(dyn Fn(usize) + Sync)) {
+    let threads = parts.min(num_threads());
+    if threads <= 1 {
+        (0..parts).for_each(f);
+        return;
+    }
+    let pool = pool();
+    let threads = threads.min(pool.workers + 1);
+    // SAFETY (lifetime erasure): workers dereference the pointer only for jobs of the
+    // current generation, and this function waits below until every part has finished
+    // before returning, so `f` outlives every use.
+    let func: *const (dyn Fn(usize) + Sync) = unsafe { std::mem::transmute(f) };
+    {
+        let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.job = Some(Job {
+            func,
+            parts,
+            threads,
+        });
+        state.generation += 1;
+        state.pending = threads - 1;
+        state.panicked = false;
+        pool.start.notify_all();
+    }
+    let own = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        (0..parts).step_by(threads).for_each(f)
+    }));
+    let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
+    while state.pending > 0 {
+        state = pool.finished.wait(state).unwrap_or_else(|e| e.into_inner());
+    }
+    state.job = None;
+    let panicked = state.panicked;
+    drop(state);
+    if let Err(payload) = own {
+        std::panic::resume_unwind(payload);
+    }
+    assert!(!panicked, "a worker thread panicked");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn every_part_runs_exactly_once() {
+        for parts in 1..9 {
+            let hits: Vec<AtomicUsize> = (0..parts).map(|_| AtomicUsize::new(0)).collect();
+            run(parts, &|i| {
+                hits[i].fetch_add(1, Ordering::SeqCst);
+            });
+            assert!(hits.iter().all(|h| h.load(Ordering::SeqCst) == 1));
+        }
+    }
+}
