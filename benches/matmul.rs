@@ -27,6 +27,8 @@ fn naive(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, a_tr
 }
 
 fn products(c: &mut Criterion) {
+    // One thread: the comparison is against a single-threaded direct call.
+    shaped::ops::set_num_threads(1);
     // (m, k, n, left operand stored transposed): forward 784->512, forward 512->10, and the
     // kernel gradient x^T . g of the first layer (a transposed view, no copy).
     let cases = [

@@ -6,6 +6,7 @@ mod binary;
 mod matmul;
 mod reduce;
 mod reshape;
+pub(crate) mod sgemm;
 mod slice;
 mod threads;
 mod unary;

@@ -1,6 +1,6 @@
 //! Adam and AdamW with Keras's defaults and update.
 
-use super::{Optimizer, Schedule, hp};
+use super::{Optimizer, Schedule, flush, hp};
 use crate::nn::Params;
 use crate::tensor::Float;
 
@@ -84,8 +84,8 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for Adam<M> {
         model.zip_update(grads, [m, v], &mut |w, g, [m, v]| {
             for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
                 *w = *w - decay * *w;
-                *m = *m + (g - *m) * (one - b1);
-                *v = *v + (g * g - *v) * (one - b2);
+                *m = flush(*m + (g - *m) * (one - b1));
+                *v = flush(*v + (g * g - *v) * (one - b2));
                 *w -= corrected * *m / (v.sqrt() + eps);
             }
         });

@@ -1,6 +1,6 @@
 //! RMSprop with Keras 3's update (epsilon inside the square root).
 
-use super::{Optimizer, Schedule, hp};
+use super::{Optimizer, Schedule, flush, hp};
 use crate::nn::Params;
 use crate::tensor::Float;
 
@@ -63,7 +63,7 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for RmsProp<M> {
         let ms = self.mean_square.get_or_insert_with(|| model.zeros_like());
         // step(g, v, mg) -> the increment lr * g / sqrt(denominator).
         let increment = |g: E, v: &mut E, mg: Option<&mut E>| {
-            *v = rho * *v + (one - rho) * g * g;
+            *v = flush(rho * *v + (one - rho) * g * g);
             let denom = match mg {
                 Some(mg) => {
                     *mg = rho * *mg + (one - rho) * g;
@@ -77,7 +77,7 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for RmsProp<M> {
             // The default configuration, written plainly so that it vectorises.
             (false, false) => model.zip_update(grads, [ms], &mut |w, g, [v]| {
                 for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
-                    *v = rho * *v + (one - rho) * g * g;
+                    *v = flush(rho * *v + (one - rho) * g * g);
                     *w -= lr * g / (*v + eps).sqrt();
                 }
             }),

@@ -87,9 +87,29 @@ impl Float for f32 {
         rsc: isize,
         csc: isize,
     ) {
-        // SAFETY: forwarded contract of `Float::gemm`.
-        unsafe {
-            matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+        let own = crate::ops::sgemm::available()
+            && alpha == 1.0
+            && csc == 1
+            && [rsa, csa, rsb, csb, rsc].iter().all(|&s| s >= 0);
+        if own {
+            let a = crate::ops::sgemm::Strided {
+                ptr: a,
+                rs: rsa as usize,
+                cs: csa as usize,
+            };
+            let b = crate::ops::sgemm::Strided {
+                ptr: b,
+                rs: rsb as usize,
+                cs: csb as usize,
+            };
+            // SAFETY: forwarded contract of `Float::gemm` (every element addressable), the
+            // kernel is available, and the strides are non-negative.
+            unsafe { crate::ops::sgemm::sgemm(m, k, n, a, b, beta, c, rsc as usize) }
+        } else {
+            // SAFETY: forwarded contract of `Float::gemm`.
+            unsafe {
+                matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+            }
         }
     }
 }

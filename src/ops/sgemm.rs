@@ -1,0 +1,470 @@
+//! A single-precision GEMM whose packing buffers are reused (thread-local), so products
+//! allocate nothing after the first call on a thread: the training loop's zero-allocation
+//! steps depend on it. AVX-512 micro-kernel, selected at run time; other machines use
+//! matrixmultiply.
+//!
+//! Blocking follows the usual scheme: B is packed in `KC x NC` blocks of `NR`-column
+//! panels, A in `MC x KC` blocks of `MR`-row panels, and a `MR x NR` micro-kernel
+//! accumulates in registers. The sum over `k` runs in the same order for every element
+//! whatever the blocking of `m` and `n`, so splitting a product across threads by rows or
+//! columns gives bit-identical results.
+
+use std::cell::RefCell;
+
+const MR: usize = 12;
+const NR: usize = 32;
+const KC: usize = 256;
+const MC: usize = 96;
+const NC: usize = 2048;
+
+thread_local! {
+    /// Packed A and packed B of this thread, grown on demand and then reused.
+    static PACKED: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// `true` when this machine runs the AVX-512 kernel (checked once).
+pub(crate) fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::sync::OnceLock;
+        static AVX512: OnceLock<bool> = OnceLock::new();
+        *AVX512.get_or_init(|| std::arch::is_x86_feature_detected!("avx512f"))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// A strided read-only matrix: element (i, j) at `ptr + i * rs + j * cs`.
+#[derive(Clone, Copy)]
+pub(crate) struct Strided {
+    pub ptr: *const f32,
+    pub rs: usize,
+    pub cs: usize,
+}
+
+/// `C = A . B + beta * C` for an `m x k` A, a `k x n` B and a row-major C with row stride
+/// `ldc`.
+///
+/// # Safety
+/// [`available`] must be true; every element (i < m, l < k) of A, (l < k, j < n) of B and
+/// (i < m, j < n) of C must be addressable through the given pointers and strides, and C
+/// must not overlap A or B.
+#[allow(clippy::too_many_arguments)] // the BLAS signature
+pub(crate) unsafe fn sgemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: Strided,
+    b: Strided,
+    beta: f32,
+    c: *mut f32,
+    ldc: usize,
+) {
+    PACKED.with(|cell| {
+        let mut buffers = cell.borrow_mut();
+        let (pa, pb) = &mut *buffers;
+        if n <= NARROW {
+            // SAFETY: forwarded contract.
+            unsafe { narrow(m, k, n, a, b, beta, c, ldc, pb) };
+            return;
+        }
+        let kc_max = k.min(KC);
+        pa.resize(MC.min(m.next_multiple_of(MR)) * kc_max, 0.0);
+        pb.resize(NC.min(n.next_multiple_of(NR)) * kc_max, 0.0);
+        for jc in (0..n).step_by(NC) {
+            let nc = NC.min(n - jc);
+            for pc in (0..k).step_by(KC) {
+                let kc = KC.min(k - pc);
+                // SAFETY: caller's contract bounds the sub-matrices read here.
+                unsafe { pack_b(kc, nc, b, pc, jc, pb) };
+                let first = pc == 0;
+                for ic in (0..m).step_by(MC) {
+                    let mc = MC.min(m - ic);
+                    // SAFETY: as above.
+                    unsafe { pack_a(mc, kc, a, ic, pc, pa) };
+                    for jr in (0..nc).step_by(NR) {
+                        for ir in (0..mc).step_by(MR) {
+                            let rows = MR.min(mc - ir);
+                            let cols = NR.min(nc - jr);
+                            let ap = &pa[ir * kc..(ir + MR) * kc];
+                            let bp = &pb[jr * kc..(jr + NR) * kc];
+                            // SAFETY: the tile (ic + ir.., jc + jr..) of size rows x cols lies
+                            // inside C; the packed panels hold MR x kc and kc x NR values.
+                            unsafe {
+                                let tile = c.add((ic + ir) * ldc + jc + jr);
+                                kernel(
+                                    kc,
+                                    ap,
+                                    bp,
+                                    tile,
+                                    ldc,
+                                    rows,
+                                    cols,
+                                    if first { beta } else { 1.0 },
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Products with at most this many columns (the chapter's 10 classes) take [`narrow`].
+const NARROW: usize = 16;
+/// Rows of C computed together by [`narrow`].
+const NARROW_ROWS: usize = 8;
+
+/// `C = A . B + beta * C` for `n <= 16`: B is packed once into `k` zero-padded 16-lane
+/// rows, and `NARROW_ROWS` rows of C accumulate at once, one register each. The general
+/// kernel would waste most of its 32-column tiles here.
+///
+/// # Safety
+/// As for [`sgemm`], with `n <= NARROW`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn narrow(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: Strided,
+    b: Strided,
+    beta: f32,
+    c: *mut f32,
+    ldc: usize,
+    pb: &mut Vec<f32>,
+) {
+    pb.resize(k * NARROW, 0.0);
+    for (l, row) in pb.chunks_exact_mut(NARROW).enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            // SAFETY: l < k and j < n address B (caller's contract).
+            *v = if j < n {
+                unsafe { *b.ptr.add(l * b.rs + j * b.cs) }
+            } else {
+                0.0
+            };
+        }
+    }
+    for i0 in (0..m).step_by(NARROW_ROWS) {
+        let rows = NARROW_ROWS.min(m - i0);
+        // SAFETY: rows i0..i0 + rows of A and C exist; pb holds k packed rows.
+        unsafe { narrow_rows(k, n, a, i0, rows, pb, beta, c.add(i0 * ldc), ldc) };
+    }
+}
+
+/// Up to `NARROW_ROWS` rows of a narrow product.
+///
+/// # Safety
+/// AVX-512F available; rows `i0..i0 + rows` (< m) of A with `k` columns; `pb` holds
+/// `k * NARROW` values; `rows x n` elements of C from `c` (row stride `ldc`) writable.
+#[allow(clippy::too_many_arguments)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn narrow_rows(
+    k: usize,
+    n: usize,
+    a: Strided,
+    i0: usize,
+    rows: usize,
+    pb: &[f32],
+    beta: f32,
+    c: *mut f32,
+    ldc: usize,
+) {
+    use std::arch::x86_64::*;
+    let mut acc = [_mm512_setzero_ps(); NARROW_ROWS];
+    let base = a.ptr.wrapping_add(i0 * a.rs);
+    for (l, brow) in pb.chunks_exact(NARROW).take(k).enumerate() {
+        // SAFETY: pb rows hold 16 values; A elements (i0 + i, l) exist for i < rows.
+        unsafe {
+            let bv = _mm512_loadu_ps(brow.as_ptr());
+            for (i, acc_i) in acc.iter_mut().enumerate().take(rows) {
+                let ai = _mm512_set1_ps(*base.add(i * a.rs + l * a.cs));
+                *acc_i = _mm512_fmadd_ps(ai, bv, *acc_i);
+            }
+        }
+    }
+    let mask: __mmask16 = if n == 16 {
+        0xFFFF
+    } else {
+        ((1u32 << n) - 1) as __mmask16
+    };
+    for (i, v) in acc.iter().enumerate().take(rows) {
+        // SAFETY: row i < rows of C, columns selected by `mask` are below n.
+        unsafe {
+            let dst = c.add(i * ldc);
+            let v = if beta == 0.0 {
+                *v
+            } else {
+                _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, dst), *v)
+            };
+            _mm512_mask_storeu_ps(dst, mask, v);
+        }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[allow(clippy::too_many_arguments)]
+unsafe fn narrow_rows(
+    _: usize,
+    _: usize,
+    _: Strided,
+    _: usize,
+    _: usize,
+    _: &[f32],
+    _: f32,
+    _: *mut f32,
+    _: usize,
+) {
+    unreachable!("`available` is false off x86_64")
+}
+
+/// Packs rows `ic..ic + mc`, columns `pc..pc + kc` of A into `MR`-row panels, each stored
+/// column by column (`MR` values per `k`), zero-padded to whole panels.
+unsafe fn pack_a(mc: usize, kc: usize, a: Strided, ic: usize, pc: usize, out: &mut [f32]) {
+    for (p, panel) in out
+        .chunks_exact_mut(MR * kc)
+        .take(mc.div_ceil(MR))
+        .enumerate()
+    {
+        let rows = MR.min(mc - p * MR);
+        for l in 0..kc {
+            let dst = &mut panel[l * MR..(l + 1) * MR];
+            for (i, d) in dst.iter_mut().enumerate() {
+                *d = if i < rows {
+                    // SAFETY: row ic + p*MR + i < m and column pc + l < k (caller's contract).
+                    unsafe { *a.ptr.add((ic + p * MR + i) * a.rs + (pc + l) * a.cs) }
+                } else {
+                    0.0
+                };
+            }
+        }
+    }
+}
+
+/// Packs rows `pc..pc + kc`, columns `jc..jc + nc` of B into `NR`-column panels, each
+/// stored row by row (`NR` values per `k`), zero-padded to whole panels.
+unsafe fn pack_b(kc: usize, nc: usize, b: Strided, pc: usize, jc: usize, out: &mut [f32]) {
+    for (p, panel) in out
+        .chunks_exact_mut(NR * kc)
+        .take(nc.div_ceil(NR))
+        .enumerate()
+    {
+        let cols = NR.min(nc - p * NR);
+        for l in 0..kc {
+            let dst = &mut panel[l * NR..(l + 1) * NR];
+            // SAFETY: row pc + l < k and columns below jc + p*NR + cols <= n (contract).
+            let row = unsafe { b.ptr.add((pc + l) * b.rs + (jc + p * NR) * b.cs) };
+            if b.cs == 1 {
+                // SAFETY: `cols` contiguous values of this row exist.
+                dst[..cols].copy_from_slice(unsafe { std::slice::from_raw_parts(row, cols) });
+            } else {
+                for (j, d) in dst[..cols].iter_mut().enumerate() {
+                    // SAFETY: as above, one column at a time.
+                    *d = unsafe { *row.add(j * b.cs) };
+                }
+            }
+            dst[cols..].iter_mut().for_each(|d| *d = 0.0);
+        }
+    }
+}
+
+/// The `MR x NR` micro-kernel: `tile = A_panel . B_panel + beta * tile` on the top-left
+/// `rows x cols` of the tile.
+///
+/// # Safety
+/// AVX-512F must be available; `a` holds `MR * kc` and `b` `NR * kc` values; the tile's
+/// `rows x cols` elements (row stride `ldc`) must be writable.
+#[allow(clippy::too_many_arguments)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn kernel(
+    kc: usize,
+    a: &[f32],
+    b: &[f32],
+    tile: *mut f32,
+    ldc: usize,
+    rows: usize,
+    cols: usize,
+    beta: f32,
+) {
+    use std::arch::x86_64::*;
+    let mut acc = [[_mm512_setzero_ps(); 2]; MR];
+    let (mut ap, mut bp) = (a.as_ptr(), b.as_ptr());
+    for _ in 0..kc {
+        // SAFETY: each step reads NR values of b and MR values of a, kc steps in all.
+        unsafe {
+            let b0 = _mm512_loadu_ps(bp);
+            let b1 = _mm512_loadu_ps(bp.add(16));
+            for (i, row) in acc.iter_mut().enumerate() {
+                let ai = _mm512_set1_ps(*ap.add(i));
+                row[0] = _mm512_fmadd_ps(ai, b0, row[0]);
+                row[1] = _mm512_fmadd_ps(ai, b1, row[1]);
+            }
+            ap = ap.add(MR);
+            bp = bp.add(NR);
+        }
+    }
+    let store = |dst: *mut f32, v: __m512, mask: __mmask16| {
+        // SAFETY: `mask` selects only columns below `cols` of a row below `rows`.
+        unsafe {
+            let v = if beta == 0.0 {
+                v
+            } else {
+                _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, dst), v)
+            };
+            _mm512_mask_storeu_ps(dst, mask, v);
+        }
+    };
+    let mask = |from: usize| -> __mmask16 {
+        let n = cols.saturating_sub(from).min(16);
+        if n == 16 {
+            0xFFFF
+        } else {
+            ((1u32 << n) - 1) as __mmask16
+        }
+    };
+    let (m0, m1) = (mask(0), mask(16));
+    for (i, row) in acc.iter().enumerate().take(rows) {
+        // SAFETY: row i < rows of the tile.
+        let dst = unsafe { tile.add(i * ldc) };
+        store(dst, row[0], m0);
+        if m1 != 0 {
+            // SAFETY: as above, columns 16.. of the row, masked.
+            store(unsafe { dst.add(16) }, row[1], m1);
+        }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel(
+    _: usize,
+    _: &[f32],
+    _: &[f32],
+    _: *mut f32,
+    _: usize,
+    _: usize,
+    _: usize,
+    _: f32,
+) {
+    unreachable!("`available` is false off x86_64")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Strided, available, sgemm};
+
+    /// A naive reference for `C = A . B + beta * C`.
+    #[allow(clippy::too_many_arguments)]
+    fn reference(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        at: bool,
+        b: &[f32],
+        bt: bool,
+        beta: f32,
+        c: &mut [f32],
+        ldc: usize,
+    ) {
+        for i in 0..m {
+            for j in 0..n {
+                let mut acc = 0.0f64;
+                for l in 0..k {
+                    let x = if at { a[l * m + i] } else { a[i * k + l] };
+                    let y = if bt { b[j * k + l] } else { b[l * n + j] };
+                    acc += x as f64 * y as f64;
+                }
+                c[i * ldc + j] = (acc + beta as f64 * c[i * ldc + j] as f64) as f32;
+            }
+        }
+    }
+
+    #[test]
+    fn edges_blocks_strides_and_sentinels() {
+        if !available() {
+            return;
+        }
+        // Partial micro-tiles, several KC blocks, the narrow path, an NC block boundary.
+        let shapes = [
+            (1, 1, 1),
+            (13, 257, 33),
+            (12, 256, 32),
+            (25, 600, 17),
+            (7, 3, 16),
+            (3, 5, 2049),
+            (97, 40, 10),
+            (9, 513, 1),
+        ];
+        for (m, k, n) in shapes {
+            for (at, bt, beta) in [
+                (false, false, 0.0),
+                (true, false, 1.0),
+                (false, true, 0.5),
+                (true, true, 0.0),
+            ] {
+                let a: Vec<f32> = (0..m * k)
+                    .map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0)
+                    .collect();
+                let b: Vec<f32> = (0..k * n)
+                    .map(|i| ((i * 5 % 11) as f32 - 5.0) / 4.0)
+                    .collect();
+                let ldc = n + 3; // a padded row stride: the padding must stay untouched
+                let init: Vec<f32> = (0..m * ldc).map(|i| (i % 5) as f32).collect();
+                let mut got = init.clone();
+                let mut want = init.clone();
+                let sa = if at {
+                    Strided {
+                        ptr: a.as_ptr(),
+                        rs: 1,
+                        cs: m,
+                    }
+                } else {
+                    Strided {
+                        ptr: a.as_ptr(),
+                        rs: k,
+                        cs: 1,
+                    }
+                };
+                let sb = if bt {
+                    Strided {
+                        ptr: b.as_ptr(),
+                        rs: 1,
+                        cs: k,
+                    }
+                } else {
+                    Strided {
+                        ptr: b.as_ptr(),
+                        rs: n,
+                        cs: 1,
+                    }
+                };
+                // SAFETY: a holds m*k, b k*n values addressed by these strides; got holds
+                // m rows of ldc >= n values.
+                unsafe { sgemm(m, k, n, sa, sb, beta, got.as_mut_ptr(), ldc) };
+                reference(m, k, n, &a, at, &b, bt, beta, &mut want, ldc);
+                for i in 0..m {
+                    for j in 0..ldc {
+                        let (g, w) = (got[i * ldc + j], want[i * ldc + j]);
+                        if j >= n {
+                            assert_eq!(
+                                g,
+                                init[i * ldc + j],
+                                "padding written at ({i}, {j}) for {m}x{k}x{n}"
+                            );
+                        } else {
+                            assert!(
+                                (g - w).abs() <= 1e-3 * (1.0 + w.abs()),
+                                "{m}x{k}x{n} ({at}, {bt}) at ({i}, {j}): {g} vs {w}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
