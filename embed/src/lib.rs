@@ -102,13 +102,27 @@ impl<'w, const I: usize, const O: usize, A: FixedActivation> FixedDense<'w, I, O
     /// Writes the layer's output for `x` into `y`; no allocation.
     pub fn forward(&self, x: &[f32; I], y: &mut [f32; O]) {
         *y = *self.bias;
-        // Row by row: each input scales one contiguous kernel row (vectorises well), and
-        // zero inputs (most MNIST pixels) cost nothing.
+        // Row by row: each input scales one contiguous kernel row (vectorises well), zero
+        // inputs (most MNIST pixels) cost nothing, and four rows are folded into `y` per pass
+        // so that `y` is read and written a quarter as often.
+        let mut pending: [(f32, &[f32; O]); 4] = [(0.0, &self.kernel[0]); 4];
+        let mut count = 0;
         for (&xi, row) in x.iter().zip(self.kernel.iter()) {
             if xi != 0.0 {
-                for (yj, &k) in y.iter_mut().zip(row.iter()) {
-                    *yj += xi * k;
+                pending[count] = (xi, row);
+                count += 1;
+                if count == 4 {
+                    let [(x0, r0), (x1, r1), (x2, r2), (x3, r3)] = pending;
+                    for j in 0..O {
+                        y[j] += x0 * r0[j] + x1 * r1[j] + x2 * r2[j] + x3 * r3[j];
+                    }
+                    count = 0;
                 }
+            }
+        }
+        for &(xi, row) in &pending[..count] {
+            for (yj, &k) in y.iter_mut().zip(row.iter()) {
+                *yj += xi * k;
             }
         }
         A::apply(y);

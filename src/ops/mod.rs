@@ -13,5 +13,6 @@ mod unary;
 
 pub use matmul::dot;
 pub(crate) use matmul::{Mat, gemm};
+pub(crate) use threads::par_update;
 pub use threads::{num_threads, set_num_threads};
 pub(crate) use unary::sigmoid;

@@ -147,34 +147,39 @@ unsafe fn narrow(
             };
         }
     }
-    for i0 in (0..m).step_by(NARROW_ROWS) {
-        let rows = NARROW_ROWS.min(m - i0);
-        // SAFETY: rows i0..i0 + rows of A and C exist; pb holds k packed rows.
-        unsafe { narrow_rows(k, n, a, i0, rows, pb, beta, c.add(i0 * ldc), ldc) };
+    let full = m - m % NARROW_ROWS;
+    for i0 in (0..full).step_by(NARROW_ROWS) {
+        // SAFETY: rows i0..i0 + NARROW_ROWS of A and C exist; pb holds k packed rows.
+        unsafe { narrow_rows::<NARROW_ROWS>(k, n, a, i0, pb, beta, c.add(i0 * ldc), ldc) };
+    }
+    for i0 in full..m {
+        // SAFETY: row i0 of A and C exists.
+        unsafe { narrow_rows::<1>(k, n, a, i0, pb, beta, c.add(i0 * ldc), ldc) };
     }
 }
 
-/// Up to `NARROW_ROWS` rows of a narrow product.
+/// `R` rows of a narrow product.
 ///
 /// # Safety
-/// AVX-512F available; rows `i0..i0 + rows` (< m) of A with `k` columns; `pb` holds
-/// `k * NARROW` values; `rows x n` elements of C from `c` (row stride `ldc`) writable.
+/// AVX-512F available; rows `i0..i0 + R` (< m) of A with `k` columns; `pb` holds
+/// `k * NARROW` values; `R x n` elements of C from `c` (row stride `ldc`) writable.
 #[allow(clippy::too_many_arguments)]
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn narrow_rows(
+unsafe fn narrow_rows<const R: usize>(
     k: usize,
     n: usize,
     a: Strided,
     i0: usize,
-    rows: usize,
     pb: &[f32],
     beta: f32,
     c: *mut f32,
     ldc: usize,
 ) {
     use std::arch::x86_64::*;
-    let mut acc = [_mm512_setzero_ps(); NARROW_ROWS];
+    // A constant row count keeps the accumulators in registers.
+    let rows = R;
+    let mut acc = [_mm512_setzero_ps(); R];
     let base = a.ptr.wrapping_add(i0 * a.rs);
     for (l, brow) in pb.chunks_exact(NARROW).take(k).enumerate() {
         // SAFETY: pb rows hold 16 values; A elements (i0 + i, l) exist for i < rows.
@@ -207,11 +212,10 @@ unsafe fn narrow_rows(
 
 #[cfg(not(target_arch = "x86_64"))]
 #[allow(clippy::too_many_arguments)]
-unsafe fn narrow_rows(
+unsafe fn narrow_rows<const R: usize>(
     _: usize,
     _: usize,
     _: Strided,
-    _: usize,
     _: usize,
     _: &[f32],
     _: f32,

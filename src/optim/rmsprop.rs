@@ -75,11 +75,14 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for RmsProp<M> {
         };
         match (self.centered, self.momentum != 0.0) {
             // The default configuration, written plainly so that it vectorises.
+            // Large tensors are updated in parallel.
             (false, false) => model.zip_update(grads, [ms], &mut |w, g, [v]| {
-                for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
-                    *v = flush(rho * *v + (one - rho) * g * g);
-                    *w -= lr * g / (*v + eps).sqrt();
-                }
+                crate::ops::par_update(w, v, g, &|w, v, g| {
+                    for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
+                        *v = flush(rho * *v + (one - rho) * g * g);
+                        *w -= lr * g / (*v + eps).sqrt();
+                    }
+                })
             }),
             (true, false) => {
                 let mgs = self.mean_grad.get_or_insert_with(|| model.zeros_like());
