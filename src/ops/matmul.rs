@@ -52,7 +52,8 @@ pub(crate) fn gemm<E: Float>(a: Mat<'_, E>, b: Mat<'_, E>, beta: E, out: &mut [E
     } else {
         1
     };
-    let by_columns = n >= 2 * BLOCK_ALIGN || n >= m;
+    // Split the longer side: each thread then packs the smaller share of the operands.
+    let by_columns = n >= m || m < 2 * BLOCK_ALIGN;
     let len = if by_columns { n } else { m };
     let block = len.div_ceil(threads).next_multiple_of(BLOCK_ALIGN).max(1);
     let parts = len.div_ceil(block);

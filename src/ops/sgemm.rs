@@ -234,15 +234,28 @@ unsafe fn pack_a(mc: usize, kc: usize, a: Strided, ic: usize, pc: usize, out: &m
         .enumerate()
     {
         let rows = MR.min(mc - p * MR);
-        for l in 0..kc {
-            let dst = &mut panel[l * MR..(l + 1) * MR];
-            for (i, d) in dst.iter_mut().enumerate() {
-                *d = if i < rows {
-                    // SAFETY: row ic + p*MR + i < m and column pc + l < k (caller's contract).
-                    unsafe { *a.ptr.add((ic + p * MR + i) * a.rs + (pc + l) * a.cs) }
-                } else {
-                    0.0
+        if rows < MR {
+            panel.iter_mut().for_each(|d| *d = 0.0);
+        }
+        // Read A along its contiguous direction: down columns when `rs == 1` (a transposed
+        // view), along rows otherwise.
+        if a.rs == 1 {
+            for (l, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                // SAFETY: rows ic + p*MR .. + rows (< m) of column pc + l (< k) are
+                // contiguous here (caller's contract).
+                let col = unsafe {
+                    std::slice::from_raw_parts(a.ptr.add(ic + p * MR + (pc + l) * a.cs), rows)
                 };
+                dst[..rows].copy_from_slice(col);
+            }
+        } else {
+            for i in 0..rows {
+                // SAFETY: row ic + p*MR + i < m, columns pc..pc + kc < k (caller's contract).
+                let row = unsafe { a.ptr.add((ic + p * MR + i) * a.rs + pc * a.cs) };
+                for l in 0..kc {
+                    // SAFETY: as above, column pc + l.
+                    panel[l * MR + i] = unsafe { *row.add(l * a.cs) };
+                }
             }
         }
     }
