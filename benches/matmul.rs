@@ -29,12 +29,14 @@ fn naive(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, a_tr
 fn products(c: &mut Criterion) {
     // One thread: the comparison is against a single-threaded direct call.
     shaped::ops::set_num_threads(1);
-    // (m, k, n, left operand stored transposed): forward 784->512, forward 512->10, and the
-    // kernel gradient x^T . g of the first layer (a transposed view, no copy).
+    // (m, k, n, left operand stored transposed): forward 784->512, forward 512->10, the
+    // kernel gradient x^T . g of the first layer and h^T . g of the second (transposed views,
+    // no copy).
     let cases = [
         (128, 784, 512, false),
         (128, 512, 10, false),
         (784, 128, 512, true),
+        (512, 128, 10, true),
     ];
     for (m, k, n, transposed) in cases {
         let name = format!("{m}x{k}x{n}{}", if transposed { " (A^T view)" } else { "" });

@@ -237,8 +237,7 @@ unsafe fn pack_a(mc: usize, kc: usize, a: Strided, ic: usize, pc: usize, out: &m
         if rows < MR {
             panel.iter_mut().for_each(|d| *d = 0.0);
         }
-        // Read A along its contiguous direction: down columns when `rs == 1` (a transposed
-        // view), along rows otherwise.
+        // A transposed view (`rs == 1`) is read down its contiguous columns.
         if a.rs == 1 {
             for (l, dst) in panel.chunks_exact_mut(MR).enumerate() {
                 // SAFETY: rows ic + p*MR .. + rows (< m) of column pc + l (< k) are
@@ -249,12 +248,10 @@ unsafe fn pack_a(mc: usize, kc: usize, a: Strided, ic: usize, pc: usize, out: &m
                 dst[..rows].copy_from_slice(col);
             }
         } else {
-            for i in 0..rows {
-                // SAFETY: row ic + p*MR + i < m, columns pc..pc + kc < k (caller's contract).
-                let row = unsafe { a.ptr.add((ic + p * MR + i) * a.rs + pc * a.cs) };
-                for l in 0..kc {
-                    // SAFETY: as above, column pc + l.
-                    panel[l * MR + i] = unsafe { *row.add(l * a.cs) };
+            for (l, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                for (i, d) in dst[..rows].iter_mut().enumerate() {
+                    // SAFETY: row ic + p*MR + i < m and column pc + l < k (caller's contract).
+                    *d = unsafe { *a.ptr.add((ic + p * MR + i) * a.rs + (pc + l) * a.cs) };
                 }
             }
         }
