@@ -63,6 +63,10 @@ struct State {
 
 struct Pool {
     workers: usize,
+    /// Mirrors of `State::generation` and `State::pending`, read while spinning: waking a
+    /// parked thread costs tens of microseconds, as much as a small product.
+    generation: std::sync::atomic::AtomicU64,
+    pending: AtomicUsize,
     /// Set while a `run` owns the workers; a concurrent or nested `run` works inline.
     busy: std::sync::atomic::AtomicBool,
     state: Mutex<State>,
@@ -77,6 +81,8 @@ fn pool() -> &'static Pool {
         let workers = cores.max(num_threads()).saturating_sub(1).min(63);
         let pool: &'static Pool = Box::leak(Box::new(Pool {
             workers,
+            generation: std::sync::atomic::AtomicU64::new(0),
+            pending: AtomicUsize::new(0),
             busy: std::sync::atomic::AtomicBool::new(false),
             state: Mutex::new(State {
                 job: None,
@@ -100,6 +106,7 @@ fn pool() -> &'static Pool {
 fn worker(pool: &'static Pool, index: usize) {
     let mut seen = 0;
     loop {
+        spin_while(|| pool.generation.load(Ordering::Acquire) == seen);
         let job = {
             let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
             while state.generation == seen {
@@ -119,10 +126,22 @@ fn worker(pool: &'static Pool, index: usize) {
             let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
             state.panicked |= !ok;
             state.pending -= 1;
+            pool.pending.store(state.pending, Ordering::Release);
             if state.pending == 0 {
                 pool.finished.notify_all();
             }
         }
+    }
+}
+
+/// Spins while `busy()` holds, for a bounded time (about 50 microseconds); the caller then
+/// falls back to its condition variable.
+fn spin_while(busy: impl Fn() -> bool) {
+    for _ in 0..2000 {
+        if !busy() {
+            return;
+        }
+        std::hint::spin_loop();
     }
 }
 
@@ -154,12 +173,15 @@ pub(crate) fn run(parts: usize, f: &(dyn Fn(usize) + Sync)) {
         });
         state.generation += 1;
         state.pending = threads - 1;
+        pool.pending.store(threads - 1, Ordering::Release);
+        pool.generation.store(state.generation, Ordering::Release);
         state.panicked = false;
         pool.start.notify_all();
     }
     let own = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         (0..parts).step_by(threads).for_each(f)
     }));
+    spin_while(|| pool.pending.load(Ordering::Acquire) > 0);
     let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
     while state.pending > 0 {
         state = pool.finished.wait(state).unwrap_or_else(|e| e.into_inner());
