@@ -1,0 +1,65 @@
+//! A warmed-up training step makes no heap allocation (counted by this test binary's global
+//! allocator), on one thread and on two.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use shaped::nn::loss::SparseCategoricalCrossentropy;
+use shaped::nn::{Dense, Relu, Softmax};
+use shaped::optim::RmsProp;
+use shaped::train::{Accuracy, Model};
+use shaped::{Dim, Tensor};
+
+struct Counting;
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: forwarded to the system allocator with the caller's layout.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn warmed_up_training_steps_do_not_allocate() {
+    if !std::arch::is_x86_feature_detected!("avx512f") {
+        // Without AVX-512, products go through matrixmultiply, which allocates its packing
+        // buffers on every call.
+        eprintln!("skipped: no AVX-512 on this machine");
+        return;
+    }
+    let x = Tensor::<(usize, Dim<784>)>::random_uniform((128, Dim), 0.0, 1.0, 1);
+    let y = Tensor::<(usize,), u8>::from_fn((128,), |[i]| (i % 10) as u8);
+    let net = (
+        Dense::<784, 512, Relu>::new(0),
+        Dense::<512, 10, Softmax>::new(1),
+    );
+    let mut model = Model::compile(
+        net,
+        RmsProp::default(),
+        SparseCategoricalCrossentropy::default(),
+        Accuracy::default(),
+    );
+    for threads in [1, 2] {
+        shaped::ops::set_num_threads(threads);
+        model.train_step(&x, &y).unwrap();
+        model.train_step(&x, &y).unwrap();
+        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        for _ in 0..5 {
+            model.train_step(&x, &y).unwrap();
+        }
+        let allocations = ALLOCATIONS.load(Ordering::SeqCst) - before;
+        assert_eq!(
+            allocations, 0,
+            "{threads} thread(s): 5 training steps allocated {allocations} times"
+        );
+    }
+}
