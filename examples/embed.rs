@@ -7,10 +7,8 @@
 //! cargo run --release --example embed -- [--data DIR] [--weights mnist.safetensors]
 //! ```
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use shaped::data::Mnist;
 use shaped::data::mnist::data_dir;
@@ -23,24 +21,9 @@ use shaped::train::{Accuracy, FitConfig, Model};
 
 mod common;
 
-/// Counts heap allocations so the example can prove the inference path makes none.
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarded to the system allocator with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
+/// Counts heap allocations so the program can prove a path makes none.
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: common::counting_alloc::Counting = common::counting_alloc::Counting;
 
 type Net = (Dense<784, 512, Relu>, Dense<512, 10, Softmax>);
 
@@ -115,13 +98,13 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     let mut classes = vec![0usize; n];
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = common::counting_alloc::allocations();
     let start = std::time::Instant::now();
     for (x, class) in images.iter().zip(classes.iter_mut()) {
         *class = fixed.classify(x).0;
     }
     let elapsed = start.elapsed();
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let allocations = common::counting_alloc::allocations() - before;
 
     let correct = classes
         .iter()

@@ -6,8 +6,6 @@
 //! cargo run --release --example speed
 //! ```
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use shaped::embed::{FixedMlp, FixedWeights};
@@ -17,24 +15,11 @@ use shaped::optim::RmsProp;
 use shaped::train::{Accuracy, FitConfig, Model};
 use shaped::{Dim, Tensor};
 
-/// Counts heap allocations (for the allocation lines).
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+mod common;
 
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarded to the system allocator with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
+/// Counts heap allocations so the program can prove a path makes none.
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: common::counting_alloc::Counting = common::counting_alloc::Counting;
 
 type Net = (Dense<784, 512, Relu>, Dense<512, 10, Softmax>);
 type Images = Tensor<(usize, Dim<784>)>;
@@ -129,17 +114,17 @@ fn main() {
     let (xb, yb) = (x.rows(0..128), y.rows(0..128));
     m.train_step(&xb, &yb).expect("valid batch");
     m.train_step(&xb, &yb).expect("valid batch");
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = common::counting_alloc::allocations();
     m.train_step(&xb, &yb).expect("valid batch");
     println!(
         "train_step_allocs: {}",
-        ALLOCATIONS.load(Ordering::Relaxed) - before
+        common::counting_alloc::allocations() - before
     );
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = common::counting_alloc::allocations();
     sink += fixed.classify(&samples[0]).0;
     println!(
         "infer_allocs: {}",
-        ALLOCATIONS.load(Ordering::Relaxed) - before
+        common::counting_alloc::allocations() - before
     );
     std::hint::black_box(sink);
 }

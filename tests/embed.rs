@@ -1,27 +1,13 @@
 //! Fixed-size inference: same results as the trained typed model, zero heap allocations.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
+
+use counting_alloc::{Counting, allocations};
 
 use shaped::embed::{FixedMlp, FixedWeights};
 use shaped::nn::{Dense, Layer, Relu, Softmax};
 use shaped::{Dim, Tensor};
-
-/// Counts every allocation made by this test binary.
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: forwarded to the system allocator with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -41,12 +27,12 @@ fn fixed_forward_matches_and_never_allocates() {
     let input: [f32; 784] = x.as_slice().try_into().unwrap();
     let mut out = [0.0f32; 10];
 
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = allocations();
     for _ in 0..100 {
         fixed.forward(&input, &mut out);
     }
     let (class, p) = fixed.classify(&input);
-    let allocations = ALLOCATIONS.load(Ordering::SeqCst) - before;
+    let allocations = allocations() - before;
     assert_eq!(allocations, 0, "the fixed-size forward pass allocated");
 
     for (a, b) in out.iter().zip(expected.as_slice()) {

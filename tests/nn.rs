@@ -549,3 +549,31 @@ fn glorot_limits_match_keras() {
     assert!(layer.kernel.max() > 0.99 * limit && layer.kernel.min() < -0.99 * limit);
     assert!(layer.bias.as_slice().iter().all(|&b| b == 0.0));
 }
+
+#[test]
+fn fit_and_evaluate_name_mismatched_sample_counts() {
+    let x = Tensor::<(usize, Dim<2>)>::zeros((10, Dim));
+    let y = Tensor::<(usize,), u8>::zeros((9,));
+    let net = (Dense::<2, 2, Softmax>::new(0),);
+    let mut model = Model::compile(
+        net,
+        Sgd::new(0.1),
+        SparseCategoricalCrossentropy::default(),
+        Accuracy::default(),
+    );
+    let config = FitConfig {
+        verbose: false,
+        ..FitConfig::default()
+    };
+    let expected =
+        "fit: incompatible shapes [10, 2] and [9] (x and y hold different numbers of samples)";
+    assert_eq!(
+        model.fit(&x, &y, &config).unwrap_err().to_string(),
+        expected
+    );
+    let e = model.evaluate(&x, &y, 4).unwrap_err().to_string();
+    assert!(
+        e.starts_with("evaluate: incompatible shapes [10, 2] and [9]"),
+        "{e}"
+    );
+}

@@ -1,29 +1,16 @@
 //! A warmed-up training step makes no heap allocation (counted by this test binary's global
 //! allocator), on one thread and on two.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
+
+use counting_alloc::{Counting, allocations};
 
 use shaped::nn::loss::SparseCategoricalCrossentropy;
 use shaped::nn::{Dense, Relu, Softmax};
 use shaped::optim::RmsProp;
 use shaped::train::{Accuracy, Model};
 use shaped::{Dim, Tensor};
-
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: forwarded to the system allocator with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -52,11 +39,11 @@ fn warmed_up_training_steps_do_not_allocate() {
         shaped::ops::set_num_threads(threads);
         model.train_step(&x, &y).unwrap();
         model.train_step(&x, &y).unwrap();
-        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        let before = allocations();
         for _ in 0..5 {
             model.train_step(&x, &y).unwrap();
         }
-        let allocations = ALLOCATIONS.load(Ordering::SeqCst) - before;
+        let allocations = allocations() - before;
         assert_eq!(
             allocations, 0,
             "{threads} thread(s): 5 training steps allocated {allocations} times"

@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../../tests/common/counting_alloc.rs"]
+pub mod counting_alloc;
+
 use std::path::Path;
 use std::str::FromStr;
 

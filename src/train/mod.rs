@@ -146,6 +146,25 @@ where
         .expect("a workspace of this type was just stored")
 }
 
+/// The number of samples of `x` and `y`, which must agree.
+fn sample_count<S: Shape, E: Dtype, T: Shape, F: Dtype>(
+    op: &'static str,
+    x: &Tensor<S, E>,
+    y: &Tensor<T, F>,
+) -> Result<usize, LossError> {
+    if x.batch_size() == y.batch_size() {
+        return Ok(x.batch_size());
+    }
+    let error = crate::shapes::ShapeError::incompatible(
+        op,
+        x.shape_dims().as_ref(),
+        y.shape_dims().as_ref(),
+    );
+    Err(error
+        .with_detail("x and y hold different numbers of samples")
+        .into())
+}
+
 /// One gradient step: forward, loss, metric, backward, update. Allocates nothing once the
 /// buffers have grown to the batch size.
 #[allow(clippy::too_many_arguments)]
@@ -257,16 +276,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
         L: Loss<N::Output, Tensor<T, F>, Elem = E>,
         M: Metric<N::Output, Tensor<T, F>>,
     {
-        let n = x.batch_size();
-        if y.batch_size() != n {
-            return Err(crate::shapes::ShapeError::incompatible(
-                "fit",
-                x.shape_dims().as_ref(),
-                y.shape_dims().as_ref(),
-            )
-            .with_detail("x and y hold different numbers of samples")
-            .into());
-        }
+        let n = sample_count("fit", x, y)?;
         let mut history = History::default();
         for epoch in config.initial_epoch..config.epochs {
             let start = Instant::now();
@@ -340,16 +350,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
         L: Loss<N::Output, Tensor<T, F>, Elem = E>,
         M: Metric<N::Output, Tensor<T, F>>,
     {
-        let n = x.batch_size();
-        if y.batch_size() != n {
-            return Err(crate::shapes::ShapeError::incompatible(
-                "evaluate",
-                x.shape_dims().as_ref(),
-                y.shape_dims().as_ref(),
-            )
-            .with_detail("x and y hold different numbers of samples")
-            .into());
-        }
+        let n = sample_count("evaluate", x, y)?;
         self.metric.reset();
         let mut total = 0.0;
         for range in crate::data::batches(n, batch_size.max(1)) {
