@@ -113,6 +113,43 @@ fn products(c: &mut Criterion) {
     }
 }
 
+/// The n = 10 layer's input gradient g . W^T: 128x10x512 with B a transposed view.
+fn input_gradient(c: &mut Criterion) {
+    shaped::ops::set_num_threads(1);
+    let (m, k, n) = (128, 10, 512);
+    let g: Mat = Tensor::random_uniform((m, k), -1.0, 1.0, 5);
+    let w: Mat = Tensor::random_uniform((n, k), -1.0, 1.0, 6); // stored (512, 10), read as W^T
+    let mut out: Mat = Tensor::zeros((m, n));
+    let name = "128x10x512 (B^T view)";
+    let mut group = c.benchmark_group(format!("matmul {name}"));
+    group.throughput(Throughput::Elements((2 * m * k * n) as u64));
+    group.bench_function(BenchmarkId::new("shaped", name), |b| {
+        b.iter(|| g.try_matmul_into(w.t(), &mut out).unwrap())
+    });
+    group.bench_function(BenchmarkId::new("matrixmultiply direct", name), |bench| {
+        // SAFETY: g holds m*k, w n*k (read with strides (1, k)) and out m*n elements.
+        bench.iter(|| unsafe {
+            matrixmultiply::sgemm(
+                m,
+                k,
+                n,
+                1.0,
+                g.as_slice().as_ptr(),
+                k as isize,
+                1,
+                w.as_slice().as_ptr(),
+                1,
+                k as isize,
+                0.0,
+                out.as_mut_slice().as_mut_ptr(),
+                n as isize,
+                1,
+            )
+        })
+    });
+    group.finish();
+}
+
 fn elementwise(c: &mut Criterion) {
     let x: Mat = Tensor::random_uniform((128, 512), -1.0, 1.0, 3);
     let y: Mat = Tensor::random_uniform((128, 512), -1.0, 1.0, 4);
@@ -144,5 +181,5 @@ fn elementwise(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, products, elementwise);
+criterion_group!(benches, products, input_gradient, elementwise);
 criterion_main!(benches);
