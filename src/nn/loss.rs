@@ -330,63 +330,6 @@ impl CategoricalCrossentropy {
     }
 }
 
-impl<B, B2, C, C2, E> Loss<Tensor<(B, C), E>, Tensor<(B2, C2), E>> for CategoricalCrossentropy
-where
-    B: Dimension + SameDim<B2>,
-    B2: Dimension,
-    C: Dimension + SameDim<C2>,
-    C2: Dimension,
-    E: Float,
-{
-    type Elem = E;
-
-    fn try_loss(
-        &self,
-        pred: &Tensor<(B, C), E>,
-        target: &Tensor<(B2, C2), E>,
-    ) -> Result<E, LossError> {
-        dense_shapes_agree(
-            "categorical_crossentropy",
-            pred.shape_dims(),
-            target.shape_dims(),
-        )?;
-        Ok(self.compute(
-            pred.as_slice(),
-            target.as_slice(),
-            pred.shape_dims()[1],
-            false,
-            None,
-        ))
-    }
-
-    fn try_loss_and_grad_into(
-        &self,
-        pred: &Tensor<(B, C), E>,
-        target: &Tensor<(B2, C2), E>,
-        softmax_output: bool,
-        grad: &mut Tensor<(B, C), E>,
-    ) -> Result<(E, bool), LossError> {
-        dense_shapes_agree(
-            "categorical_crossentropy",
-            pred.shape_dims(),
-            target.shape_dims(),
-        )?;
-        grad.set_shape(pred.shape());
-        let fused = softmax_output && !self.from_logits;
-        let c = pred.shape_dims()[1];
-        Ok((
-            self.compute(
-                pred.as_slice(),
-                target.as_slice(),
-                c,
-                fused,
-                Some(grad.as_mut_slice()),
-            ),
-            fused,
-        ))
-    }
-}
-
 /// Binary crossentropy on probabilities (or logits) against 0/1 targets of the same shape,
 /// averaged over the last axis and then the batch (Keras's `binary_crossentropy`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -396,7 +339,14 @@ pub struct BinaryCrossentropy {
 }
 
 impl BinaryCrossentropy {
-    fn compute<E: Float>(&self, pred: &[E], target: &[E], mut grad: Option<&mut [E]>) -> E {
+    fn compute<E: Float>(
+        &self,
+        pred: &[E],
+        target: &[E],
+        _: usize,
+        _: bool,
+        mut grad: Option<&mut [E]>,
+    ) -> E {
         let scale = E::one() / as_float::<E>(pred.len().max(1));
         let mut total = E::zero();
         for (i, (&x, &y)) in pred.iter().zip(target).enumerate() {
@@ -421,59 +371,19 @@ impl BinaryCrossentropy {
     }
 }
 
-impl<B, B2, C, C2, E> Loss<Tensor<(B, C), E>, Tensor<(B2, C2), E>> for BinaryCrossentropy
-where
-    B: Dimension + SameDim<B2>,
-    B2: Dimension,
-    C: Dimension + SameDim<C2>,
-    C2: Dimension,
-    E: Float,
-{
-    type Elem = E;
-
-    fn try_loss(
-        &self,
-        pred: &Tensor<(B, C), E>,
-        target: &Tensor<(B2, C2), E>,
-    ) -> Result<E, LossError> {
-        dense_shapes_agree(
-            "binary_crossentropy",
-            pred.shape_dims(),
-            target.shape_dims(),
-        )?;
-        Ok(self.compute(pred.as_slice(), target.as_slice(), None))
-    }
-
-    fn try_loss_and_grad_into(
-        &self,
-        pred: &Tensor<(B, C), E>,
-        target: &Tensor<(B2, C2), E>,
-        _softmax_output: bool,
-        grad: &mut Tensor<(B, C), E>,
-    ) -> Result<(E, bool), LossError> {
-        dense_shapes_agree(
-            "binary_crossentropy",
-            pred.shape_dims(),
-            target.shape_dims(),
-        )?;
-        grad.set_shape(pred.shape());
-        Ok((
-            self.compute(
-                pred.as_slice(),
-                target.as_slice(),
-                Some(grad.as_mut_slice()),
-            ),
-            false,
-        ))
-    }
-}
-
 /// Mean squared error, averaged over the last axis and then the batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MeanSquaredError;
 
 impl MeanSquaredError {
-    fn compute<E: Float>(pred: &[E], target: &[E], mut grad: Option<&mut [E]>) -> E {
+    fn compute<E: Float>(
+        &self,
+        pred: &[E],
+        target: &[E],
+        _: usize,
+        _: bool,
+        mut grad: Option<&mut [E]>,
+    ) -> E {
         let scale = E::one() / as_float::<E>(pred.len().max(1));
         let two = E::one() + E::one();
         let mut total = E::zero();
@@ -487,41 +397,45 @@ impl MeanSquaredError {
     }
 }
 
-impl<B, B2, C, C2, E> Loss<Tensor<(B, C), E>, Tensor<(B2, C2), E>> for MeanSquaredError
-where
-    B: Dimension + SameDim<B2>,
-    B2: Dimension,
-    C: Dimension + SameDim<C2>,
-    C2: Dimension,
-    E: Float,
-{
-    type Elem = E;
+/// `Loss` for the losses whose targets have the predictions' shape: the shapes must agree,
+/// and only categorical crossentropy on probabilities fuses with a softmax output.
+macro_rules! dense_loss {
+    ($($loss:ty => $name:literal, $fuses:expr;)*) => {$(
+        impl<B, B2, C, C2, E> Loss<Tensor<(B, C), E>, Tensor<(B2, C2), E>> for $loss
+        where
+            B: Dimension + SameDim<B2>,
+            B2: Dimension,
+            C: Dimension + SameDim<C2>,
+            C2: Dimension,
+            E: Float,
+        {
+            type Elem = E;
 
-    fn try_loss(
-        &self,
-        pred: &Tensor<(B, C), E>,
-        target: &Tensor<(B2, C2), E>,
-    ) -> Result<E, LossError> {
-        dense_shapes_agree("mean_squared_error", pred.shape_dims(), target.shape_dims())?;
-        Ok(Self::compute(pred.as_slice(), target.as_slice(), None))
-    }
+            fn try_loss(&self, pred: &Tensor<(B, C), E>, target: &Tensor<(B2, C2), E>) -> Result<E, LossError> {
+                dense_shapes_agree($name, pred.shape_dims(), target.shape_dims())?;
+                Ok(self.compute(pred.as_slice(), target.as_slice(), pred.shape_dims()[1], false, None))
+            }
 
-    fn try_loss_and_grad_into(
-        &self,
-        pred: &Tensor<(B, C), E>,
-        target: &Tensor<(B2, C2), E>,
-        _softmax_output: bool,
-        grad: &mut Tensor<(B, C), E>,
-    ) -> Result<(E, bool), LossError> {
-        dense_shapes_agree("mean_squared_error", pred.shape_dims(), target.shape_dims())?;
-        grad.set_shape(pred.shape());
-        Ok((
-            Self::compute(
-                pred.as_slice(),
-                target.as_slice(),
-                Some(grad.as_mut_slice()),
-            ),
-            false,
-        ))
-    }
+            fn try_loss_and_grad_into(
+                &self,
+                pred: &Tensor<(B, C), E>,
+                target: &Tensor<(B2, C2), E>,
+                softmax_output: bool,
+                grad: &mut Tensor<(B, C), E>,
+            ) -> Result<(E, bool), LossError> {
+                dense_shapes_agree($name, pred.shape_dims(), target.shape_dims())?;
+                grad.set_shape(pred.shape());
+                let fuses: fn(&$loss) -> bool = $fuses;
+                let fused = softmax_output && fuses(self);
+                let classes = pred.shape_dims()[1];
+                Ok((self.compute(pred.as_slice(), target.as_slice(), classes, fused, Some(grad.as_mut_slice())), fused))
+            }
+        }
+    )*};
+}
+
+dense_loss! {
+    CategoricalCrossentropy => "categorical_crossentropy", |l| !l.from_logits;
+    BinaryCrossentropy => "binary_crossentropy", |_| false;
+    MeanSquaredError => "mean_squared_error", |_| false;
 }
