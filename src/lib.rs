@@ -37,7 +37,7 @@
 //! | `layers.Dense(512, activation="relu")` | [`nn::Dense`]`::<784, 512, Relu>::new(seed)` |
 //! | `keras.Sequential([a, b])` | the tuple `(a, b)` |
 //! | `model.compile("rmsprop", "sparse_categorical_crossentropy", ["accuracy"])` | [`train::Model::compile`]`(net, RmsProp::default(), SparseCategoricalCrossentropy::default(), Accuracy::default())` |
-//! | `model.fit(x, y, epochs=5, batch_size=128)` | `model.fit(&x, &y, &FitConfig { epochs: 5, batch_size: 128, .. })` |
+//! | `model.fit(x, y, epochs=5, batch_size=128)` | `model.fit(&x, &y, &FitConfig { epochs: 5, batch_size: 128, ..Default::default() })` |
 //! | `model.predict(x)`, `model.evaluate(x, y)` | `model.predict(&x)`, `model.evaluate(&x, &y, 128)` |
 //! | `tape.gradient(loss, model.weights)` | [`nn::value_and_grad`]`(&model, &loss, &x, &y)` |
 //!
