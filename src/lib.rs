@@ -35,7 +35,7 @@
 //! | `x.reshape((6, 1))`, `np.transpose(x)` | `x.reshape::<(Dim<6>, Dim<1>)>()`, `x.transpose()` |
 //! | `x.reshape((60000, 28 * 28)).astype("float32") / 255` | `x.flatten_inner::<784>().cast::<f32>() / 255.0` |
 //! | `layers.Dense(512, activation="relu")` | [`nn::Dense`]`::<784, 512, Relu>::new(seed)` |
-//! | `keras.Sequential([a, b])` | the tuple `(a, b)` |
+//! | `keras.Sequential([a, b])` | the tuple `(a, b)`, or [`sequential!`]`[Input => a, b]` |
 //! | `model.compile("rmsprop", "sparse_categorical_crossentropy", ["accuracy"])` | [`train::Model::compile`]`(net, RmsProp::default(), SparseCategoricalCrossentropy::default(), Accuracy::default())` |
 //! | `model.fit(x, y, epochs=5, batch_size=128)` | `model.fit(&x, &y, &FitConfig { epochs: 5, batch_size: 128, ..Default::default() })` |
 //! | `model.predict(x)`, `model.evaluate(x, y)` | `model.predict(&x)`, `model.evaluate(&x, &y, 128)` |

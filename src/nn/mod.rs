@@ -13,6 +13,7 @@ mod flatten;
 mod grad;
 mod init;
 pub mod loss;
+mod macros;
 mod params;
 mod sequential;
 
@@ -21,6 +22,8 @@ pub use dense::{Dense, DenseCache};
 pub use flatten::Flatten;
 pub use grad::{value_and_grad, value_and_grad_with};
 pub use init::Init;
+#[doc(hidden)]
+pub use macros::Stage;
 pub use params::Params;
 
 use crate::shapes::Shape;

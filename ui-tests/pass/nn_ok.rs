@@ -1,7 +1,7 @@
 // The correct counterparts of the nn compile-fail cases.
 use shaped::nn::loss::{CategoricalCrossentropy, Loss, SparseCategoricalCrossentropy};
 use shaped::nn::{Dense, Layer, Relu, Softmax};
-use shaped::{Dim, Tensor};
+use shaped::{Dim, Tensor, sequential};
 
 type Net = (Dense<784, 256, Relu>, Dense<256, 128, Relu>, Dense<128, 10, Softmax>);
 
@@ -11,6 +11,12 @@ fn main() {
     assert_eq!(model.forward(&x).shape_dims(), [2, 10]);
     let net: Net = (Dense::new(0), Dense::new(1), Dense::new(2));
     assert_eq!(net.forward(&x).shape_dims(), [2, 10]);
+    let built = sequential![Tensor<(usize, Dim<784>)> =>
+        Dense::<784, 512, Relu>::new(0),
+        Dense::<512, 256, Relu>::new(1),
+        Dense::<256, 10, Softmax>::new(2),
+    ];
+    assert_eq!(built.forward(&x).shape_dims(), [2, 10]);
 
     let logits = Tensor::<(Dim<128>, Dim<10>)>::zeros(Default::default());
     let labels = Tensor::<(Dim<128>,), u8>::zeros(Default::default());
