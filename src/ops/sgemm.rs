@@ -1,7 +1,7 @@
 //! A single-precision GEMM whose packing buffers are reused (thread-local), so products
 //! allocate nothing after the first call on a thread: the training loop's zero-allocation
-//! steps depend on it. AVX-512 micro-kernel, selected at run time; other machines use
-//! matrixmultiply.
+//! steps depend on it. An AVX-512 or an AVX2+FMA micro-kernel is selected at run time;
+//! other machines use matrixmultiply.
 //!
 //! Blocking follows the usual scheme: B is packed in `KC x NC` blocks of `NR`-column
 //! panels, A in `MC x KC` blocks of `MR`-row panels, and a `MR x NR` micro-kernel
@@ -11,8 +11,12 @@
 
 use std::cell::RefCell;
 
+/// Tile of the AVX-512 kernel: 12 rows x 32 columns (24 accumulators).
 const MR: usize = 12;
 const NR: usize = 32;
+/// Tile of the AVX2 kernel: 6 rows x 16 columns (12 accumulators).
+const MR2: usize = 6;
+const NR2: usize = 16;
 const KC: usize = 256;
 const MC: usize = 96;
 const NC: usize = 2048;
@@ -22,18 +26,40 @@ thread_local! {
     static PACKED: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// `true` when this machine runs the AVX-512 kernel (checked once).
-pub(crate) fn available() -> bool {
+/// The micro-kernels this module has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Avx512,
+    Avx2,
+}
+
+/// The best kernel this machine runs, if any (checked once).
+pub(crate) fn kind() -> Option<Kind> {
     #[cfg(target_arch = "x86_64")]
     {
         use std::sync::OnceLock;
-        static AVX512: OnceLock<bool> = OnceLock::new();
-        *AVX512.get_or_init(|| std::arch::is_x86_feature_detected!("avx512f"))
+        static KIND: OnceLock<Option<Kind>> = OnceLock::new();
+        *KIND.get_or_init(|| {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                Some(Kind::Avx512)
+            } else if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                Some(Kind::Avx2)
+            } else {
+                None
+            }
+        })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        false
+        None
     }
+}
+
+/// `true` when this machine runs one of the kernels.
+pub(crate) fn available() -> bool {
+    kind().is_some()
 }
 
 /// A strided read-only matrix: element (i, j) at `ptr + i * rs + j * cs`.
@@ -62,48 +88,71 @@ pub(crate) unsafe fn sgemm(
     c: *mut f32,
     ldc: usize,
 ) {
+    let kind = kind().expect("a kernel is available (the caller checked)");
+    // SAFETY: forwarded contract; `kind` runs on this machine.
+    unsafe { sgemm_with(kind, m, k, n, a, b, beta, c, ldc) }
+}
+
+/// [`sgemm`] with a chosen kernel.
+///
+/// # Safety
+/// As for [`sgemm`], and this machine must run `kind`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn sgemm_with(
+    kind: Kind,
+    m: usize,
+    k: usize,
+    n: usize,
+    a: Strided,
+    b: Strided,
+    beta: f32,
+    c: *mut f32,
+    ldc: usize,
+) {
+    let (mr, nr) = match kind {
+        Kind::Avx512 => (MR, NR),
+        Kind::Avx2 => (MR2, NR2),
+    };
     PACKED.with(|cell| {
         let mut buffers = cell.borrow_mut();
         let (pa, pb) = &mut *buffers;
-        if n <= NARROW {
+        if kind == Kind::Avx512 && n <= NARROW {
             // SAFETY: forwarded contract.
             unsafe { narrow(m, k, n, a, b, beta, c, ldc, pb) };
             return;
         }
         let kc_max = k.min(KC);
-        pa.resize(MC.min(m.next_multiple_of(MR)) * kc_max, 0.0);
-        pb.resize(NC.min(n.next_multiple_of(NR)) * kc_max, 0.0);
+        pa.resize(MC.min(m.next_multiple_of(mr)) * kc_max, 0.0);
+        pb.resize(NC.min(n.next_multiple_of(nr)) * kc_max, 0.0);
         for jc in (0..n).step_by(NC) {
             let nc = NC.min(n - jc);
             for pc in (0..k).step_by(KC) {
                 let kc = KC.min(k - pc);
                 // SAFETY: caller's contract bounds the sub-matrices read here.
-                unsafe { pack_b(kc, nc, b, pc, jc, pb) };
+                unsafe { pack_b(kc, nc, b, pc, jc, pb, nr) };
                 let first = pc == 0;
                 for ic in (0..m).step_by(MC) {
                     let mc = MC.min(m - ic);
                     // SAFETY: as above.
-                    unsafe { pack_a(mc, kc, a, ic, pc, pa) };
-                    for jr in (0..nc).step_by(NR) {
-                        for ir in (0..mc).step_by(MR) {
-                            let rows = MR.min(mc - ir);
-                            let cols = NR.min(nc - jr);
-                            let ap = &pa[ir * kc..(ir + MR) * kc];
-                            let bp = &pb[jr * kc..(jr + NR) * kc];
+                    unsafe { pack_a(mc, kc, a, ic, pc, pa, mr) };
+                    for jr in (0..nc).step_by(nr) {
+                        for ir in (0..mc).step_by(mr) {
+                            let rows = mr.min(mc - ir);
+                            let cols = nr.min(nc - jr);
+                            let ap = &pa[ir * kc..(ir + mr) * kc];
+                            let bp = &pb[jr * kc..(jr + nr) * kc];
+                            let beta = if first { beta } else { 1.0 };
                             // SAFETY: the tile (ic + ir.., jc + jr..) of size rows x cols lies
-                            // inside C; the packed panels hold MR x kc and kc x NR values.
+                            // inside C; the packed panels hold mr x kc and kc x nr values; the
+                            // kernel of `kind` runs on this machine.
                             unsafe {
                                 let tile = c.add((ic + ir) * ldc + jc + jr);
-                                kernel(
-                                    kc,
-                                    ap,
-                                    bp,
-                                    tile,
-                                    ldc,
-                                    rows,
-                                    cols,
-                                    if first { beta } else { 1.0 },
-                                );
+                                match kind {
+                                    Kind::Avx512 => kernel(kc, ap, bp, tile, ldc, rows, cols, beta),
+                                    Kind::Avx2 => {
+                                        kernel_avx2(kc, ap, bp, tile, ldc, rows, cols, beta)
+                                    }
+                                }
                             }
                         }
                     }
@@ -225,52 +274,68 @@ unsafe fn narrow_rows<const R: usize>(
     unreachable!("`available` is false off x86_64")
 }
 
-/// Packs rows `ic..ic + mc`, columns `pc..pc + kc` of A into `MR`-row panels, each stored
+/// Packs rows `ic..ic + mc`, columns `pc..pc + kc` of A into `mr`-row panels, each stored
 /// column by column (`MR` values per `k`), zero-padded to whole panels.
-unsafe fn pack_a(mc: usize, kc: usize, a: Strided, ic: usize, pc: usize, out: &mut [f32]) {
+unsafe fn pack_a(
+    mc: usize,
+    kc: usize,
+    a: Strided,
+    ic: usize,
+    pc: usize,
+    out: &mut [f32],
+    mr: usize,
+) {
     for (p, panel) in out
-        .chunks_exact_mut(MR * kc)
-        .take(mc.div_ceil(MR))
+        .chunks_exact_mut(mr * kc)
+        .take(mc.div_ceil(mr))
         .enumerate()
     {
-        let rows = MR.min(mc - p * MR);
-        if rows < MR {
+        let rows = mr.min(mc - p * mr);
+        if rows < mr {
             panel.iter_mut().for_each(|d| *d = 0.0);
         }
         // A transposed view (`rs == 1`) is read down its contiguous columns.
         if a.rs == 1 {
-            for (l, dst) in panel.chunks_exact_mut(MR).enumerate() {
-                // SAFETY: rows ic + p*MR .. + rows (< m) of column pc + l (< k) are
+            for (l, dst) in panel.chunks_exact_mut(mr).enumerate() {
+                // SAFETY: rows ic + p*mr .. + rows (< m) of column pc + l (< k) are
                 // contiguous here (caller's contract).
                 let col = unsafe {
-                    std::slice::from_raw_parts(a.ptr.add(ic + p * MR + (pc + l) * a.cs), rows)
+                    std::slice::from_raw_parts(a.ptr.add(ic + p * mr + (pc + l) * a.cs), rows)
                 };
                 dst[..rows].copy_from_slice(col);
             }
         } else {
-            for (l, dst) in panel.chunks_exact_mut(MR).enumerate() {
+            for (l, dst) in panel.chunks_exact_mut(mr).enumerate() {
                 for (i, d) in dst[..rows].iter_mut().enumerate() {
-                    // SAFETY: row ic + p*MR + i < m and column pc + l < k (caller's contract).
-                    *d = unsafe { *a.ptr.add((ic + p * MR + i) * a.rs + (pc + l) * a.cs) };
+                    // SAFETY: row ic + p*mr + i < m and column pc + l < k (caller's contract).
+                    *d = unsafe { *a.ptr.add((ic + p * mr + i) * a.rs + (pc + l) * a.cs) };
                 }
             }
         }
     }
 }
 
-/// Packs rows `pc..pc + kc`, columns `jc..jc + nc` of B into `NR`-column panels, each
-/// stored row by row (`NR` values per `k`), zero-padded to whole panels.
-unsafe fn pack_b(kc: usize, nc: usize, b: Strided, pc: usize, jc: usize, out: &mut [f32]) {
+/// Packs rows `pc..pc + kc`, columns `jc..jc + nc` of B into `nr`-column panels, each
+/// stored row by row (`nr` values per `k`), zero-padded to whole panels.
+unsafe fn pack_b(
+    kc: usize,
+    nc: usize,
+    b: Strided,
+    pc: usize,
+    jc: usize,
+    out: &mut [f32],
+    nr: usize,
+) {
     for (p, panel) in out
-        .chunks_exact_mut(NR * kc)
-        .take(nc.div_ceil(NR))
+        .chunks_exact_mut(nr * kc)
+        .take(nc.div_ceil(nr))
         .enumerate()
     {
-        let cols = NR.min(nc - p * NR);
+        let cols = nr.min(nc - p * nr);
         for l in 0..kc {
-            let dst = &mut panel[l * NR..(l + 1) * NR];
-            // SAFETY: row pc + l < k and columns below jc + p*NR + cols <= n (contract).
-            let row = unsafe { b.ptr.add((pc + l) * b.rs + (jc + p * NR) * b.cs) };
+            let dst = &mut panel[l * nr..(l + 1) * nr];
+            // SAFETY: row pc + l < k and columns below jc + p*nr + cols <= n (contract).
+            let row = unsafe { b.ptr.add((pc + l) * b.rs + (jc + p * nr) * b.cs) };
             if b.cs == 1 {
                 // SAFETY: `cols` contiguous values of this row exist.
                 dst[..cols].copy_from_slice(unsafe { std::slice::from_raw_parts(row, cols) });
@@ -352,6 +417,76 @@ unsafe fn kernel(
     }
 }
 
+/// The `MR2 x NR2` AVX2+FMA micro-kernel: `tile = A_panel . B_panel + beta * tile` on the
+/// top-left `rows x cols` of the tile.
+///
+/// # Safety
+/// AVX2 and FMA must be available; `a` holds `MR2 * kc` and `b` `NR2 * kc` values; the
+/// tile's `rows x cols` elements (row stride `ldc`) must be writable.
+#[allow(clippy::too_many_arguments)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn kernel_avx2(
+    kc: usize,
+    a: &[f32],
+    b: &[f32],
+    tile: *mut f32,
+    ldc: usize,
+    rows: usize,
+    cols: usize,
+    beta: f32,
+) {
+    use std::arch::x86_64::*;
+    let mut acc = [[_mm256_setzero_ps(); 2]; MR2];
+    for (ap, bp) in a.chunks_exact(MR2).zip(b.chunks_exact(NR2)).take(kc) {
+        // SAFETY: `bp` holds NR2 = 16 values, read as two groups of 8.
+        let (b0, b1) = unsafe {
+            (
+                _mm256_loadu_ps(bp.as_ptr()),
+                _mm256_loadu_ps(bp.as_ptr().add(8)),
+            )
+        };
+        for (row, &ai) in acc.iter_mut().zip(ap) {
+            let ai = _mm256_set1_ps(ai);
+            row[0] = _mm256_fmadd_ps(ai, b0, row[0]);
+            row[1] = _mm256_fmadd_ps(ai, b1, row[1]);
+        }
+    }
+    // Spill to a small buffer, then write the valid part (AVX2 has no cheap masked store).
+    let mut out = [[0.0f32; NR2]; MR2];
+    for (dst, row) in out.iter_mut().zip(&acc) {
+        // SAFETY: each destination row holds 16 values.
+        unsafe {
+            _mm256_storeu_ps(dst.as_mut_ptr(), row[0]);
+            _mm256_storeu_ps(dst.as_mut_ptr().add(8), row[1]);
+        }
+    }
+    for (i, values) in out.iter().enumerate().take(rows) {
+        for (j, &v) in values.iter().enumerate().take(cols) {
+            // SAFETY: element (i, j) with i < rows, j < cols lies in the tile.
+            unsafe {
+                let dst = tile.add(i * ldc + j);
+                *dst = if beta == 0.0 { v } else { beta * *dst + v };
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel_avx2(
+    _: usize,
+    _: &[f32],
+    _: &[f32],
+    _: *mut f32,
+    _: usize,
+    _: usize,
+    _: usize,
+    _: f32,
+) {
+    unreachable!("`kind` is None off x86_64")
+}
+
 #[cfg(not(target_arch = "x86_64"))]
 #[allow(clippy::too_many_arguments)]
 unsafe fn kernel(
@@ -369,7 +504,7 @@ unsafe fn kernel(
 
 #[cfg(test)]
 mod tests {
-    use super::{Strided, available, sgemm};
+    use super::{Kind, Strided, sgemm_with};
 
     /// A naive reference for `C = A . B + beta * C`.
     #[allow(clippy::too_many_arguments)]
@@ -400,9 +535,20 @@ mod tests {
 
     #[test]
     fn edges_blocks_strides_and_sentinels() {
-        if !available() {
-            return;
+        let mut kinds = Vec::new();
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            kinds.push(Kind::Avx512);
         }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            kinds.push(Kind::Avx2);
+        }
+        for kind in kinds {
+            check_kernel(kind);
+        }
+    }
+
+    fn check_kernel(kind: Kind) {
         // Partial micro-tiles, several KC blocks, the narrow path, an NC block boundary.
         let shapes = [
             (1, 1, 1),
@@ -459,7 +605,7 @@ mod tests {
                 };
                 // SAFETY: a holds m*k, b k*n values addressed by these strides; got holds
                 // m rows of ldc >= n values.
-                unsafe { sgemm(m, k, n, sa, sb, beta, got.as_mut_ptr(), ldc) };
+                unsafe { sgemm_with(kind, m, k, n, sa, sb, beta, got.as_mut_ptr(), ldc) };
                 reference(m, k, n, &a, at, &b, bt, beta, &mut want, ldc);
                 for i in 0..m {
                     for j in 0..ldc {
@@ -473,7 +619,7 @@ mod tests {
                         } else {
                             assert!(
                                 (g - w).abs() <= 1e-3 * (1.0 + w.abs()),
-                                "{m}x{k}x{n} ({at}, {bt}) at ({i}, {j}): {g} vs {w}"
+                                "{kind:?}: {m}x{k}x{n} ({at}, {bt}) at ({i}, {j}): {g} vs {w}"
                             );
                         }
                     }
