@@ -28,14 +28,7 @@ static GLOBAL: common::counting_alloc::Counting = common::counting_alloc::Counti
 type Net = (Dense<784, 512, Relu>, Dense<512, 10, Softmax>);
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main_with(run)
 }
 
 fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {

@@ -19,14 +19,7 @@ use shaped::{Dim, Tensor};
 mod common;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main_with(run)
 }
 
 fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {

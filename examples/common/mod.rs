@@ -10,6 +10,20 @@ use std::str::FromStr;
 
 use shaped::data::mnist::Images;
 
+/// Runs an example's body on its arguments; an error is printed and exits non-zero.
+pub fn main_with(
+    run: impl FnOnce(&[String]) -> Result<(), Box<dyn std::error::Error>>,
+) -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// The value after `name` (`--epochs 3`) or in `name=value`, parsed.
 pub fn flag<T: FromStr>(args: &[String], name: &str) -> Result<Option<T>, String>
 where

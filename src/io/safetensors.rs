@@ -105,33 +105,24 @@ pub trait SafeElement: Float {
     fn read_le(bytes: &[u8], out: &mut [Self]);
 }
 
-impl SafeElement for f32 {
-    const DTYPE: StDtype = StDtype::F32;
-    fn write_le(values: &[f32], out: &mut Vec<u8>) {
-        values
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
-    }
-    fn read_le(bytes: &[u8], out: &mut [f32]) {
-        for (o, c) in out.iter_mut().zip(bytes.chunks_exact(4)) {
-            *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+macro_rules! safe_element {
+    ($($t:ty => $dtype:ident),*) => {$(
+        impl SafeElement for $t {
+            const DTYPE: StDtype = StDtype::$dtype;
+            fn write_le(values: &[$t], out: &mut Vec<u8>) {
+                values.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+            }
+            fn read_le(bytes: &[u8], out: &mut [$t]) {
+                const SIZE: usize = std::mem::size_of::<$t>();
+                for (o, c) in out.iter_mut().zip(bytes.chunks_exact(SIZE)) {
+                    *o = <$t>::from_le_bytes(c.try_into().expect("a chunk of the element's size"));
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl SafeElement for f64 {
-    const DTYPE: StDtype = StDtype::F64;
-    fn write_le(values: &[f64], out: &mut Vec<u8>) {
-        values
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
-    }
-    fn read_le(bytes: &[u8], out: &mut [f64]) {
-        for (o, c) in out.iter_mut().zip(bytes.chunks_exact(8)) {
-            *o = f64::from_le_bytes(c.try_into().expect("8 bytes"));
-        }
-    }
-}
+safe_element!(f32 => F32, f64 => F64);
 
 /// Named tensors to write: (name, dtype, shape, bytes).
 type Entries = BTreeMap<String, (StDtype, Vec<usize>, Vec<u8>)>;
