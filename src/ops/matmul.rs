@@ -230,7 +230,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     where
         S: MatMul<R::Shape>,
     {
-        try_matmul_views(self.view(), rhs.as_view())
+        self.view().try_matmul(rhs)
     }
 
     /// The product written into `out`, without allocating (for hot loops).
@@ -251,15 +251,7 @@ impl<S: Shape, E: Float> Tensor<S, E> {
     where
         S: MatMul<R::Shape>,
     {
-        let shape = matmul_views_into(self.view(), rhs.as_view(), out.as_mut_slice())?;
-        if shape.dims() != out.shape_dims() {
-            return Err(ShapeError::incompatible(
-                "matmul_into",
-                shape.dims().as_ref(),
-                out.shape_dims().as_ref(),
-            ));
-        }
-        Ok(())
+        self.view().try_matmul_into(rhs, out)
     }
 
     /// Panicking form of [`try_matmul`](Self::try_matmul).

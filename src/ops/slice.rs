@@ -199,22 +199,13 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     where
         S: HasAxis<0>,
     {
-        let dims = self.shape_dims();
-        let dims = dims.as_ref();
-        let mut out_dims = dims.to_vec();
-        out_dims[0] = indices.len();
-        if let Some(&bad) = indices.iter().find(|&&i| i >= dims[0]) {
-            return Err(ShapeError::incompatible("select_rows", dims, &out_dims)
-                .with_detail(format!("row {bad} of {}", dims[0])));
-        }
-        let shape = <S::Replaced<usize>>::from_dims(&out_dims).expect("only the first dim changed");
-        let row = dims[1..].iter().product::<usize>();
-        let data = self.as_slice();
-        let mut out = Vec::with_capacity(indices.len() * row);
-        for &i in indices {
-            out.extend_from_slice(&data[i * row..(i + 1) * row]);
-        }
-        Ok(Tensor::from_parts(shape, out))
+        let mut empty = self.shape_dims();
+        empty.as_mut()[0] = 0;
+        let shape =
+            <S::Replaced<usize>>::from_dims(empty.as_ref()).expect("only the first dim changed");
+        let mut out = Tensor::from_parts(shape, Vec::new());
+        self.try_select_rows_into(indices, &mut out)?;
+        Ok(out)
     }
 
     /// [`try_select_rows`](Self::try_select_rows) into a reused tensor (no allocation once
