@@ -1,4 +1,5 @@
-//! Tensor products (`np.dot` / `matmul`), backed by matrixmultiply's strided kernels.
+//! Tensor products (`np.dot` / `matmul`) on strided views: shaped's own f32 kernels where
+//! the CPU has them (see `sgemm`), matrixmultiply otherwise.
 
 use crate::shapes::rules::MatMul;
 use crate::shapes::{Shape, ShapeError};
@@ -46,7 +47,7 @@ pub(crate) fn gemm<E: Float>(a: Mat<'_, E>, b: Mat<'_, E>, beta: E, out: &mut [E
         return;
     }
     // Large products are split into blocks of columns (or of rows when there are few
-    // columns), one per thread; each block is an independent matrixmultiply call.
+    // columns), one per thread; each block is an independent kernel call.
     let threads = if 2 * m * k * n >= PARALLEL_FLOPS {
         super::threads::num_threads()
     } else {

@@ -46,7 +46,8 @@ dtype!(f32 => "float32", f64 => "float64", u8 => "uint8", u16 => "uint16", u32 =
 
 /// A floating-point element type: the math of neural networks, and matrix products.
 pub trait Float: Dtype + num_traits::Float + num_traits::FloatConst {
-    /// `C = alpha * A.B + beta * C` on strided matrices (matrixmultiply's kernels).
+    /// `C = alpha * A.B + beta * C` on strided matrices (shaped's f32 kernels where the CPU
+    /// has them, matrixmultiply otherwise).
     ///
     /// # Safety
     /// For every `i < m, l < k, j < n`, the offsets `i*rsa + l*csa`, `l*rsb + j*csb` and

@@ -5,7 +5,7 @@ use crate::shapes::{Dimension, Shape};
 
 /// A borrowed, possibly non-contiguous window on a tensor's data.
 ///
-/// Products read views directly (matrixmultiply takes strides), so `a.t()` costs nothing.
+/// Products read views directly (the kernels take strides), so `a.t()` costs nothing.
 #[derive(Clone, Copy, Debug)]
 pub struct TensorView<'a, S: Shape, E: Dtype> {
     pub(crate) shape: S,
