@@ -68,10 +68,12 @@
 //! [`data`] (IDX files, MNIST, batching) beside them.
 
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod data;
 pub mod embed;
 pub mod io;
+mod kernels;
 pub mod nn;
 pub mod ops;
 pub mod optim;

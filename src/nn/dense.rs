@@ -8,7 +8,7 @@ use rand::distr::uniform::SampleUniform;
 use rand_distr::StandardNormal;
 
 use super::{Activation, Grad, Init, Layer, Linear, Params, Train, params::join};
-use crate::ops::{Mat, gemm};
+use crate::kernels::{Mat, gemm};
 use crate::shapes::{Dim, Dimension};
 use crate::tensor::{Float, Tensor};
 

@@ -3,7 +3,7 @@
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Sub, SubAssign};
 
 use crate::shapes::rules::Broadcast;
-use crate::shapes::{MAX_RANK, Shape, ShapeError};
+use crate::shapes::{MAX_RANK, Shape, ShapeError, checked_len};
 use crate::tensor::{Dtype, Tensor};
 
 /// The broadcast sizes of two shapes, right-aligned, or `None` when a pair disagrees.
@@ -30,14 +30,14 @@ fn broadcast_dims(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 fn broadcast_strides(dims: &[usize], out: &[usize]) -> [usize; MAX_RANK] {
     let mut strides = [0; MAX_RANK];
     let offset = out.len() - dims.len();
-    let mut acc = 1;
+    let mut acc: usize = 1;
     for i in (0..dims.len()).rev() {
         strides[offset + i] = if dims[i] == 1 && out[offset + i] != 1 {
             0
         } else {
             acc
         };
-        acc *= dims[i];
+        acc = acc.saturating_mul(dims[i]);
     }
     strides
 }
@@ -62,6 +62,7 @@ where
     let err = || ShapeError::incompatible(op, da, db);
     let out_dims = broadcast_dims(da, db).ok_or_else(err)?;
     let shape = O::from_dims(&out_dims).ok_or_else(err)?;
+    let numel = checked_len::<G>(op, &out_dims)?;
     let (xs, ys) = (a.as_slice(), b.as_slice());
     let data: Vec<G> = if da == db {
         xs.iter().zip(ys).map(|(&x, &y)| f(x, y)).collect()
@@ -79,7 +80,6 @@ where
     } else {
         let sa = broadcast_strides(da, &out_dims);
         let sb = broadcast_strides(db, &out_dims);
-        let numel: usize = out_dims.iter().product();
         let mut out = Vec::with_capacity(numel);
         let mut index = [0usize; MAX_RANK];
         let (mut ia, mut ib) = (0usize, 0usize);

@@ -6,13 +6,9 @@ mod binary;
 mod matmul;
 mod reduce;
 mod reshape;
-pub(crate) mod sgemm;
 mod slice;
-mod threads;
 mod unary;
 
+pub use crate::kernels::{num_threads, set_num_threads};
 pub use matmul::dot;
-pub(crate) use matmul::{Mat, gemm};
-pub(crate) use threads::par_update;
-pub use threads::{num_threads, set_num_threads};
 pub(crate) use unary::sigmoid;

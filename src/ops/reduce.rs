@@ -1,13 +1,23 @@
 //! Reductions over the whole tensor or along one static axis.
 
-use crate::shapes::Shape;
 use crate::shapes::rules::HasAxis;
+use crate::shapes::{Shape, checked_numel};
 use crate::tensor::{Dtype, Float, Tensor};
 
 /// `(outer, n, inner)`: the sizes before, at and after `axis`.
+///
+/// When the result is empty both `outer` and `inner` are 0, so loops over them do not run
+/// (an unchecked product of the other sizes could overflow, or loop for nothing).
+#[track_caller]
 fn split_at_axis(dims: &[usize], axis: usize) -> (usize, usize, usize) {
-    let outer = dims[..axis].iter().product();
-    let inner = dims[axis + 1..].iter().product();
+    let mut rest = dims.to_vec();
+    rest.remove(axis);
+    let count = checked_numel(&rest).expect("the reduced shape is too large");
+    if count == 0 {
+        return (0, dims[axis], 0);
+    }
+    let outer = checked_numel(&dims[..axis]).expect("part of the reduced shape");
+    let inner = checked_numel(&dims[axis + 1..]).expect("part of the reduced shape");
     (outer, dims[axis], inner)
 }
 

@@ -35,8 +35,13 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     /// ```
     pub fn try_reshape<Dst: Shape>(self, shape: Dst) -> Result<Tensor<Dst, E>, ShapeError> {
         const { checks::reshape::<S, Dst>() };
-        let (from, to) = (self.len(), shape.numel());
-        if from != to {
+        let from = self.len();
+        let to = shape.try_numel();
+        if to != Some(from) {
+            let to = to.map_or_else(
+                || "more than usize can count".to_string(),
+                |n| n.to_string(),
+            );
             return Err(ShapeError::incompatible(
                 "reshape",
                 self.shape_dims().as_ref(),

@@ -3,7 +3,7 @@
 use core::ops::Range;
 
 use crate::shapes::rules::HasAxis;
-use crate::shapes::{Dim, Shape, ShapeError, checks};
+use crate::shapes::{Dim, Shape, ShapeError, checked_len, checked_numel, checks};
 use crate::tensor::{Dtype, Tensor};
 
 use super::binary::unwrap_shape;
@@ -31,11 +31,17 @@ fn copy_range<S: Shape, O: Shape, E: Dtype>(
             )),
         );
     };
-    let outer: usize = dims[..axis].iter().product();
-    let inner: usize = dims[axis + 1..].iter().product();
+    // The output holds at most the input's elements, so these counts fit; when it is
+    // empty, the loop below must not run `outer` times for nothing.
+    let count = checked_numel(&out_dims).expect("a slice of an existing tensor");
+    if count == 0 {
+        return Ok(Tensor::from_parts(shape, Vec::new()));
+    }
+    let outer = checked_numel(&dims[..axis]).expect("part of an existing tensor");
+    let inner = checked_numel(&dims[axis + 1..]).expect("part of an existing tensor");
     let n = dims[axis];
     let data = t.as_slice();
-    let mut out = Vec::with_capacity(outer * len * inner);
+    let mut out = Vec::with_capacity(count);
     for o in 0..outer {
         let base = (o * n + start) * inner;
         out.extend_from_slice(&data[base..base + len * inner]);
@@ -228,10 +234,11 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
             return Err(ShapeError::incompatible("select_rows", dims, out_dims)
                 .with_detail(format!("row {bad} of {}", dims[0])));
         }
+        checked_len::<E>("select_rows", out_dims)?;
         out.set_shape(
             <S::Replaced<usize>>::from_dims(out_dims).expect("only the first dim changed"),
         );
-        let row = dims[1..].iter().product::<usize>();
+        let row = checked_numel(&dims[1..]).expect("part of an existing tensor");
         let data = self.as_slice();
         for (dst, &i) in out.as_mut_slice().chunks_exact_mut(row.max(1)).zip(indices) {
             dst.copy_from_slice(&data[i * row..(i + 1) * row]);

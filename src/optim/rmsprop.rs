@@ -77,7 +77,7 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for RmsProp<M> {
             // The default configuration, written plainly so that it vectorises.
             // Large tensors are updated in parallel.
             (false, false) => model.zip_update(grads, [ms], &mut |w, g, [v]| {
-                crate::ops::par_update(w, v, g, &|w, v, g| {
+                crate::kernels::par_update(w, v, g, &|w, v, g| {
                     for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
                         *v = flush(rho * *v + (one - rho) * g * g);
                         *w -= lr * g / (*v + eps).sqrt();

@@ -21,6 +21,7 @@ pub struct ShapeError {
     lhs: Vec<usize>,
     rhs: Vec<usize>,
     detail: Option<String>,
+    too_large: bool,
 }
 
 impl ShapeError {
@@ -31,7 +32,38 @@ impl ShapeError {
             lhs: lhs.to_vec(),
             rhs: rhs.to_vec(),
             detail: None,
+            too_large: false,
         }
+    }
+
+    /// A shape whose element count (or byte size) does not fit in memory's address space.
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let err = Tensor::<(usize, Dim<2>)>::try_zeros((usize::MAX, Dim)).unwrap_err();
+    /// assert!(err.is_too_large());
+    /// assert_eq!(err.to_string(), "zeros: shape [18446744073709551615, 2] is too large (its element count overflows usize)");
+    /// ```
+    pub fn too_large(op: &'static str, dims: &[usize], detail: impl Into<String>) -> Self {
+        ShapeError {
+            op,
+            lhs: dims.to_vec(),
+            rhs: Vec::new(),
+            detail: Some(detail.into()),
+            too_large: true,
+        }
+    }
+
+    /// The same error reported for another operation (a public entry point that
+    /// delegates to another one).
+    pub(crate) fn renamed(mut self, op: &'static str) -> Self {
+        self.op = op;
+        self
+    }
+
+    /// `true` for [`too_large`](Self::too_large) errors.
+    pub fn is_too_large(&self) -> bool {
+        self.too_large
     }
 
     /// Adds an explanation after the shapes.
@@ -50,7 +82,8 @@ impl ShapeError {
         &self.lhs
     }
 
-    /// The second shape involved (the requested shape for reshapes and slices).
+    /// The second shape involved (the requested shape for reshapes and slices; empty for
+    /// [`too_large`](Self::too_large) errors).
     pub fn rhs(&self) -> &[usize] {
         &self.rhs
     }
@@ -58,13 +91,17 @@ impl ShapeError {
 
 impl fmt::Display for ShapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: incompatible shapes {} and {}",
-            self.op,
-            fmt_dims(&self.lhs),
-            fmt_dims(&self.rhs)
-        )?;
+        if self.too_large {
+            write!(f, "{}: shape {} is too large", self.op, fmt_dims(&self.lhs))?;
+        } else {
+            write!(
+                f,
+                "{}: incompatible shapes {} and {}",
+                self.op,
+                fmt_dims(&self.lhs),
+                fmt_dims(&self.rhs)
+            )?;
+        }
         if let Some(detail) = &self.detail {
             write!(f, " ({detail})")?;
         }

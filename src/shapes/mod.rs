@@ -18,5 +18,5 @@ mod shape;
 
 pub use dim::{Dim, Dimension};
 pub use error::ShapeError;
-pub(crate) use shape::fmt_dims;
 pub use shape::{ConstDim, MAX_RANK, RUNTIME, Shape, StaticShape};
+pub(crate) use shape::{checked_len, checked_numel, fmt_dims};

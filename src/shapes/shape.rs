@@ -38,17 +38,39 @@ pub trait Shape: Copy + Debug + Send + Sync + 'static {
     /// Builds the shape from sizes; `None` when the rank or a static size disagrees.
     fn from_dims(dims: &[usize]) -> Option<Self>;
     /// Number of elements (the product of the sizes, 1 for a scalar).
+    ///
+    /// Panics when the count overflows `usize`; no tensor has such a shape (every
+    /// constructor checks with [`try_numel`](Self::try_numel)).
+    #[track_caller]
     fn numel(&self) -> usize {
-        self.dims().as_ref().iter().product()
+        match checked_numel(self.dims().as_ref()) {
+            Some(n) => n,
+            None => panic!(
+                "shape {} has more elements than usize can count",
+                fmt_dims(self.dims().as_ref())
+            ),
+        }
     }
-    /// Row-major (C order) strides in elements.
+    /// Number of elements, or `None` when it overflows `usize`.
+    ///
+    /// ```
+    /// use shaped::Shape;
+    /// assert_eq!((3usize, 4usize).try_numel(), Some(12));
+    /// assert_eq!((1usize << 32, 1usize << 32).try_numel(), None);
+    /// assert_eq!((1usize << 40, 1usize << 40, 0usize).try_numel(), Some(0));
+    /// ```
+    fn try_numel(&self) -> Option<usize> {
+        checked_numel(self.dims().as_ref())
+    }
+    /// Row-major (C order) strides in elements. A stride that would overflow (possible
+    /// only when some other axis has size 0, so no element is ever addressed) saturates.
     fn strides(&self) -> Self::Dims {
         let dims = self.dims();
         let mut strides = Self::Dims::default();
-        let mut acc = 1;
+        let mut acc: usize = 1;
         for (s, d) in strides.as_mut().iter_mut().zip(dims.as_ref()).rev() {
             *s = acc;
-            acc *= d;
+            acc = acc.saturating_mul(*d);
         }
         strides
     }
@@ -107,6 +129,34 @@ impl_shape!(3; A 0, B 1, C 2);
 impl_shape!(4; A 0, B 1, C 2, D 3);
 impl_shape!(5; A 0, B 1, C 2, D 3, E 4);
 impl_shape!(6; A 0, B 1, C 2, D 3, E 4, F 5);
+
+/// The product of `dims`, or `None` when it overflows; 0 whenever a size is 0, whatever
+/// the others.
+pub(crate) fn checked_numel(dims: &[usize]) -> Option<usize> {
+    if dims.contains(&0) {
+        return Some(0);
+    }
+    dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+}
+
+/// The element count of `dims` for a buffer of `E`, checked against the address space
+/// (`isize::MAX` bytes, Rust's limit for one allocation): a [`ShapeError`] when too large.
+pub(crate) fn checked_len<E>(op: &'static str, dims: &[usize]) -> Result<usize, super::ShapeError> {
+    let n = checked_numel(dims).ok_or_else(|| {
+        super::ShapeError::too_large(op, dims, "its element count overflows usize")
+    })?;
+    let fits = n
+        .checked_mul(core::mem::size_of::<E>())
+        .is_some_and(|bytes| bytes <= isize::MAX as usize);
+    if !fits {
+        return Err(super::ShapeError::too_large(
+            op,
+            dims,
+            format!("{n} elements exceed the address space"),
+        ));
+    }
+    Ok(n)
+}
 
 /// Formats sizes like numpy: `[2, 3]`, `[]` for a scalar.
 pub(crate) fn fmt_dims(dims: &[usize]) -> String {

@@ -3,28 +3,72 @@
 use num_traits::AsPrimitive;
 
 use super::{Dtype, Tensor};
-use crate::shapes::{Dim, Shape, ShapeError, StaticShape};
+use crate::shapes::{Dim, Shape, ShapeError, StaticShape, checked_len};
+
+/// The element count of `shape` for a buffer of `E`; panics at the caller's line with the
+/// [`ShapeError`] when it does not fit in memory's address space.
+#[track_caller]
+fn len_or_panic<S: Shape, E>(op: &'static str, shape: &S) -> usize {
+    match checked_len::<E>(op, shape.dims().as_ref()) {
+        Ok(n) => n,
+        Err(e) => panic!("{e}"),
+    }
+}
 
 impl<S: Shape, E: Dtype> Tensor<S, E> {
-    /// A tensor of the given shape filled with `value`.
+    /// A tensor of the given shape filled with `value`; `Err` when the shape's element
+    /// count does not fit in the address space (a runtime dim from untrusted input).
+    ///
+    /// The memory is requested up front and an allocation failure is an error too, though
+    /// an operating system that overcommits may still end the process later.
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let t = Tensor::<(usize, Dim<2>)>::try_full((3, Dim), 7.0).unwrap();
+    /// assert_eq!(t.as_slice(), &[7.0; 6]);
+    /// assert!(Tensor::<(usize, usize)>::try_full((1 << 40, 1 << 40), 1.0).is_err());
+    /// ```
+    pub fn try_full(shape: S, value: E) -> Result<Self, ShapeError> {
+        let n = checked_len::<E>("full", shape.dims().as_ref())?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(n).map_err(|_| {
+            ShapeError::too_large("full", shape.dims().as_ref(), "the allocation failed")
+        })?;
+        data.resize(n, value);
+        Ok(Tensor::from_parts(shape, data))
+    }
+
+    /// [`try_full`](Self::try_full) filled with zeros.
+    pub fn try_zeros(shape: S) -> Result<Self, ShapeError> {
+        Self::try_full(shape, E::zero()).map_err(|e| e.renamed("zeros"))
+    }
+
+    /// A tensor of the given shape filled with `value`; panics (at the caller's line) when
+    /// the shape is too large for memory.
     ///
     /// ```
     /// use shaped::{Dim, Tensor};
     /// let t = Tensor::<(usize, Dim<2>)>::full((3, Dim), 7.0);
     /// assert_eq!(t.as_slice(), &[7.0; 6]);
     /// ```
+    #[track_caller]
     pub fn full(shape: S, value: E) -> Self {
-        Tensor::from_parts(shape, vec![value; shape.numel()])
+        Tensor::from_parts(shape, vec![value; len_or_panic::<S, E>("full", &shape)])
     }
 
     /// A tensor of zeros.
+    #[track_caller]
     pub fn zeros(shape: S) -> Self {
-        Self::full(shape, E::zero())
+        Tensor::from_parts(
+            shape,
+            vec![E::zero(); len_or_panic::<S, E>("zeros", &shape)],
+        )
     }
 
     /// A tensor of ones.
+    #[track_caller]
     pub fn ones(shape: S) -> Self {
-        Self::full(shape, E::one())
+        Tensor::from_parts(shape, vec![E::one(); len_or_panic::<S, E>("ones", &shape)])
     }
 
     /// A tensor whose element at each multi-index is `f(index)`.
@@ -34,9 +78,10 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     /// let t = Tensor::<(Dim<2>, Dim<3>)>::from_fn(Default::default(), |[i, j]| (10 * i + j) as f32);
     /// assert_eq!(t.as_slice(), &[0.0, 1.0, 2.0, 10.0, 11.0, 12.0]);
     /// ```
+    #[track_caller]
     pub fn from_fn(shape: S, mut f: impl FnMut(S::Dims) -> E) -> Self {
         let dims = shape.dims();
-        let numel = shape.numel();
+        let numel = len_or_panic::<S, E>("from_fn", &shape);
         let mut data = Vec::with_capacity(numel);
         let mut index = S::Dims::default();
         for _ in 0..numel {
@@ -63,7 +108,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     /// assert_eq!(err.to_string(), "from_vec: incompatible shapes [2, 2] and [1] (4 elements needed, 1 given)");
     /// ```
     pub fn try_from_vec(shape: S, data: Vec<E>) -> Result<Self, ShapeError> {
-        let numel = shape.numel();
+        let numel = checked_len::<E>("from_vec", shape.dims().as_ref())?;
         if numel != data.len() {
             return Err(
                 ShapeError::incompatible("from_vec", shape.dims().as_ref(), &[data.len()])

@@ -31,15 +31,23 @@ pub struct Tensor<S: Shape, E: Dtype = f32> {
 }
 
 impl<S: Shape, E: Dtype> Tensor<S, E> {
-    /// Wraps data whose length is already known to match the shape.
+    /// Wraps data whose length is already known to match the shape. Checked in every
+    /// build: the kernels' bounds arguments start from this invariant.
+    #[track_caller]
     pub(crate) fn from_parts(shape: S, data: Vec<E>) -> Self {
-        debug_assert_eq!(shape.numel(), data.len());
+        assert!(
+            shape.try_numel() == Some(data.len()),
+            "internal: {} elements for shape {:?}",
+            data.len(),
+            shape.dims().as_ref()
+        );
         Tensor { shape, data }
     }
 
     /// Gives the tensor another shape of the same type, keeping its allocation when it is
     /// large enough (buffers reused across training steps whose batch size varies).
     /// Contents are unspecified afterwards.
+    #[track_caller]
     pub(crate) fn set_shape(&mut self, shape: S) {
         self.data.resize(shape.numel(), E::zero());
         self.shape = shape;

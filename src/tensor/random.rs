@@ -17,6 +17,7 @@ impl<S: Shape, E: Float + SampleUniform> Tensor<S, E> {
     /// let w = Tensor::<(Dim<784>, Dim<512>)>::random_uniform(Default::default(), 0.0, 0.1, 42);
     /// assert!(w.as_slice().iter().all(|&x| (0.0..0.1).contains(&x)));
     /// ```
+    #[track_caller]
     pub fn random_uniform(shape: S, low: E, high: E, seed: u64) -> Self {
         Self::random_uniform_with(shape, low, high, &mut StdRng::seed_from_u64(seed))
     }
@@ -41,6 +42,7 @@ where
     StandardNormal: Distribution<E>,
 {
     /// Samples from N(mean, std^2) with a generator seeded by `seed`.
+    #[track_caller]
     pub fn random_normal(shape: S, mean: E, std: E, seed: u64) -> Self {
         Self::random_normal_with(shape, mean, std, &mut StdRng::seed_from_u64(seed))
     }

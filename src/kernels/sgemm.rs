@@ -12,11 +12,11 @@
 use std::cell::RefCell;
 
 /// Tile of the AVX-512 kernel: 12 rows x 32 columns (24 accumulators).
-const MR: usize = 12;
-const NR: usize = 32;
+pub(super) const MR: usize = 12;
+pub(super) const NR: usize = 32;
 /// Tile of the AVX2 kernel: 6 rows x 16 columns (12 accumulators).
-const MR2: usize = 6;
-const NR2: usize = 16;
+pub(super) const MR2: usize = 6;
+pub(super) const NR2: usize = 16;
 const KC: usize = 256;
 const MC: usize = 96;
 const NC: usize = 2048;
@@ -64,7 +64,7 @@ pub(crate) fn available() -> bool {
 
 /// A strided read-only matrix: element (i, j) at `ptr + i * rs + j * cs`.
 #[derive(Clone, Copy)]
-pub(crate) struct Strided {
+pub(super) struct Strided {
     pub ptr: *const f32,
     pub rs: usize,
     pub cs: usize,
@@ -148,9 +148,11 @@ unsafe fn sgemm_with(
                             unsafe {
                                 let tile = c.add((ic + ir) * ldc + jc + jr);
                                 match kind {
-                                    Kind::Avx512 => kernel(kc, ap, bp, tile, ldc, rows, cols, beta),
+                                    Kind::Avx512 => super::avx512::kernel(
+                                        kc, ap, bp, tile, ldc, rows, cols, beta,
+                                    ),
                                     Kind::Avx2 => {
-                                        kernel_avx2(kc, ap, bp, tile, ldc, rows, cols, beta)
+                                        super::avx2::kernel(kc, ap, bp, tile, ldc, rows, cols, beta)
                                     }
                                 }
                             }
@@ -163,7 +165,7 @@ unsafe fn sgemm_with(
 }
 
 /// Products with at most this many columns (the chapter's 10 classes) take [`narrow`].
-const NARROW: usize = 16;
+pub(super) const NARROW: usize = 16;
 /// Rows of C computed together by [`narrow`].
 const NARROW_ROWS: usize = 8;
 
@@ -199,79 +201,14 @@ unsafe fn narrow(
     let full = m - m % NARROW_ROWS;
     for i0 in (0..full).step_by(NARROW_ROWS) {
         // SAFETY: rows i0..i0 + NARROW_ROWS of A and C exist; pb holds k packed rows.
-        unsafe { narrow_rows::<NARROW_ROWS>(k, n, a, i0, pb, beta, c.add(i0 * ldc), ldc) };
+        unsafe {
+            super::avx512::narrow_rows::<NARROW_ROWS>(k, n, a, i0, pb, beta, c.add(i0 * ldc), ldc)
+        };
     }
     for i0 in full..m {
         // SAFETY: row i0 of A and C exists.
-        unsafe { narrow_rows::<1>(k, n, a, i0, pb, beta, c.add(i0 * ldc), ldc) };
+        unsafe { super::avx512::narrow_rows::<1>(k, n, a, i0, pb, beta, c.add(i0 * ldc), ldc) };
     }
-}
-
-/// `R` rows of a narrow product.
-///
-/// # Safety
-/// AVX-512F available; rows `i0..i0 + R` (< m) of A with `k` columns; `pb` holds
-/// `k * NARROW` values; `R x n` elements of C from `c` (row stride `ldc`) writable.
-#[allow(clippy::too_many_arguments)]
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn narrow_rows<const R: usize>(
-    k: usize,
-    n: usize,
-    a: Strided,
-    i0: usize,
-    pb: &[f32],
-    beta: f32,
-    c: *mut f32,
-    ldc: usize,
-) {
-    use std::arch::x86_64::*;
-    // A constant row count keeps the accumulators in registers.
-    let rows = R;
-    let mut acc = [_mm512_setzero_ps(); R];
-    let base = a.ptr.wrapping_add(i0 * a.rs);
-    for (l, brow) in pb.chunks_exact(NARROW).take(k).enumerate() {
-        // SAFETY: pb rows hold 16 values; A elements (i0 + i, l) exist for i < rows.
-        unsafe {
-            let bv = _mm512_loadu_ps(brow.as_ptr());
-            for (i, acc_i) in acc.iter_mut().enumerate().take(rows) {
-                let ai = _mm512_set1_ps(*base.add(i * a.rs + l * a.cs));
-                *acc_i = _mm512_fmadd_ps(ai, bv, *acc_i);
-            }
-        }
-    }
-    let mask: __mmask16 = if n == 16 {
-        0xFFFF
-    } else {
-        ((1u32 << n) - 1) as __mmask16
-    };
-    for (i, v) in acc.iter().enumerate().take(rows) {
-        // SAFETY: row i < rows of C, columns selected by `mask` are below n.
-        unsafe {
-            let dst = c.add(i * ldc);
-            let v = if beta == 0.0 {
-                *v
-            } else {
-                _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, dst), *v)
-            };
-            _mm512_mask_storeu_ps(dst, mask, v);
-        }
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[allow(clippy::too_many_arguments)]
-unsafe fn narrow_rows<const R: usize>(
-    _: usize,
-    _: usize,
-    _: Strided,
-    _: usize,
-    _: &[f32],
-    _: f32,
-    _: *mut f32,
-    _: usize,
-) {
-    unreachable!("`available` is false off x86_64")
 }
 
 /// Packs rows `ic..ic + mc`, columns `pc..pc + kc` of A into `mr`-row panels, each stored
@@ -348,158 +285,6 @@ unsafe fn pack_b(
             dst[cols..].iter_mut().for_each(|d| *d = 0.0);
         }
     }
-}
-
-/// The `MR x NR` micro-kernel: `tile = A_panel . B_panel + beta * tile` on the top-left
-/// `rows x cols` of the tile.
-///
-/// # Safety
-/// AVX-512F must be available; `a` holds `MR * kc` and `b` `NR * kc` values; the tile's
-/// `rows x cols` elements (row stride `ldc`) must be writable.
-#[allow(clippy::too_many_arguments)]
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn kernel(
-    kc: usize,
-    a: &[f32],
-    b: &[f32],
-    tile: *mut f32,
-    ldc: usize,
-    rows: usize,
-    cols: usize,
-    beta: f32,
-) {
-    use std::arch::x86_64::*;
-    let mut acc = [[_mm512_setzero_ps(); 2]; MR];
-    let (mut ap, mut bp) = (a.as_ptr(), b.as_ptr());
-    for _ in 0..kc {
-        // SAFETY: each step reads NR values of b and MR values of a, kc steps in all.
-        unsafe {
-            let b0 = _mm512_loadu_ps(bp);
-            let b1 = _mm512_loadu_ps(bp.add(16));
-            for (i, row) in acc.iter_mut().enumerate() {
-                let ai = _mm512_set1_ps(*ap.add(i));
-                row[0] = _mm512_fmadd_ps(ai, b0, row[0]);
-                row[1] = _mm512_fmadd_ps(ai, b1, row[1]);
-            }
-            ap = ap.add(MR);
-            bp = bp.add(NR);
-        }
-    }
-    let store = |dst: *mut f32, v: __m512, mask: __mmask16| {
-        // SAFETY: `mask` selects only columns below `cols` of a row below `rows`.
-        unsafe {
-            let v = if beta == 0.0 {
-                v
-            } else {
-                _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, dst), v)
-            };
-            _mm512_mask_storeu_ps(dst, mask, v);
-        }
-    };
-    let mask = |from: usize| -> __mmask16 {
-        let n = cols.saturating_sub(from).min(16);
-        if n == 16 {
-            0xFFFF
-        } else {
-            ((1u32 << n) - 1) as __mmask16
-        }
-    };
-    let (m0, m1) = (mask(0), mask(16));
-    for (i, row) in acc.iter().enumerate().take(rows) {
-        // SAFETY: row i < rows of the tile.
-        let dst = unsafe { tile.add(i * ldc) };
-        store(dst, row[0], m0);
-        if m1 != 0 {
-            // SAFETY: as above, columns 16.. of the row, masked.
-            store(unsafe { dst.add(16) }, row[1], m1);
-        }
-    }
-}
-
-/// The `MR2 x NR2` AVX2+FMA micro-kernel: `tile = A_panel . B_panel + beta * tile` on the
-/// top-left `rows x cols` of the tile.
-///
-/// # Safety
-/// AVX2 and FMA must be available; `a` holds `MR2 * kc` and `b` `NR2 * kc` values; the
-/// tile's `rows x cols` elements (row stride `ldc`) must be writable.
-#[allow(clippy::too_many_arguments)]
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn kernel_avx2(
-    kc: usize,
-    a: &[f32],
-    b: &[f32],
-    tile: *mut f32,
-    ldc: usize,
-    rows: usize,
-    cols: usize,
-    beta: f32,
-) {
-    use std::arch::x86_64::*;
-    let mut acc = [[_mm256_setzero_ps(); 2]; MR2];
-    for (ap, bp) in a.chunks_exact(MR2).zip(b.chunks_exact(NR2)).take(kc) {
-        // SAFETY: `bp` holds NR2 = 16 values, read as two groups of 8.
-        let (b0, b1) = unsafe {
-            (
-                _mm256_loadu_ps(bp.as_ptr()),
-                _mm256_loadu_ps(bp.as_ptr().add(8)),
-            )
-        };
-        for (row, &ai) in acc.iter_mut().zip(ap) {
-            let ai = _mm256_set1_ps(ai);
-            row[0] = _mm256_fmadd_ps(ai, b0, row[0]);
-            row[1] = _mm256_fmadd_ps(ai, b1, row[1]);
-        }
-    }
-    // Spill to a small buffer, then write the valid part (AVX2 has no cheap masked store).
-    let mut out = [[0.0f32; NR2]; MR2];
-    for (dst, row) in out.iter_mut().zip(&acc) {
-        // SAFETY: each destination row holds 16 values.
-        unsafe {
-            _mm256_storeu_ps(dst.as_mut_ptr(), row[0]);
-            _mm256_storeu_ps(dst.as_mut_ptr().add(8), row[1]);
-        }
-    }
-    for (i, values) in out.iter().enumerate().take(rows) {
-        for (j, &v) in values.iter().enumerate().take(cols) {
-            // SAFETY: element (i, j) with i < rows, j < cols lies in the tile.
-            unsafe {
-                let dst = tile.add(i * ldc + j);
-                *dst = if beta == 0.0 { v } else { beta * *dst + v };
-            }
-        }
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[allow(clippy::too_many_arguments)]
-unsafe fn kernel_avx2(
-    _: usize,
-    _: &[f32],
-    _: &[f32],
-    _: *mut f32,
-    _: usize,
-    _: usize,
-    _: usize,
-    _: f32,
-) {
-    unreachable!("`kind` is None off x86_64")
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[allow(clippy::too_many_arguments)]
-unsafe fn kernel(
-    _: usize,
-    _: &[f32],
-    _: &[f32],
-    _: *mut f32,
-    _: usize,
-    _: usize,
-    _: usize,
-    _: f32,
-) {
-    unreachable!("`available` is false off x86_64")
 }
 
 #[cfg(test)]

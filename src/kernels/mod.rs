@@ -1,0 +1,25 @@
+//! The kernels layer: every `unsafe` block of the crate lives here, below `tensor`.
+//!
+//! * [`gemm`]: the safe entry to matrix products. It checks every operand's extent with
+//!   checked arithmetic, splits large products over the pool and dispatches through the
+//!   sealed [`GemmElement`] trait to shaped's f32 kernels or to matrixmultiply.
+//! * `sgemm`: the blocked f32 product (packing, the narrow path); its micro-kernels are in
+//!   `avx512` and `avx2`, chosen at run time.
+//! * `pool`: the persistent worker threads; `update`: element-wise updates split over them.
+//!
+//! Everything above this module is `#![deny(unsafe_code)]`. `scripts/sanitize.sh` runs
+//! these modules' tests under Miri and the whole suite under AddressSanitizer.
+
+#![allow(unsafe_code)]
+
+mod avx2;
+mod avx512;
+mod gemm;
+mod pool;
+mod sgemm;
+mod update;
+
+pub use gemm::GemmElement;
+pub(crate) use gemm::{Mat, gemm};
+pub use pool::{num_threads, set_num_threads};
+pub(crate) use update::par_update;
