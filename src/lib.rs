@@ -72,6 +72,7 @@
 
 pub mod data;
 pub mod embed;
+mod error;
 pub mod io;
 mod kernels;
 pub mod nn;
@@ -81,5 +82,6 @@ pub mod shapes;
 pub mod tensor;
 pub mod train;
 
+pub use error::Error;
 pub use shapes::{ConstDim, Dim, Dimension, Shape, ShapeError, StaticShape};
 pub use tensor::Tensor;

@@ -33,7 +33,10 @@ impl Activation for Linear {
 impl Activation for Relu {
     const NAME: &'static str = "relu";
     fn apply<E: Float>(values: &mut [E], _: usize) {
-        values.iter_mut().for_each(|x| *x = x.max(E::zero()));
+        // NaN stays NaN (`max` would turn it into 0 and hide it).
+        values
+            .iter_mut()
+            .for_each(|x| *x = if *x < E::zero() { E::zero() } else { *x });
     }
     fn backward<E: Float>(output: &[E], grad: &mut [E], _: usize) {
         // A select, not a conditional store, so that the loop vectorises.

@@ -19,15 +19,17 @@ use crate::tensor::{Dtype, Float, Tensor};
 pub const EPSILON: f64 = 1e-7;
 
 /// Why a loss could not be computed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum LossError {
     /// Predictions and targets disagree in a runtime dim.
     Shape(ShapeError),
-    /// A sparse label outside `0..classes`.
+    /// A sparse label that is not a class index `0..classes` (negative, too large, NaN
+    /// or fractional).
     LabelOutOfRange {
         /// The offending label value.
-        label: i64,
-        /// Its position in the batch.
+        label: f64,
+        /// Its position in the targets given (the dataset index when `fit` checks the
+        /// labels before training).
         index: usize,
         /// The number of classes (the logits' last dim).
         classes: usize,
@@ -60,9 +62,33 @@ impl From<ShapeError> for LossError {
     }
 }
 
-/// An integer class label.
+/// An integer class label (integer types, or floats holding whole numbers).
 pub trait Label: Dtype + AsPrimitive<i64> {}
 impl<T: Dtype + AsPrimitive<i64>> Label for T {}
+
+/// The class index a label names, or `None` when it is not one of `0..classes` (NaN and
+/// fractional float labels included: `as` would turn NaN into class 0).
+pub(crate) fn label_index<L: Label>(label: L, classes: usize) -> Option<usize> {
+    let v = label.to_f64()?;
+    let whole = v.is_finite() && v >= 0.0 && v.fract() == 0.0;
+    (whole && v < classes as f64).then_some(v as usize)
+}
+
+/// Checks every label of `labels` against `classes`; the error names the first bad one
+/// and its index.
+pub(crate) fn check_labels<L: Label>(labels: &[L], classes: usize) -> Result<(), LossError> {
+    match labels
+        .iter()
+        .position(|&l| label_index(l, classes).is_none())
+    {
+        None => Ok(()),
+        Some(index) => Err(LossError::LabelOutOfRange {
+            label: labels[index].to_f64().unwrap_or(f64::NAN),
+            index,
+            classes,
+        }),
+    }
+}
 
 /// A loss comparing predictions `P` with targets `T`.
 #[diagnostic::on_unimplemented(
@@ -76,6 +102,14 @@ pub trait Loss<P, T> {
 
     /// The mean loss over the batch.
     fn try_loss(&self, pred: &P, target: &T) -> Result<Self::Elem, LossError>;
+
+    /// Checks targets before training on them (`fit` calls it on the whole dataset, so
+    /// a bad label is reported with its dataset index before any step). Sparse
+    /// crossentropy checks every label against the class count; the default accepts all.
+    fn check_targets(&self, target: &T) -> Result<(), LossError> {
+        let _ = target;
+        Ok(())
+    }
 
     /// The mean loss, with its gradient written into `grad` (reshaped like `pred`, its
     /// allocation reused). Returns the loss and whether the gradient is with respect to the
@@ -111,9 +145,15 @@ pub trait Loss<P, T> {
     }
 }
 
+/// Keras's clipping, except that NaN stays NaN (`f32::max` would turn it into epsilon and
+/// hide a diverged model behind a finite loss).
 fn clip<E: Float>(p: E) -> E {
     let eps = E::from(EPSILON).expect("epsilon fits");
-    p.max(eps).min(E::one() - eps)
+    if p.is_nan() {
+        p
+    } else {
+        p.max(eps).min(E::one() - eps)
+    }
 }
 
 fn as_float<E: Float>(n: usize) -> E {
@@ -165,20 +205,11 @@ impl SparseCategoricalCrossentropy {
         fused: bool,
         mut grad: Option<&mut [E]>,
     ) -> Result<E, LossError> {
-        for (index, &l) in labels.iter().enumerate() {
-            let label: i64 = l.as_();
-            if label < 0 || label as u64 >= classes as u64 {
-                return Err(LossError::LabelOutOfRange {
-                    label,
-                    index,
-                    classes,
-                });
-            }
-        }
+        check_labels(labels, classes)?;
         let inv_batch = E::one() / as_float::<E>(labels.len().max(1));
         let mut total = E::zero();
         for (i, (row, &label)) in pred.chunks_exact(classes).zip(labels).enumerate() {
-            let y = label.as_() as usize;
+            let y = label_index(label, classes).expect("labels were checked");
             let g = grad
                 .as_deref_mut()
                 .map(|g| &mut g[i * classes..(i + 1) * classes]);
@@ -231,6 +262,10 @@ where
     ) -> Result<E, LossError> {
         check_batch(pred, target)?;
         self.compute(pred.as_slice(), target.as_slice(), C, false, None)
+    }
+
+    fn check_targets(&self, target: &Tensor<(B2,), L>) -> Result<(), LossError> {
+        check_labels(target.as_slice(), C)
     }
 
     fn try_loss_and_grad_into(

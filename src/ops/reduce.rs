@@ -60,16 +60,39 @@ where
     Tensor::from_parts(shape, out)
 }
 
+/// NaN, for any element type (`x != x` only for NaN).
+#[allow(clippy::eq_op)]
+fn is_nan<E: PartialEq + Copy>(x: E) -> bool {
+    x != x
+}
+
+/// `x` replaces `best` when larger, or when it is NaN: numpy's `max` and `argmax`
+/// propagate NaN (the first one wins) instead of skipping it.
+fn beats_max<E: PartialOrd + Copy>(x: E, best: E) -> bool {
+    !is_nan(best) && (is_nan(x) || x > best)
+}
+
+/// As [`beats_max`], for the minimum.
+fn beats_min<E: PartialOrd + Copy>(x: E, best: E) -> bool {
+    !is_nan(best) && (is_nan(x) || x < best)
+}
+
 fn first_max<E: PartialOrd + Copy>(data: &[E]) -> Option<(usize, E)> {
     let mut it = data.iter().copied().enumerate();
     let first = it.next()?;
-    Some(it.fold(first, |best, (i, x)| if x > best.1 { (i, x) } else { best }))
+    Some(it.fold(
+        first,
+        |best, (i, x)| if beats_max(x, best.1) { (i, x) } else { best },
+    ))
 }
 
 fn first_min<E: PartialOrd + Copy>(data: &[E]) -> Option<(usize, E)> {
     let mut it = data.iter().copied().enumerate();
     let first = it.next()?;
-    Some(it.fold(first, |best, (i, x)| if x < best.1 { (i, x) } else { best }))
+    Some(it.fold(
+        first,
+        |best, (i, x)| if beats_min(x, best.1) { (i, x) } else { best },
+    ))
 }
 
 impl<S: Shape, E: Dtype> Tensor<S, E> {
@@ -78,7 +101,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         self.as_slice().iter().copied().sum()
     }
 
-    /// Largest element; panics on an empty tensor.
+    /// Largest element (NaN when there is one, as numpy); panics on an empty tensor.
     #[track_caller]
     pub fn max(&self) -> E {
         match first_max(self.as_slice()) {
@@ -96,7 +119,8 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         }
     }
 
-    /// Flat (row-major) index of the first largest element; panics on an empty tensor.
+    /// Flat (row-major) index of the first largest element, or of the first NaN (as
+    /// numpy); panics on an empty tensor.
     #[track_caller]
     pub fn argmax(&self) -> usize {
         match first_max(self.as_slice()) {
@@ -125,7 +149,12 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     where
         S: HasAxis<I>,
     {
-        reduce_axis(self, I, |x| x, |acc, x, _| if x > acc { x } else { acc })
+        reduce_axis(
+            self,
+            I,
+            |x| x,
+            |acc, x, _| if beats_max(x, acc) { x } else { acc },
+        )
     }
 
     /// Smallest value along axis `I`, removing it.
@@ -133,7 +162,12 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     where
         S: HasAxis<I>,
     {
-        reduce_axis(self, I, |x| x, |acc, x, _| if x < acc { x } else { acc })
+        reduce_axis(
+            self,
+            I,
+            |x| x,
+            |acc, x, _| if beats_min(x, acc) { x } else { acc },
+        )
     }
 
     /// Index of the first largest value along axis `I` (numpy's `argmax(axis=I)`).
@@ -160,7 +194,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
                 let at = |k: usize| data[o * n * inner + k * inner + j];
                 let mut best = 0;
                 for k in 1..n {
-                    if at(k) > at(best) {
+                    if beats_max(at(k), at(best)) {
                         best = k;
                     }
                 }
@@ -172,6 +206,31 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
 }
 
 impl<S: Shape, E: Float> Tensor<S, E> {
+    /// `true` when no element is NaN or infinite.
+    pub fn is_finite(&self) -> bool {
+        crate::error::first_non_finite(self.as_slice()).is_none()
+    }
+
+    /// `Err` naming the first NaN or infinite element (e.g. before trusting weights or
+    /// inputs from outside).
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let x = Tensor::<(Dim<3>,)>::from([1.0, f32::NAN, 2.0]);
+    /// assert_eq!(x.check_finite().unwrap_err().to_string(), "tensor holds NaN at element 1");
+    /// assert!(Tensor::<(Dim<1>,)>::from([0.5]).check_finite().is_ok());
+    /// ```
+    pub fn check_finite(&self) -> Result<(), crate::Error> {
+        match crate::error::first_non_finite(self.as_slice()) {
+            None => Ok(()),
+            Some((index, value)) => Err(crate::Error::NonFinite {
+                what: "tensor".to_string(),
+                index,
+                value,
+            }),
+        }
+    }
+
     /// Mean of all elements (NaN for an empty tensor).
     pub fn mean(&self) -> E {
         self.sum() / E::from(self.len()).expect("length fits the float type")

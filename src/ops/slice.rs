@@ -98,13 +98,20 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     where
         S: HasAxis<0>,
     {
-        copy_range(
-            "rows",
-            self,
-            0,
-            range.start,
-            range.end.saturating_sub(range.start),
-        )
+        if range.end < range.start {
+            let mut wanted = self.shape_dims();
+            wanted.as_mut()[0] = 0;
+            return Err(ShapeError::incompatible(
+                "rows",
+                self.shape_dims().as_ref(),
+                wanted.as_ref(),
+            )
+            .with_detail(format!(
+                "range {}..{} ends before it starts",
+                range.start, range.end
+            )));
+        }
+        copy_range("rows", self, 0, range.start, range.end - range.start)
     }
 
     /// Panicking form of [`try_rows`](Self::try_rows).

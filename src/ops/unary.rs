@@ -52,7 +52,7 @@ float_unary! {
     /// let x = Tensor::<(Dim<3>,)>::from([1.0, -2.0, 0.5]);
     /// assert_eq!(x.relu().as_slice(), &[1.0, 0.0, 0.5]);
     /// ```
-    relu => |x: E| if x > E::zero() { x } else { E::zero() };
+    relu => |x: E| if x < E::zero() { E::zero() } else { x };
     /// Element-wise `e^x`.
     exp => |x: E| x.exp();
     /// Element-wise natural logarithm.

@@ -7,7 +7,8 @@ pub use metric::{Accuracy, Metric};
 
 use std::time::Instant;
 
-use crate::nn::loss::{Loss, LossError};
+use crate::error::{Error, first_non_finite};
+use crate::nn::loss::Loss;
 use std::any::Any;
 
 use crate::nn::{Grad, HasElem, Layer, Train, reuse};
@@ -32,6 +33,10 @@ pub struct FitConfig {
     pub seed: u64,
     /// Show a progress bar with the running loss and metric on stderr.
     pub verbose: bool,
+    /// Stop with [`Error::Diverged`] as soon as a batch loss is NaN or infinite, and with
+    /// [`Error::NonFinite`] when a parameter is not finite at the end of an epoch (Keras's
+    /// `TerminateOnNaN`, on by default here). `false` trains on regardless.
+    pub terminate_on_nan: bool,
 }
 
 impl Default for FitConfig {
@@ -43,6 +48,7 @@ impl Default for FitConfig {
             shuffle: true,
             seed: 0,
             verbose: true,
+            terminate_on_nan: true,
         }
     }
 }
@@ -146,13 +152,18 @@ where
         .expect("a workspace of this type was just stored")
 }
 
-/// The number of samples of `x` and `y`, which must agree.
+/// The number of samples of `x` and `y`, which must agree, and be at least one.
 fn sample_count<S: Shape, E: Dtype, T: Shape, F: Dtype>(
     op: &'static str,
     x: &Tensor<S, E>,
     y: &Tensor<T, F>,
-) -> Result<usize, LossError> {
+) -> Result<usize, Error> {
     if x.batch_size() == y.batch_size() {
+        if x.batch_size() == 0 {
+            return Err(Error::Config(format!(
+                "{op} needs at least one sample, got 0"
+            )));
+        }
         return Ok(x.batch_size());
     }
     let error = crate::shapes::ShapeError::incompatible(
@@ -163,6 +174,37 @@ fn sample_count<S: Shape, E: Dtype, T: Shape, F: Dtype>(
     Err(error
         .with_detail("x and y hold different numbers of samples")
         .into())
+}
+
+/// `Err` for a batch size of 0 (Keras refuses it too; training with 1 instead would hide
+/// the mistake).
+fn check_batch_size(op: &str, batch_size: usize) -> Result<(), Error> {
+    if batch_size == 0 {
+        return Err(Error::Config(format!(
+            "{op}: batch_size must be at least 1"
+        )));
+    }
+    Ok(())
+}
+
+/// `Err` naming the first parameter that is not finite.
+fn check_params_finite<N: crate::nn::Params<E>, E: Float>(
+    net: &N,
+    when: &str,
+) -> Result<(), Error> {
+    let mut found = None;
+    net.visit("", &mut |name, values, _| {
+        if found.is_none()
+            && let Some((index, value)) = first_non_finite(values)
+        {
+            found = Some(Error::NonFinite {
+                what: format!("parameter `{name}` {when}"),
+                index,
+                value,
+            });
+        }
+    });
+    found.map_or(Ok(()), Err)
 }
 
 /// One gradient step: forward, loss, metric, backward, update. Allocates nothing once the
@@ -178,7 +220,7 @@ fn gradient_step<N, O, L, M, X, T, E>(
     output_grad: &mut Option<N::Output>,
     x: &X,
     y: &T,
-) -> Result<E, LossError>
+) -> Result<E, Error>
 where
     E: Float,
     X: HasElem<Elem = E>,
@@ -191,7 +233,7 @@ where
     let out = net.forward_train(x, cache);
     let g = reuse(output_grad, out);
     let (value, fused) = loss.try_loss_and_grad_into(out, y, N::SOFTMAX_OUTPUT, g)?;
-    metric.update(out, y);
+    metric.update(out, y)?;
     let grad = if fused {
         Grad::PreActivation(g)
     } else {
@@ -217,11 +259,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
 
     /// One gradient step on a batch; returns the batch loss and updates the metric. Reuses
     /// its buffers: after the first step of a given batch size it allocates nothing.
-    pub fn train_step<S, E, T, F>(
-        &mut self,
-        x: &Tensor<S, E>,
-        y: &Tensor<T, F>,
-    ) -> Result<E, LossError>
+    pub fn train_step<S, E, T, F>(&mut self, x: &Tensor<S, E>, y: &Tensor<T, F>) -> Result<E, Error>
     where
         S: Shape,
         E: Float,
@@ -258,12 +296,17 @@ impl<N, O, L, M> Model<N, O, L, M> {
 
     /// Keras's `fit`: trains on `(x, y)` for `config.epochs` epochs of `config.batch_size`
     /// samples and returns the per-epoch running loss and metric.
+    ///
+    /// Before any step it checks the configuration (a batch size of 0, no samples, or
+    /// `initial_epoch` past `epochs` are errors) and every target (a bad label is reported
+    /// with its dataset index). A NaN or infinite loss stops training with
+    /// [`Error::Diverged`] naming the epoch and batch (see [`FitConfig::terminate_on_nan`]).
     pub fn fit<S, E, T, F>(
         &mut self,
         x: &Tensor<S, E>,
         y: &Tensor<T, F>,
         config: &FitConfig,
-    ) -> Result<History, LossError>
+    ) -> Result<History, Error>
     where
         S: HasAxis<0, Replaced<usize> = S>,
         E: Float,
@@ -277,6 +320,14 @@ impl<N, O, L, M> Model<N, O, L, M> {
         M: Metric<N::Output, Tensor<T, F>>,
     {
         let n = sample_count("fit", x, y)?;
+        check_batch_size("fit", config.batch_size)?;
+        if config.initial_epoch > config.epochs {
+            return Err(Error::Config(format!(
+                "fit: initial_epoch {} is past epochs {} (epochs is the index to stop before)",
+                config.initial_epoch, config.epochs
+            )));
+        }
+        self.loss.check_targets(y)?;
         let mut history = History::default();
         for epoch in config.initial_epoch..config.epochs {
             let start = Instant::now();
@@ -285,11 +336,11 @@ impl<N, O, L, M> Model<N, O, L, M> {
             } else {
                 (0..n).collect()
             };
-            let steps = n.div_ceil(config.batch_size.max(1));
+            let steps = n.div_ceil(config.batch_size);
             let mut progress = Progress::new(epoch + 1, config.epochs, steps, config.verbose);
             self.metric.reset();
             let mut loss_sum = 0.0;
-            for (step, range) in crate::data::batches(n, config.batch_size.max(1)).enumerate() {
+            for (step, range) in crate::data::batches(n, config.batch_size).enumerate() {
                 let idx = &order[range];
                 let Model {
                     net,
@@ -315,7 +366,15 @@ impl<N, O, L, M> Model<N, O, L, M> {
                     &*xb,
                     &*yb,
                 )?;
-                loss_sum += loss.to_f64().unwrap_or(f64::NAN);
+                let loss = loss.to_f64().unwrap_or(f64::NAN);
+                if config.terminate_on_nan && !loss.is_finite() {
+                    return Err(Error::Diverged {
+                        epoch: epoch + 1,
+                        batch: step + 1,
+                        loss,
+                    });
+                }
+                loss_sum += loss;
                 progress.update(
                     step + 1,
                     loss_sum / (step + 1) as f64,
@@ -329,6 +388,9 @@ impl<N, O, L, M> Model<N, O, L, M> {
                 seconds: start.elapsed().as_secs_f64(),
             };
             progress.finish(log.seconds);
+            if config.terminate_on_nan {
+                check_params_finite(&self.net, &format!("after epoch {}", epoch + 1))?;
+            }
             history.epochs.push(log);
         }
         Ok(history)
@@ -340,7 +402,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
         x: &Tensor<S, E>,
         y: &Tensor<T, F>,
         batch_size: usize,
-    ) -> Result<(f64, Option<f64>), LossError>
+    ) -> Result<(f64, Option<f64>), Error>
     where
         S: HasAxis<0, Replaced<usize> = S>,
         E: Float,
@@ -351,16 +413,17 @@ impl<N, O, L, M> Model<N, O, L, M> {
         M: Metric<N::Output, Tensor<T, F>>,
     {
         let n = sample_count("evaluate", x, y)?;
+        check_batch_size("evaluate", batch_size)?;
         self.metric.reset();
         let mut total = 0.0;
-        for range in crate::data::batches(n, batch_size.max(1)) {
+        for range in crate::data::batches(n, batch_size) {
             let (xb, yb) = (x.rows(range.clone()), y.rows(range.clone()));
             let out = self.net.forward(&xb);
             let loss = self.loss.try_loss(&out, &yb)?;
             total += loss.to_f64().unwrap_or(f64::NAN) * range.len() as f64;
-            self.metric.update(&out, &yb);
+            self.metric.update(&out, &yb)?;
         }
-        Ok((total / n.max(1) as f64, self.metric.result()))
+        Ok((total / n as f64, self.metric.result()))
     }
 
     /// Keras's `predict`: the network's output for every sample.
