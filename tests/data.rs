@@ -167,7 +167,7 @@ fn bad_files_give_clear_errors() {
             "overflow",
             "train-images-idx3-ubyte",
             encode_u8(&[u32::MAX as usize; 3], &[]),
-            "dims [4294967295, 4294967295, 4294967295] overflow",
+            "dims [4294967295, 4294967295, 4294967295] declare more than 1073741824 values",
         ),
     ];
     for (i, (case, file, bytes, expected)) in cases.into_iter().enumerate() {

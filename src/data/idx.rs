@@ -1,13 +1,21 @@
 //! The IDX format of MNIST: a big-endian header (magic, dims) followed by raw values.
 //! Files may be gzip-compressed; compression is detected from the content, not the name.
 
-use std::io::Read;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+
+use flate2::bufread::MultiGzDecoder;
 
 use super::DataError;
 
-/// The largest decompressed file accepted (guards against gzip bombs): 1 GiB.
+/// The largest body accepted (the values after the header): 1 GiB.
 const MAX_BYTES: u64 = 1 << 30;
+
+/// Deflate's best case stores 258 bytes in about two bits: a gzip file cannot decode to
+/// more than about 1032 times its length. A header claiming more is refused before
+/// anything is allocated.
+const MAX_GZIP_RATIO: u64 = 1032;
 
 /// Element type codes of the IDX format (the third magic byte).
 const DTYPE_NAMES: [(u8, &str, usize); 6] = [
@@ -28,43 +36,103 @@ pub struct IdxU8 {
     pub data: Vec<u8>,
 }
 
-/// Reads a whole file, decompressing gzip when the content starts with gzip's magic.
-pub fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, DataError> {
+/// What a path is when it is not a regular file, for the error message.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe (FIFO)";
+        } else if t.is_char_device() {
+            return "a character device";
+        } else if t.is_block_device() {
+            return "a block device";
+        } else if t.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a regular file"
+}
+
+/// Opens a regular file and returns it with its length. Anything else (a directory, a
+/// FIFO, `/dev/zero`) is refused before it is opened, so opening never blocks.
+fn open_regular(path: &Path) -> Result<(File, u64), DataError> {
     let io = |source| DataError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let raw = std::fs::read(path).map_err(io)?;
-    if !raw.starts_with(&[0x1f, 0x8b]) {
-        return Ok(raw);
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(DataError::invalid(
+            path,
+            format!("is {}, not a data file", file_kind(&meta)),
+        ));
     }
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(raw.as_slice())
-        .take(MAX_BYTES + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| DataError::invalid(path, format!("corrupt gzip data: {e}")))?;
-    if out.len() as u64 > MAX_BYTES {
-        return Err(DataError::invalid(path, "decompresses to more than 1 GiB"));
-    }
-    Ok(out)
+    let file = File::open(path).map_err(io)?;
+    Ok((file, meta.len()))
 }
 
-/// Parses IDX bytes holding unsigned bytes (type code 0x08) with `expected_rank` dims.
-pub fn parse_u8(path: &Path, bytes: &[u8], expected_rank: usize) -> Result<IdxU8, DataError> {
+/// Reads as many bytes as `buf` holds unless the stream ends first; returns the count.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        match reader.read(&mut buf[done..]) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
+/// Where the bytes come from: raw, with an exact length, or gzip, with a compressed
+/// length that bounds what it can decode to.
+#[derive(Clone, Copy)]
+enum Source {
+    Raw { len: u64 },
+    Gzip { compressed_len: u64 },
+}
+
+/// Parses an IDX stream of unsigned bytes: header first, the claimed size checked against
+/// what the source can hold, then the values read straight into their final buffer.
+/// Peak memory is the declared body plus a constant (the reader's buffers).
+fn parse_stream(
+    path: &Path,
+    reader: &mut impl Read,
+    source: Source,
+    expected_rank: usize,
+) -> Result<IdxU8, DataError> {
     let invalid = |reason: String| DataError::invalid(path, reason);
-    if bytes.len() < 4 {
+    let gzip = matches!(source, Source::Gzip { .. });
+    let read_error = |e: std::io::Error| {
+        if gzip {
+            invalid(format!("corrupt gzip data: {e}"))
+        } else {
+            DataError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            }
+        }
+    };
+    let mut magic = [0u8; 4];
+    let got = read_full(reader, &mut magic).map_err(read_error)?;
+    if got < 4 {
         return Err(invalid(format!(
-            "truncated: {} bytes, too short for an IDX header",
-            bytes.len()
+            "truncated: {got} bytes, too short for an IDX header"
         )));
     }
-    if bytes[0] != 0 || bytes[1] != 0 {
+    if magic[0] != 0 || magic[1] != 0 {
         return Err(invalid(format!(
             "wrong magic number 0x{:02x}{:02x}{:02x}{:02x}: not an IDX file",
-            bytes[0], bytes[1], bytes[2], bytes[3]
+            magic[0], magic[1], magic[2], magic[3]
         )));
     }
-    let (code, rank) = (bytes[2], bytes[3] as usize);
+    let (code, rank) = (magic[2], magic[3] as usize);
     if code != 0x08 {
         let name = DTYPE_NAMES
             .iter()
@@ -80,42 +148,123 @@ pub fn parse_u8(path: &Path, bytes: &[u8], expected_rank: usize) -> Result<IdxU8
         )));
     }
     let header = 4 + 4 * rank;
-    if bytes.len() < header {
+    let mut raw_dims = vec![0u8; 4 * rank];
+    let got = read_full(reader, &mut raw_dims).map_err(read_error)?;
+    if got < raw_dims.len() {
         return Err(invalid(format!(
             "truncated: {} bytes, the header needs {header}",
-            bytes.len()
+            4 + got
         )));
     }
-    let dims: Vec<usize> = bytes[4..header]
+    let dims: Vec<usize> = raw_dims
         .chunks_exact(4)
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
-    let count = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
-    let Some(count) = count else {
-        return Err(invalid(format!("dims {dims:?} overflow")));
+    let count = dims
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64));
+    let count = match count {
+        Some(c) if c <= MAX_BYTES => c,
+        _ => {
+            return Err(invalid(format!(
+                "dims {dims:?} declare more than {MAX_BYTES} values (1 GiB), the most accepted"
+            )));
+        }
     };
-    let body = &bytes[header..];
-    if body.len() < count {
+    match source {
+        Source::Raw { len } => {
+            let body = len.saturating_sub(header as u64);
+            if body < count {
+                return Err(invalid(format!(
+                    "truncated: dims {dims:?} need {count} values, the file holds {body}"
+                )));
+            }
+            if body > count {
+                return Err(invalid(format!(
+                    "{} unexpected bytes after the {count} values of dims {dims:?}",
+                    body - count
+                )));
+            }
+        }
+        Source::Gzip { compressed_len } => {
+            let most = compressed_len.saturating_mul(MAX_GZIP_RATIO);
+            if count > most {
+                return Err(invalid(format!(
+                    "dims {dims:?} declare {count} values, more than a gzip file of \
+                     {compressed_len} bytes can hold (at most {most})"
+                )));
+            }
+        }
+    }
+    // Zeroed memory comes from the allocator untouched (mapped on first write), so a
+    // truncated file costs only the pages actually read into.
+    let mut data = vec![0u8; count as usize];
+    let got = read_full(reader, &mut data).map_err(read_error)?;
+    if (got as u64) < count {
         return Err(invalid(format!(
-            "truncated: dims {dims:?} need {count} values, the file holds {}",
-            body.len()
+            "truncated: dims {dims:?} need {count} values, the file holds {got}"
         )));
     }
-    if body.len() > count {
-        return Err(invalid(format!(
-            "{} unexpected bytes after the {count} values of dims {dims:?}",
-            body.len() - count
-        )));
+    let mut extra = [0u8; 1];
+    match read_full(reader, &mut extra) {
+        Ok(0) => {}
+        Ok(_) => {
+            return Err(invalid(format!(
+                "unexpected bytes after the {count} values of dims {dims:?}"
+            )));
+        }
+        Err(e) if gzip => {
+            return Err(invalid(format!(
+                "trailing data after the gzip stream is not gzip: {e}"
+            )));
+        }
+        Err(e) => return Err(read_error(e)),
     }
-    Ok(IdxU8 {
-        dims,
-        data: body.to_vec(),
-    })
+    Ok(IdxU8 { dims, data })
 }
 
-/// Reads and parses an IDX file of unsigned bytes (raw or gzip).
+/// `true` when the bytes start with gzip's magic number.
+fn is_gzip(start: &[u8]) -> bool {
+    start.starts_with(&[0x1f, 0x8b])
+}
+
+/// Parses IDX bytes holding unsigned bytes (type code 0x08) with `expected_rank` dims;
+/// gzip-compressed bytes (one or more members, RFC 1952) are decoded. `path` names the
+/// source in errors.
+pub fn parse_u8(path: &Path, bytes: &[u8], expected_rank: usize) -> Result<IdxU8, DataError> {
+    let len = bytes.len() as u64;
+    if is_gzip(bytes) {
+        let mut decoder = MultiGzDecoder::new(bytes);
+        let source = Source::Gzip {
+            compressed_len: len,
+        };
+        parse_stream(path, &mut decoder, source, expected_rank)
+    } else {
+        let mut reader = bytes;
+        parse_stream(path, &mut reader, Source::Raw { len }, expected_rank)
+    }
+}
+
+/// Reads and parses an IDX file of unsigned bytes (raw or gzip, detected from the
+/// content). The header is read first and checked against the file's length before the
+/// values are read, so a hostile file costs at most the data it declares (at most 1 GiB,
+/// and never more than its length allows) plus a few tens of kilobytes.
 pub fn read_u8(path: &Path, expected_rank: usize) -> Result<IdxU8, DataError> {
-    parse_u8(path, &read_maybe_gzip(path)?, expected_rank)
+    let (file, len) = open_regular(path)?;
+    let mut reader = BufReader::new(file);
+    let start = reader.fill_buf().map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if is_gzip(start) {
+        let mut decoder = MultiGzDecoder::new(reader);
+        let source = Source::Gzip {
+            compressed_len: len,
+        };
+        parse_stream(path, &mut decoder, source, expected_rank)
+    } else {
+        parse_stream(path, &mut reader, Source::Raw { len }, expected_rank)
+    }
 }
 
 /// Encodes an IDX file of unsigned bytes (for tests and tools).

@@ -51,10 +51,12 @@ pub fn data_dir(args: &[String]) -> PathBuf {
     }
 }
 
+/// The raw or gzip file for `name`: anything that exists under that name, so that a
+/// directory or a FIFO in its place is reported as what it is, not as missing.
 fn find(dir: &Path, name: &str) -> Option<PathBuf> {
     [dir.join(name), dir.join(format!("{name}.gz"))]
         .into_iter()
-        .find(|p| p.is_file())
+        .find(|p| p.exists())
 }
 
 /// Loads images from one IDX file: magic 2051, dims (count, 28, 28).

@@ -47,6 +47,21 @@ pub enum IoError {
         /// The file's shape.
         found: Vec<usize>,
     },
+    /// A checkpoint written by an optimizer with other hyper-parameters (or of another
+    /// kind) than the one it is loaded into.
+    Optimizer {
+        /// The loading optimizer's description.
+        expected: String,
+        /// The file's.
+        found: String,
+    },
+    /// An error in a named file: the file, and what is wrong in it.
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        error: Box<IoError>,
+    },
     /// A tensor has another element type than the model's parameter.
     Dtype {
         /// The tensor's name.
@@ -64,11 +79,24 @@ impl fmt::Display for IoError {
             IoError::Io { path, source } => write!(f, "{}: {source}", path.display()),
             IoError::Corrupt(reason) => write!(f, "not a valid safetensors file: {reason}"),
             IoError::Missing(name) => write!(f, "tensor `{name}` is missing from the file"),
-            IoError::Extra(names) => write!(
+            IoError::Extra(names) => {
+                // A hostile file can name millions of tensors: the message stays short.
+                let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
+                write!(
+                    f,
+                    "the file holds tensors the model does not have: {}",
+                    shown.join(", ")
+                )?;
+                if names.len() > shown.len() {
+                    write!(f, " and {} more", names.len() - shown.len())?;
+                }
+                Ok(())
+            }
+            IoError::Optimizer { expected, found } => write!(
                 f,
-                "the file holds tensors the model does not have: {}",
-                names.join(", ")
+                "the checkpoint was written by optimizer {found}, it is being loaded into {expected}"
             ),
+            IoError::InFile { path, error } => write!(f, "{}: {error}", path.display()),
             IoError::Shape {
                 name,
                 expected,
@@ -94,6 +122,36 @@ impl fmt::Display for IoError {
 }
 
 impl std::error::Error for IoError {}
+
+impl IoError {
+    /// The error without the file it happened in (for matching on its kind).
+    ///
+    /// ```
+    /// use shaped::io::{IoError, load_weights};
+    /// use shaped::nn::{Dense, Relu};
+    /// let path = std::env::temp_dir().join("shaped-doc-not-safetensors");
+    /// std::fs::write(&path, b"not a model").unwrap();
+    /// let err = load_weights(&mut Dense::<2, 2, Relu>::new(0), &path).unwrap_err();
+    /// assert!(err.to_string().starts_with(&path.display().to_string()));
+    /// assert!(matches!(err.kind(), IoError::Corrupt(_)));
+    /// ```
+    pub fn kind(&self) -> &IoError {
+        match self {
+            IoError::InFile { error, .. } => error.kind(),
+            other => other,
+        }
+    }
+
+    fn in_file(self, path: &Path) -> IoError {
+        match self {
+            e @ (IoError::Io { .. } | IoError::InFile { .. }) => e,
+            e => IoError::InFile {
+                path: path.to_path_buf(),
+                error: Box::new(e),
+            },
+        }
+    }
+}
 
 /// A float type that safetensors can store.
 pub trait SafeElement: Float {
@@ -136,6 +194,13 @@ fn add_params<M: Params<E>, E: SafeElement>(entries: &mut Entries, prefix: &str,
 }
 
 fn serialize(entries: &Entries) -> Result<Vec<u8>, IoError> {
+    serialize_with(entries, None)
+}
+
+fn serialize_with(
+    entries: &Entries,
+    metadata: Option<std::collections::HashMap<String, String>>,
+) -> Result<Vec<u8>, IoError> {
     let views: Vec<(&str, TensorView<'_>)> = entries
         .iter()
         .map(|(name, (dtype, shape, bytes))| {
@@ -143,7 +208,7 @@ fn serialize(entries: &Entries) -> Result<Vec<u8>, IoError> {
         })
         .collect::<Result<_, _>>()
         .map_err(|e| IoError::Corrupt(e.to_string()))?;
-    safetensors::serialize(views, None).map_err(|e| IoError::Corrupt(e.to_string()))
+    safetensors::serialize(views, metadata).map_err(|e| IoError::Corrupt(e.to_string()))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
@@ -160,8 +225,32 @@ fn read(path: &Path) -> Result<Vec<u8>, IoError> {
     })
 }
 
-fn parse(bytes: &[u8]) -> Result<SafeTensors<'_>, IoError> {
+/// The header a file for `tensors` tensors can need: generous room for names, shapes,
+/// offsets and metadata. A larger header is refused before it is parsed (parsing costs
+/// about 14 times the header's size in memory).
+fn header_limit(tensors: usize) -> usize {
+    (64 << 10) + tensors.saturating_mul(1 << 10)
+}
+
+/// Parses the file after checking its header length against `max_header` bytes.
+fn parse(bytes: &[u8], max_header: usize) -> Result<SafeTensors<'_>, IoError> {
+    if let Some(len) = bytes.get(..8) {
+        let len = u64::from_le_bytes(len.try_into().expect("8 bytes"));
+        if len > max_header as u64 {
+            return Err(IoError::Corrupt(format!(
+                "a header of {len} bytes is larger than a file for this model can need \
+                 (at most {max_header})"
+            )));
+        }
+    }
     SafeTensors::deserialize(bytes).map_err(|e| IoError::Corrupt(e.to_string()))
+}
+
+/// The number of parameter tensors of `model`.
+fn tensor_count<M: Params<E>, E: Float>(model: &M) -> usize {
+    let mut n = 0;
+    model.visit("", &mut |_, _, _| n += 1);
+    n
 }
 
 /// Copies every parameter named under `prefix` from the file into `params`, checking
@@ -270,7 +359,7 @@ pub fn load_weights_bytes<M: Params<E>, E: SafeElement>(
     model: &mut M,
     bytes: &[u8],
 ) -> Result<(), IoError> {
-    let file = parse(bytes)?;
+    let file = parse(bytes, header_limit(tensor_count(model)))?;
     let mut used = Vec::new();
     let mut staged = model.clone();
     read_params(&file, "", &mut staged, &mut used)?;
@@ -284,7 +373,8 @@ pub fn load_weights<M: Params<E>, E: SafeElement>(
     model: &mut M,
     path: impl AsRef<Path>,
 ) -> Result<(), IoError> {
-    load_weights_bytes(model, &read(path.as_ref())?)
+    let path = path.as_ref();
+    load_weights_bytes(model, &read(path)?).map_err(|e| e.in_file(path))
 }
 
 /// Weights and optimizer state as safetensors bytes.
@@ -304,8 +394,12 @@ where
         "optimizer.iterations".into(),
         (StDtype::U64, vec![1], iterations.to_le_bytes().to_vec()),
     );
-    serialize(&entries)
+    let metadata = [(OPTIMIZER_KEY.to_string(), optimizer.describe())];
+    serialize_with(&entries, Some(metadata.into_iter().collect()))
 }
+
+/// The metadata key of a checkpoint's optimizer description.
+const OPTIMIZER_KEY: &str = "shaped.optimizer";
 
 /// Saves weights and optimizer state, so that training can resume bit for bit.
 pub fn save_checkpoint<M, E, O>(
@@ -332,11 +426,42 @@ where
     E: SafeElement,
     O: Optimizer<M, E> + Clone,
 {
-    let file = parse(bytes)?;
+    let mut staged_opt = optimizer.clone();
+    let tensors = tensor_count(model) * (1 + staged_opt.state_mut(model).len()) + 1;
+    let (header_len, metadata) = SafeTensors::read_metadata(bytes)
+        .map_err(|e| IoError::Corrupt(e.to_string()))
+        .and_then(|m| {
+            if m.0 > header_limit(tensors) {
+                Err(IoError::Corrupt(format!(
+                    "a header of {} bytes is larger than a file for this model can need \
+                     (at most {})",
+                    m.0,
+                    header_limit(tensors)
+                )))
+            } else {
+                Ok(m)
+            }
+        })?;
+    let _ = header_len;
+    let found = metadata
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get(OPTIMIZER_KEY).cloned());
+    let expected = optimizer.describe();
+    match found {
+        Some(found) if found == expected => {}
+        Some(found) => return Err(IoError::Optimizer { expected, found }),
+        None => {
+            return Err(IoError::Optimizer {
+                expected,
+                found: "(not recorded: not a shaped checkpoint)".into(),
+            });
+        }
+    }
+    let file = parse(bytes, header_limit(tensors))?;
     let mut used = Vec::new();
     let mut staged_model = model.clone();
     read_params(&file, "model", &mut staged_model, &mut used)?;
-    let mut staged_opt = optimizer.clone();
     for (slot, state) in staged_opt.state_mut(&staged_model) {
         read_params(&file, &format!("optimizer.{slot}"), state, &mut used)?;
     }
@@ -375,7 +500,8 @@ where
     E: SafeElement,
     O: Optimizer<M, E> + Clone,
 {
-    load_checkpoint_bytes(model, optimizer, &read(path.as_ref())?)
+    let path = path.as_ref();
+    load_checkpoint_bytes(model, optimizer, &read(path)?).map_err(|e| e.in_file(path))
 }
 
 /// Loads a PyTorch `nn.Linear` saved in a state dict (`{prefix}.weight` of shape
@@ -385,8 +511,17 @@ pub fn load_torch_dense<const I: usize, const O: usize, A: Activation, E: SafeEl
     path: impl AsRef<Path>,
     prefix: &str,
 ) -> Result<Dense<I, O, A, E>, IoError> {
-    let bytes = read(path.as_ref())?;
-    let file = parse(&bytes)?;
+    let path = path.as_ref();
+    let bytes = read(path)?;
+    load_torch_dense_bytes(&bytes, prefix).map_err(|e| e.in_file(path))
+}
+
+fn load_torch_dense_bytes<const I: usize, const O: usize, A: Activation, E: SafeElement>(
+    bytes: &[u8],
+    prefix: &str,
+) -> Result<Dense<I, O, A, E>, IoError> {
+    // Other tensors of a PyTorch state dict are allowed here: a larger header limit.
+    let file = parse(bytes, 16 << 20)?;
     let fetch = |suffix: &str, dims: &[usize]| -> Result<Vec<E>, IoError> {
         let name = format!("{prefix}.{suffix}");
         let view = file

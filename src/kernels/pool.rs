@@ -58,7 +58,8 @@ struct State {
     generation: u64,
     /// Parts not finished yet in the current generation.
     pending: usize,
-    panicked: bool,
+    /// The first worker panic of the current generation, re-raised in the caller.
+    panic: Option<Box<dyn std::any::Any + Send>>,
 }
 
 struct Pool {
@@ -88,7 +89,7 @@ fn pool() -> &'static Pool {
                 job: None,
                 generation: 0,
                 pending: 0,
-                panicked: false,
+                panic: None,
             }),
             start: Condvar::new(),
             finished: Condvar::new(),
@@ -121,10 +122,12 @@ fn worker(pool: &'static Pool, index: usize) {
             // after these calls; the closure it points to is alive and `Sync`.
             let f = unsafe { &*job.func };
             let parts = (index..job.parts).step_by(job.threads);
-            let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parts.for_each(f)))
-                .is_ok();
+            let result =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parts.for_each(f)));
             let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
-            state.panicked |= !ok;
+            if let Err(payload) = result {
+                state.panic.get_or_insert(payload);
+            }
             state.pending -= 1;
             pool.pending.store(state.pending, Ordering::Release);
             if state.pending == 0 {
@@ -175,7 +178,7 @@ pub(crate) fn run(parts: usize, f: &(dyn Fn(usize) + Sync)) {
         state.pending = threads - 1;
         pool.pending.store(threads - 1, Ordering::Release);
         pool.generation.store(state.generation, Ordering::Release);
-        state.panicked = false;
+        state.panic = None;
         pool.start.notify_all();
     }
     let own = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -187,13 +190,16 @@ pub(crate) fn run(parts: usize, f: &(dyn Fn(usize) + Sync)) {
         state = pool.finished.wait(state).unwrap_or_else(|e| e.into_inner());
     }
     state.job = None;
-    let panicked = state.panicked;
+    let worker_panic = state.panic.take();
     drop(state);
     pool.busy.store(false, Ordering::Release);
+    // The caller sees the original panic (its message and payload), its own first.
     if let Err(payload) = own {
         std::panic::resume_unwind(payload);
     }
-    assert!(!panicked, "a worker thread panicked");
+    if let Some(payload) = worker_panic {
+        std::panic::resume_unwind(payload);
+    }
 }
 
 #[cfg(test)]
@@ -201,6 +207,33 @@ mod tests {
     use super::run;
 
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn a_worker_panic_reaches_the_caller_with_its_message() {
+        super::set_num_threads(2);
+        for _ in 0..20 {
+            // Part 1 runs on a worker whenever the pool has one.
+            let result = std::panic::catch_unwind(|| {
+                run(2, &|i| {
+                    if i == 1 {
+                        panic!("part {i} failed");
+                    }
+                })
+            });
+            let payload = result.expect_err("the panic reaches the caller");
+            let message = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied());
+            assert_eq!(message, Some("part 1 failed"));
+        }
+        // The pool still works afterwards.
+        let hits = AtomicUsize::new(0);
+        run(4, &|_| {
+            hits.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!(hits.load(Ordering::SeqCst), 4);
+    }
 
     #[test]
     fn every_part_runs_exactly_once() {

@@ -73,6 +73,8 @@ mod tests {
 
     #[test]
     fn par_update_covers_every_element_once() {
+        // Two threads even on a one-core runner, so that the split itself is exercised.
+        crate::kernels::set_num_threads(2);
         let n = (1 << 16) + 3;
         let mut a = vec![0u32; n];
         let mut b = vec![0u32; n];

@@ -109,4 +109,15 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for Adam<M> {
     fn set_iterations(&mut self, iterations: u64) {
         self.iterations = iterations;
     }
+    fn describe(&self) -> String {
+        let kind = if self.weight_decay == 0.0 {
+            "adam"
+        } else {
+            "adamw"
+        };
+        format!(
+            "{kind}(learning_rate={:?}, beta_1={}, beta_2={}, epsilon={}, weight_decay={})",
+            self.learning_rate, self.beta_1, self.beta_2, self.epsilon, self.weight_decay
+        )
+    }
 }

@@ -30,6 +30,14 @@ pub trait Optimizer<M: Params<E>, E: Float> {
     fn state_mut(&mut self, model: &M) -> Vec<(&'static str, &mut M)>;
     /// Sets the step counter (when restoring training).
     fn set_iterations(&mut self, iterations: u64);
+    /// The optimizer's kind and hyper-parameters, e.g.
+    /// `rmsprop(learning_rate=Constant(0.001), rho=0.9, ...)`. Checkpoints record it, and
+    /// loading refuses a checkpoint written by an optimizer that describes itself
+    /// differently (state from Adam would silently mislead AdamW). The default is the type
+    /// name: override it to include hyper-parameters.
+    fn describe(&self) -> String {
+        std::any::type_name::<Self>().to_string()
+    }
 }
 
 /// Casts an f64 hyper-parameter to the element type.

@@ -154,4 +154,10 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for RmsProp<M> {
     fn set_iterations(&mut self, iterations: u64) {
         self.iterations = iterations;
     }
+    fn describe(&self) -> String {
+        format!(
+            "rmsprop(learning_rate={:?}, rho={}, momentum={}, epsilon={}, centered={})",
+            self.learning_rate, self.rho, self.momentum, self.epsilon, self.centered
+        )
+    }
 }

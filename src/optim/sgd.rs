@@ -109,4 +109,10 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for Sgd<M> {
     fn set_iterations(&mut self, iterations: u64) {
         self.iterations = iterations;
     }
+    fn describe(&self) -> String {
+        format!(
+            "sgd(learning_rate={:?}, momentum={}, nesterov={})",
+            self.learning_rate, self.momentum, self.nesterov
+        )
+    }
 }
