@@ -81,11 +81,13 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    let test_digits = test_x.rows(0..10);
+    // Ten digits, or all of a smaller test set.
+    let shown = mnist.test_images.batch_size().min(10);
+    let test_digits = test_x.rows(0..shown);
     let predictions = model.predict(&test_digits);
-    println!("first 10 test digits (predicted, probability, true):");
+    println!("first {shown} test digits (predicted, probability, true):");
     let mut predicted = Vec::new();
-    for i in 0..10 {
+    for i in 0..shown {
         let p: Tensor<(Dim<10>,)> = predictions.at(i);
         let class = p.argmax();
         predicted.push(class);
@@ -95,12 +97,14 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
             mnist.test_labels[[i]]
         );
     }
-    println!(
-        "first test digit:\n{}",
-        render_digit(&mnist.test_images.at(0))
-    );
+    if shown > 0 {
+        println!(
+            "first test digit:\n{}",
+            render_digit(&mnist.test_images.at(0))
+        );
+    }
     if let Some(path) = png {
-        common::write_digits_png(&path, &mnist.test_images.rows(0..10), &predicted)?;
+        common::write_digits_png(&path, &mnist.test_images.rows(0..shown), &predicted)?;
         println!("wrote {}", path.display());
     }
 

@@ -14,7 +14,25 @@ use shaped::data::mnist::Images;
 pub fn main_with(
     run: impl FnOnce(&[String]) -> Result<(), Box<dyn std::error::Error>>,
 ) -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // A non-UTF-8 argument (a path, say) is an error message, not a panic.
+    let args: Result<Vec<String>, String> = std::env::args_os()
+        .skip(1)
+        .map(|a| {
+            a.into_string().map_err(|a| {
+                format!(
+                    "argument {} is not valid UTF-8; the examples take UTF-8 paths",
+                    a.to_string_lossy()
+                )
+            })
+        })
+        .collect();
+    let args = match args {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     match run(&args) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
