@@ -116,5 +116,19 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let (test_loss, test_acc) = model.evaluate(&test_x, &mnist.test_labels, 128)?;
     println!("test_loss: {test_loss:.4}");
     println!("test_acc: {:.4}", test_acc.unwrap_or(0.0));
+    // The same figure counted independently of the Accuracy metric: argmax of predict().
+    let predicted = model.predict(&test_x).argmax_axis::<1>();
+    let labels = mnist.test_labels.as_slice();
+    let correct = predicted
+        .as_slice()
+        .iter()
+        .zip(labels)
+        .filter(|&(&p, &l)| p == l as usize)
+        .count();
+    let total = labels.len().max(1);
+    println!(
+        "test_acc_from_predict: {:.4}",
+        correct as f64 / total as f64
+    );
     Ok(())
 }

@@ -355,3 +355,28 @@ proptest! {
         prop_assert_eq!(a, b); // bitwise, NaN payloads included
     }
 }
+
+/// Writes a real checkpoint of the checkpoint fuzz target's model and optimizer (after a
+/// step, so that every state slot holds values) for `scripts/fuzz.sh` to seed its corpus,
+/// and checks that it loads.
+#[test]
+fn checkpoint_fuzz_seed_loads() {
+    type FuzzNet = (Dense<4, 3, Relu>, Dense<3, 2, Softmax>);
+    let mut model = Model::compile(
+        (Dense::<4, 3, Relu>::new(0), Dense::<3, 2, Softmax>::new(1)),
+        RmsProp::<FuzzNet>::default(),
+        SparseCategoricalCrossentropy::default(),
+        (),
+    );
+    let x = Tensor::<(usize, Dim<4>)>::random_uniform((8, Dim), -1.0, 1.0, 0);
+    let y = Tensor::<(usize,), u8>::from_fn((8,), |[i]| (i % 2) as u8);
+    model.train_step(&x, &y).unwrap();
+    let bytes = checkpoint_to_bytes(&model.net, &mut model.optimizer).unwrap();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fuzz-seeds");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("checkpoint-rmsprop"), &bytes).unwrap();
+    let mut net: FuzzNet = (Dense::new(5), Dense::new(6));
+    let mut opt = RmsProp::<FuzzNet>::default();
+    shaped::io::load_checkpoint_bytes(&mut net, &mut opt, &bytes).unwrap();
+    assert_eq!(net, model.net);
+}
