@@ -24,6 +24,7 @@ use crate::tensor::{Float, Tensor};
 
 /// Why weights could not be saved or loaded.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum IoError {
     /// Reading or writing the file failed.
     Io {
@@ -54,6 +55,15 @@ pub enum IoError {
         expected: String,
         /// The file's.
         found: String,
+    },
+    /// A value is NaN or infinite while [`LoadOptions::require_finite`] is set.
+    NonFinite {
+        /// The tensor's name.
+        name: String,
+        /// The flat index of the first such value.
+        index: usize,
+        /// That value.
+        value: f64,
     },
     /// An error in a named file: the file, and what is wrong in it.
     InFile {
@@ -97,6 +107,10 @@ impl fmt::Display for IoError {
                 "the checkpoint was written by optimizer {found}, it is being loaded into {expected}"
             ),
             IoError::InFile { path, error } => write!(f, "{}: {error}", path.display()),
+            IoError::NonFinite { name, index, value } => write!(
+                f,
+                "tensor `{name}` holds {value} at element {index}, and finite values are required"
+            ),
             IoError::Shape {
                 name,
                 expected,
@@ -354,16 +368,66 @@ pub fn save_weights<M: Params<E>, E: SafeElement>(
     write(path.as_ref(), &weights_to_bytes(model)?)
 }
 
+/// How loading treats the values it reads.
+///
+/// ```
+/// use shaped::io::{IoError, LoadOptions, load_weights_bytes_with, weights_to_bytes};
+/// use shaped::nn::{Dense, Relu};
+/// let mut bad = Dense::<2, 2, Relu>::new(0);
+/// bad.kernel[[1, 0]] = f32::NAN;
+/// let bytes = weights_to_bytes(&bad).unwrap();
+/// let mut model = Dense::<2, 2, Relu>::new(1);
+/// let strict = LoadOptions { require_finite: true };
+/// let err = load_weights_bytes_with(&mut model, &bytes, strict).unwrap_err();
+/// assert_eq!(err.to_string(), "tensor `kernel` holds NaN at element 2, and finite values are required");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Refuse a file holding NaN or an infinity (weights from outside, before they reach
+    /// a model that would only ever predict NaN). Off by default: a checkpoint of a
+    /// diverged run still loads for inspection.
+    pub require_finite: bool,
+}
+
+/// `Err` naming the first parameter of `model` with a NaN or infinite value.
+fn check_finite<M: Params<E>, E: Float>(model: &M) -> Result<(), IoError> {
+    let mut found = None;
+    model.visit("", &mut |name, values, _| {
+        if found.is_none()
+            && let Some((index, value)) = crate::error::first_non_finite(values)
+        {
+            found = Some(IoError::NonFinite {
+                name: name.to_string(),
+                index,
+                value,
+            });
+        }
+    });
+    found.map_or(Ok(()), Err)
+}
+
 /// Loads weights from safetensors bytes into `model`, checking every tensor.
 pub fn load_weights_bytes<M: Params<E>, E: SafeElement>(
     model: &mut M,
     bytes: &[u8],
+) -> Result<(), IoError> {
+    load_weights_bytes_with(model, bytes, LoadOptions::default())
+}
+
+/// [`load_weights_bytes`] with options; on error `model` is unchanged.
+pub fn load_weights_bytes_with<M: Params<E>, E: SafeElement>(
+    model: &mut M,
+    bytes: &[u8],
+    options: LoadOptions,
 ) -> Result<(), IoError> {
     let file = parse(bytes, header_limit(tensor_count(model)))?;
     let mut used = Vec::new();
     let mut staged = model.clone();
     read_params(&file, "", &mut staged, &mut used)?;
     reject_extra(&file, &used)?;
+    if options.require_finite {
+        check_finite(&staged)?;
+    }
     *model = staged;
     Ok(())
 }
@@ -373,8 +437,17 @@ pub fn load_weights<M: Params<E>, E: SafeElement>(
     model: &mut M,
     path: impl AsRef<Path>,
 ) -> Result<(), IoError> {
+    load_weights_with(model, path, LoadOptions::default())
+}
+
+/// [`load_weights`] with options, e.g. refusing non-finite values.
+pub fn load_weights_with<M: Params<E>, E: SafeElement>(
+    model: &mut M,
+    path: impl AsRef<Path>,
+    options: LoadOptions,
+) -> Result<(), IoError> {
     let path = path.as_ref();
-    load_weights_bytes(model, &read(path)?).map_err(|e| e.in_file(path))
+    load_weights_bytes_with(model, &read(path)?, options).map_err(|e| e.in_file(path))
 }
 
 /// Weights and optimizer state as safetensors bytes.
