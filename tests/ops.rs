@@ -324,7 +324,14 @@ proptest! {
     #[test]
     fn reshape_and_transpose_round_trip(r in 1usize..30, c in 1usize..30, seed in any::<u64>()) {
         let x = Tensor::<(usize, usize)>::random_uniform((r, c), -1.0, 1.0, seed);
-        prop_assert_eq!(&x.transpose().transpose(), &x);
+        let t = x.transpose();
+        prop_assert_eq!(t.shape_dims(), [c, r]);
+        for i in 0..r {
+            for j in 0..c {
+                prop_assert_eq!(t[[j, i]], x[[i, j]]);
+            }
+        }
+        prop_assert_eq!(&t.transpose(), &x);
         let flat = x.clone().reshape_to((r * c,));
         prop_assert_eq!(flat.reshape_to((r, c)), x.clone());
         prop_assert!(x.try_reshape((r * c + 1,)).is_err());
@@ -355,4 +362,57 @@ fn split_products_match_single_threaded_bit_for_bit() {
     }
     let naive = naive_matrix_dot(a.as_slice(), 256, 784, b.as_slice(), 512);
     close(one.0.as_slice(), &naive);
+}
+
+/// `a op= b` with `b` stretched along its size-1 axes, by index arithmetic.
+fn naive_broadcast_assign(
+    a: &[f32],
+    da: [usize; 3],
+    b: &[f32],
+    db: [usize; 3],
+    op: impl Fn(f32, f32) -> f32,
+) -> Vec<f32> {
+    let mut out = a.to_vec();
+    for i in 0..da[0] {
+        for j in 0..da[1] {
+            for k in 0..da[2] {
+                let bi = if db[0] == 1 { 0 } else { i };
+                let bj = if db[1] == 1 { 0 } else { j };
+                let bk = if db[2] == 1 { 0 } else { k };
+                let at = (i * da[1] + j) * da[2] + k;
+                out[at] = op(out[at], b[(bi * db[1] + bj) * db[2] + bk]);
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The general size-1 stretching branch of `+=`/`*=` (a stretched axis anywhere, not
+    /// only a trailing vector) against index arithmetic.
+    #[test]
+    fn in_place_broadcasting_matches_index_arithmetic(
+        d0 in 1usize..5, d1 in 1usize..5, d2 in 1usize..5,
+        ones in 0u8..8, seed in any::<u64>(),
+    ) {
+        let da = [d0, d1, d2];
+        let db = [0, 1, 2].map(|i| if ones & (1 << i) != 0 { 1 } else { da[i] });
+        let a = Tensor::<(usize, usize, usize)>::random_uniform((d0, d1, d2), -2.0, 2.0, seed);
+        let b = Tensor::<(usize, usize, usize)>::random_uniform((db[0], db[1], db[2]), -2.0, 2.0, seed ^ 1);
+        let mut sum = a.clone();
+        sum += &b;
+        prop_assert_eq!(sum.as_slice(), &naive_broadcast_assign(a.as_slice(), da, b.as_slice(), db, |x, y| x + y)[..]);
+        let mut product = a.clone();
+        product *= &b;
+        prop_assert_eq!(product.as_slice(), &naive_broadcast_assign(a.as_slice(), da, b.as_slice(), db, |x, y| x * y)[..]);
+        let mut difference = a.clone();
+        difference -= &b;
+        prop_assert_eq!(difference.as_slice(), &naive_broadcast_assign(a.as_slice(), da, b.as_slice(), db, |x, y| x - y)[..]);
+        // And the allocating form, both ways round.
+        let (ab, ba) = (&a + &b, &b + &a);
+        prop_assert_eq!(ab.as_slice(), sum.as_slice());
+        prop_assert_eq!(ba.as_slice(), sum.as_slice());
+    }
 }

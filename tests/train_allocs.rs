@@ -1,5 +1,6 @@
 //! A warmed-up training step makes no heap allocation (counted by this test binary's global
-//! allocator), on one thread and on two.
+//! allocator), on one thread and on two, with every f32 kernel the machine runs: the best
+//! one in this process, the others in child processes (`SHAPED_KERNEL`).
 
 #[path = "common/counting_alloc.rs"]
 mod counting_alloc;
@@ -15,16 +16,64 @@ use shaped::{Dim, Tensor};
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// A machine without shaped's kernels (products through matrixmultiply, which allocates
+/// its packing buffers) cannot pass: say so loudly instead of passing by skipping, unless
+/// `SHAPED_ALLOW_SKIP=1` says the run knows.
+fn own_kernel_or_explain() -> bool {
+    if shaped::ops::f32_kernel() != "matrixmultiply" {
+        return true;
+    }
+    let allowed = std::env::var("SHAPED_ALLOW_SKIP").is_ok_and(|v| v == "1");
+    assert!(
+        allowed,
+        "this machine has neither AVX-512 nor AVX2+FMA: the zero-allocation claim cannot be \
+         checked here (products go through matrixmultiply). Set SHAPED_ALLOW_SKIP=1 to skip."
+    );
+    false
+}
+
+#[test]
+fn every_kernel_of_this_machine_trains_without_allocating() {
+    if std::env::var("SHAPED_KERNEL").is_ok() {
+        return; // a child process: the other test does the work
+    }
+    let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+    let avx2 =
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+    let mut ran = Vec::new();
+    for (kernel, present) in [("avx512", avx512), ("avx2", avx2)] {
+        if !present || kernel == shaped::ops::f32_kernel() {
+            continue; // the in-process test covers the default kernel
+        }
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "warmed_up_training_steps_do_not_allocate",
+                "--nocapture",
+            ])
+            .env("SHAPED_KERNEL", kernel)
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "the {kernel} kernel allocated during training steps"
+        );
+        ran.push(kernel);
+    }
+    eprintln!("zero-allocation check also ran with: {ran:?}");
+}
+
 #[test]
 fn warmed_up_training_steps_do_not_allocate() {
-    let own_kernel = std::arch::is_x86_feature_detected!("avx512f")
-        || (std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma"));
-    if !own_kernel {
-        // Without AVX-512 or AVX2+FMA, products go through matrixmultiply, which allocates
-        // its packing buffers on every call.
-        eprintln!("skipped: neither AVX-512 nor AVX2+FMA on this machine");
+    if !own_kernel_or_explain() {
         return;
+    }
+    if let Ok(wanted) = std::env::var("SHAPED_KERNEL") {
+        assert_eq!(
+            shaped::ops::f32_kernel(),
+            wanted,
+            "the requested kernel runs"
+        );
     }
     let x = Tensor::<(usize, Dim<784>)>::random_uniform((128, Dim), 0.0, 1.0, 1);
     let y = Tensor::<(usize,), u8>::from_fn((128,), |[i]| (i % 10) as u8);

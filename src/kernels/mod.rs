@@ -22,4 +22,5 @@ mod update;
 pub use gemm::GemmElement;
 pub(crate) use gemm::{Mat, gemm};
 pub use pool::{num_threads, set_num_threads};
+pub(crate) use sgemm::kernel_name;
 pub(crate) use update::par_update;

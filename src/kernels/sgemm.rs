@@ -33,27 +33,45 @@ pub(crate) enum Kind {
     Avx2,
 }
 
-/// The best kernel this machine runs, if any (checked once).
+/// The kernel products use, if any (chosen once): the best this machine runs, or the one
+/// `SHAPED_KERNEL` names (`avx512`, `avx2`, or `none` for matrixmultiply) when the machine
+/// runs it, so that every kernel can be tested and measured on one machine.
 pub(crate) fn kind() -> Option<Kind> {
     #[cfg(target_arch = "x86_64")]
     {
         use std::sync::OnceLock;
         static KIND: OnceLock<Option<Kind>> = OnceLock::new();
         *KIND.get_or_init(|| {
-            if std::arch::is_x86_feature_detected!("avx512f") {
+            let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+            let avx2 = std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma");
+            let best = if avx512 {
                 Some(Kind::Avx512)
-            } else if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-            {
+            } else if avx2 {
                 Some(Kind::Avx2)
             } else {
                 None
+            };
+            match std::env::var("SHAPED_KERNEL").as_deref() {
+                Ok("none") => None,
+                Ok("avx2") if avx2 => Some(Kind::Avx2),
+                Ok("avx512") if avx512 => Some(Kind::Avx512),
+                _ => best,
             }
         })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
         None
+    }
+}
+
+/// The name of the kernel products use: `"avx512"`, `"avx2"` or `"matrixmultiply"`.
+pub(crate) fn kernel_name() -> &'static str {
+    match kind() {
+        Some(Kind::Avx512) => "avx512",
+        Some(Kind::Avx2) => "avx2",
+        None => "matrixmultiply",
     }
 }
 
@@ -328,6 +346,13 @@ mod tests {
         {
             kinds.push(Kind::Avx2);
         }
+        // No kernel to test is a loud failure, not a silent pass (Miri's run without
+        // target features checks the matrixmultiply path through `gemm` instead).
+        let allowed = cfg!(miri) || std::env::var("SHAPED_ALLOW_SKIP").is_ok_and(|v| v == "1");
+        assert!(
+            !kinds.is_empty() || allowed,
+            "neither AVX-512 nor AVX2+FMA here: no kernel to test (SHAPED_ALLOW_SKIP=1 to skip)"
+        );
         for kind in kinds {
             check_kernel(kind);
         }

@@ -10,5 +10,16 @@ mod slice;
 mod unary;
 
 pub use crate::kernels::{num_threads, set_num_threads};
+
+/// The f32 product kernel this process uses: `"avx512"`, `"avx2"` or `"matrixmultiply"`
+/// (chosen at run time from the CPU; `SHAPED_KERNEL=avx2|avx512|none` picks another one
+/// the machine runs, to test or measure it).
+///
+/// ```
+/// assert!(["avx512", "avx2", "matrixmultiply"].contains(&shaped::ops::f32_kernel()));
+/// ```
+pub fn f32_kernel() -> &'static str {
+    crate::kernels::kernel_name()
+}
 pub use matmul::dot;
 pub(crate) use unary::sigmoid;
