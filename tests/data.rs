@@ -207,3 +207,21 @@ fn batching_in_order_and_shuffled() {
     sorted.sort();
     assert_eq!(sorted, (0..1000).collect::<Vec<_>>());
 }
+
+#[test]
+fn every_digit_label_loads_and_the_first_past_the_range_does_not() {
+    let dir = temp_dir("all-labels");
+    let path = dir.join("labels");
+    let all: Vec<u8> = (0..=9).collect();
+    std::fs::write(&path, labels(&all)).unwrap();
+    let loaded = shaped::data::mnist::load_labels(&path).unwrap();
+    assert_eq!(loaded.as_slice(), &all[..]);
+    std::fs::write(&path, labels(&[9, 10])).unwrap();
+    let err = shaped::data::mnist::load_labels(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("label 10 at index 1 is out of range 0..=9"),
+        "{err}"
+    );
+}

@@ -380,3 +380,87 @@ fn checkpoint_fuzz_seed_loads() {
     shaped::io::load_checkpoint_bytes(&mut net, &mut opt, &bytes).unwrap();
     assert_eq!(net, model.net);
 }
+
+// --- Resuming Adam with a decaying learning rate: the step counter drives both the bias
+// correction and the schedule, so a resume that lost it would drift (0.7656 vs 0.8000).
+
+type AdamModel = Model<SpiralNet, Adam<SpiralNet>, SparseCategoricalCrossentropy>;
+
+fn adam_model(seed: u64) -> AdamModel {
+    let schedule = shaped::optim::Schedule::ExponentialDecay {
+        initial: 0.02,
+        decay_steps: 5,
+        decay_rate: 0.8,
+        staircase: false,
+    };
+    Model::compile(
+        (Dense::new(seed), Dense::new(seed + 1)),
+        Adam::new(schedule),
+        SparseCategoricalCrossentropy::default(),
+        Accuracy::default(),
+    )
+}
+
+fn fit_adam(model: &mut AdamModel, from: usize, to: usize) -> Vec<f64> {
+    let (x, y) = spiral_data();
+    let config = FitConfig {
+        epochs: to,
+        initial_epoch: from,
+        batch_size: 16,
+        seed: 3,
+        verbose: false,
+        ..Default::default()
+    };
+    let history = model.fit(&x, &y, &config).unwrap();
+    history.epochs.iter().map(|e| e.loss).collect()
+}
+
+#[test]
+fn resumed_adam_with_a_schedule_matches_straight_training_in_a_fresh_process() {
+    let mut straight = adam_model(10);
+    let losses = fit_adam(&mut straight, 0, 3);
+
+    let mut first = adam_model(10);
+    fit_adam(&mut first, 0, 1);
+    let checkpoint = temp("resume-adam.safetensors");
+    let result = temp("resumed-adam.safetensors");
+    save_checkpoint(&first.net, &mut first.optimizer, &checkpoint).unwrap();
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "resume_adam_child",
+            "--exact",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .env("SHAPED_RESUME_FROM", &checkpoint)
+        .env("SHAPED_RESUME_TO", &result)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the child process failed");
+
+    // The whole state, bit for bit: weights, both moments, the step counter.
+    let resumed = std::fs::read(&result).unwrap();
+    let expected = checkpoint_to_bytes(&straight.net, &mut straight.optimizer).unwrap();
+    assert!(resumed == expected, "the resumed checkpoint differs");
+    // And the trajectory: the child's epoch losses follow the straight run's.
+    let child_losses = std::fs::read_to_string(result.with_extension("losses")).unwrap();
+    let want: Vec<String> = losses[1..].iter().map(|l| format!("{l:e}")).collect();
+    assert_eq!(child_losses.trim(), want.join(" "));
+}
+
+#[test]
+#[ignore = "the second half of resumed_adam_with_a_schedule_matches_straight_training_in_a_fresh_process"]
+fn resume_adam_child() {
+    let (Some(from), Some(to)) = (
+        std::env::var_os("SHAPED_RESUME_FROM"),
+        std::env::var_os("SHAPED_RESUME_TO"),
+    ) else {
+        return;
+    };
+    let mut model = adam_model(999);
+    load_checkpoint(&mut model.net, &mut model.optimizer, &from).unwrap();
+    let losses = fit_adam(&mut model, 1, 3);
+    save_checkpoint(&model.net, &mut model.optimizer, &to).unwrap();
+    let text: Vec<String> = losses.iter().map(|l| format!("{l:e}")).collect();
+    std::fs::write(PathBuf::from(to).with_extension("losses"), text.join(" ")).unwrap();
+}
