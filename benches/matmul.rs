@@ -53,18 +53,23 @@ fn products(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("shaped", &name), |bench| {
             bench.iter(|| {
                 if transposed {
-                    a_stored.t().try_matmul_into(&b, &mut out).unwrap()
+                    black_box(&a_stored)
+                        .t()
+                        .try_matmul_into(black_box(&b), &mut out)
+                        .unwrap()
                 } else {
-                    a_stored.try_matmul_into(&b, &mut out).unwrap()
+                    black_box(&a_stored)
+                        .try_matmul_into(black_box(&b), &mut out)
+                        .unwrap()
                 }
             })
         });
         group.bench_function(BenchmarkId::new("shaped allocating", &name), |bench| {
             bench.iter(|| {
                 if transposed {
-                    a_stored.t().matmul(&b)
+                    black_box(&a_stored).t().matmul(black_box(&b))
                 } else {
-                    a_stored.matmul(&b)
+                    black_box(&a_stored).matmul(black_box(&b))
                 }
             })
         });
@@ -81,10 +86,10 @@ fn products(c: &mut Criterion) {
                     k,
                     n,
                     1.0,
-                    a_stored.as_slice().as_ptr(),
+                    black_box(a_stored.as_slice()).as_ptr(),
                     rsa,
                     csa,
-                    b.as_slice().as_ptr(),
+                    black_box(b.as_slice()).as_ptr(),
                     n as isize,
                     1,
                     0.0,
@@ -98,8 +103,8 @@ fn products(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("naive loop", &name), |bench| {
             bench.iter(|| {
                 naive(
-                    a_stored.as_slice(),
-                    b.as_slice(),
+                    black_box(a_stored.as_slice()),
+                    black_box(b.as_slice()),
                     out.as_mut_slice(),
                     m,
                     k,
@@ -109,7 +114,6 @@ fn products(c: &mut Criterion) {
             })
         });
         group.finish();
-        black_box(&out);
     }
 }
 
@@ -124,7 +128,11 @@ fn input_gradient(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("matmul {name}"));
     group.throughput(Throughput::Elements((2 * m * k * n) as u64));
     group.bench_function(BenchmarkId::new("shaped", name), |b| {
-        b.iter(|| g.try_matmul_into(w.t(), &mut out).unwrap())
+        b.iter(|| {
+            black_box(&g)
+                .try_matmul_into(black_box(&w).t(), &mut out)
+                .unwrap()
+        })
     });
     group.bench_function(BenchmarkId::new("matrixmultiply direct", name), |bench| {
         // SAFETY: g holds m*k, w n*k (read with strides (1, k)) and out m*n elements.
@@ -134,10 +142,10 @@ fn input_gradient(c: &mut Criterion) {
                 k,
                 n,
                 1.0,
-                g.as_slice().as_ptr(),
+                black_box(g.as_slice()).as_ptr(),
                 k as isize,
                 1,
-                w.as_slice().as_ptr(),
+                black_box(w.as_slice()).as_ptr(),
                 1,
                 k as isize,
                 0.0,
@@ -156,28 +164,30 @@ fn elementwise(c: &mut Criterion) {
     let bias = Tensor::<(usize,)>::random_uniform((512,), -1.0, 1.0, 5);
     let mut group = c.benchmark_group("elementwise 128x512");
     group.throughput(Throughput::Elements(128 * 512));
-    group.bench_function("add (shaped)", |b| b.iter(|| &x + &y));
+    group.bench_function("add (shaped)", |b| b.iter(|| black_box(&x) + black_box(&y)));
     group.bench_function("add (slice loop)", |b| {
         b.iter(|| {
-            x.as_slice()
+            black_box(x.as_slice())
                 .iter()
-                .zip(y.as_slice())
+                .zip(black_box(y.as_slice()))
                 .map(|(a, b)| a + b)
                 .collect::<Vec<f32>>()
         })
     });
-    group.bench_function("add row vector (shaped)", |b| b.iter(|| &x + &bias));
-    group.bench_function("relu (shaped)", |b| b.iter(|| x.relu()));
+    group.bench_function("add row vector (shaped)", |b| {
+        b.iter(|| black_box(&x) + black_box(&bias))
+    });
+    group.bench_function("relu (shaped)", |b| b.iter(|| black_box(&x).relu()));
     group.bench_function("relu (slice loop)", |b| {
         b.iter(|| {
-            x.as_slice()
+            black_box(x.as_slice())
                 .iter()
                 .map(|v| v.max(0.0))
                 .collect::<Vec<f32>>()
         })
     });
     let mut acc = x.clone();
-    group.bench_function("add in place (shaped)", |b| b.iter(|| acc += &y));
+    group.bench_function("add in place (shaped)", |b| b.iter(|| acc += black_box(&y)));
     group.finish();
 }
 
