@@ -7,1301 +7,1301 @@ use shaped::nn::{Dense, Layer, Relu, Softmax, Tanh, value_and_grad};
 use shaped::{Dim, Tensor};
 
 fn model_0() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<8, 16, Relu>::new(0),
         Dense::<16, 16, Tanh>::new(1),
         Dense::<16, 2, Softmax>::new(2),
     );
     let x = Tensor::<(usize, Dim<8>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_1() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<9, 23, Relu>::new(1),
         Dense::<23, 23, Tanh>::new(2),
         Dense::<23, 3, Softmax>::new(3),
     );
     let x = Tensor::<(usize, Dim<9>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_2() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<10, 30, Relu>::new(2),
         Dense::<30, 30, Tanh>::new(3),
         Dense::<30, 4, Softmax>::new(4),
     );
     let x = Tensor::<(usize, Dim<10>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_3() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<11, 37, Relu>::new(3),
         Dense::<37, 37, Tanh>::new(4),
         Dense::<37, 5, Softmax>::new(5),
     );
     let x = Tensor::<(usize, Dim<11>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_4() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<12, 44, Relu>::new(4),
         Dense::<44, 44, Tanh>::new(5),
         Dense::<44, 6, Softmax>::new(6),
     );
     let x = Tensor::<(usize, Dim<12>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_5() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<13, 51, Relu>::new(5),
         Dense::<51, 51, Tanh>::new(6),
         Dense::<51, 7, Softmax>::new(7),
     );
     let x = Tensor::<(usize, Dim<13>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_6() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<14, 58, Relu>::new(6),
         Dense::<58, 58, Tanh>::new(7),
         Dense::<58, 8, Softmax>::new(8),
     );
     let x = Tensor::<(usize, Dim<14>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_7() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<15, 65, Relu>::new(7),
         Dense::<65, 65, Tanh>::new(8),
         Dense::<65, 9, Softmax>::new(9),
     );
     let x = Tensor::<(usize, Dim<15>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_8() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<16, 22, Relu>::new(8),
         Dense::<22, 22, Tanh>::new(9),
         Dense::<22, 10, Softmax>::new(10),
     );
     let x = Tensor::<(usize, Dim<16>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_9() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<17, 29, Relu>::new(9),
         Dense::<29, 29, Tanh>::new(10),
         Dense::<29, 2, Softmax>::new(11),
     );
     let x = Tensor::<(usize, Dim<17>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_10() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<18, 36, Relu>::new(10),
         Dense::<36, 36, Tanh>::new(11),
         Dense::<36, 3, Softmax>::new(12),
     );
     let x = Tensor::<(usize, Dim<18>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_11() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<19, 43, Relu>::new(11),
         Dense::<43, 43, Tanh>::new(12),
         Dense::<43, 4, Softmax>::new(13),
     );
     let x = Tensor::<(usize, Dim<19>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_12() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<20, 50, Relu>::new(12),
         Dense::<50, 50, Tanh>::new(13),
         Dense::<50, 5, Softmax>::new(14),
     );
     let x = Tensor::<(usize, Dim<20>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_13() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<21, 57, Relu>::new(13),
         Dense::<57, 57, Tanh>::new(14),
         Dense::<57, 6, Softmax>::new(15),
     );
     let x = Tensor::<(usize, Dim<21>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_14() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<22, 64, Relu>::new(14),
         Dense::<64, 64, Tanh>::new(15),
         Dense::<64, 7, Softmax>::new(16),
     );
     let x = Tensor::<(usize, Dim<22>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_15() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<23, 21, Relu>::new(15),
         Dense::<21, 21, Tanh>::new(16),
         Dense::<21, 8, Softmax>::new(17),
     );
     let x = Tensor::<(usize, Dim<23>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_16() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<24, 28, Relu>::new(16),
         Dense::<28, 28, Tanh>::new(17),
         Dense::<28, 9, Softmax>::new(18),
     );
     let x = Tensor::<(usize, Dim<24>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_17() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<25, 35, Relu>::new(17),
         Dense::<35, 35, Tanh>::new(18),
         Dense::<35, 10, Softmax>::new(19),
     );
     let x = Tensor::<(usize, Dim<25>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_18() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<26, 42, Relu>::new(18),
         Dense::<42, 42, Tanh>::new(19),
         Dense::<42, 2, Softmax>::new(20),
     );
     let x = Tensor::<(usize, Dim<26>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_19() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<27, 49, Relu>::new(19),
         Dense::<49, 49, Tanh>::new(20),
         Dense::<49, 3, Softmax>::new(21),
     );
     let x = Tensor::<(usize, Dim<27>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_20() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<28, 56, Relu>::new(20),
         Dense::<56, 56, Tanh>::new(21),
         Dense::<56, 4, Softmax>::new(22),
     );
     let x = Tensor::<(usize, Dim<28>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_21() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<29, 63, Relu>::new(21),
         Dense::<63, 63, Tanh>::new(22),
         Dense::<63, 5, Softmax>::new(23),
     );
     let x = Tensor::<(usize, Dim<29>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_22() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<30, 20, Relu>::new(22),
         Dense::<20, 20, Tanh>::new(23),
         Dense::<20, 6, Softmax>::new(24),
     );
     let x = Tensor::<(usize, Dim<30>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_23() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<31, 27, Relu>::new(23),
         Dense::<27, 27, Tanh>::new(24),
         Dense::<27, 7, Softmax>::new(25),
     );
     let x = Tensor::<(usize, Dim<31>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_24() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<32, 34, Relu>::new(24),
         Dense::<34, 34, Tanh>::new(25),
         Dense::<34, 8, Softmax>::new(26),
     );
     let x = Tensor::<(usize, Dim<32>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_25() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<33, 41, Relu>::new(25),
         Dense::<41, 41, Tanh>::new(26),
         Dense::<41, 9, Softmax>::new(27),
     );
     let x = Tensor::<(usize, Dim<33>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_26() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<34, 48, Relu>::new(26),
         Dense::<48, 48, Tanh>::new(27),
         Dense::<48, 10, Softmax>::new(28),
     );
     let x = Tensor::<(usize, Dim<34>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_27() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<35, 55, Relu>::new(27),
         Dense::<55, 55, Tanh>::new(28),
         Dense::<55, 2, Softmax>::new(29),
     );
     let x = Tensor::<(usize, Dim<35>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_28() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<36, 62, Relu>::new(28),
         Dense::<62, 62, Tanh>::new(29),
         Dense::<62, 3, Softmax>::new(30),
     );
     let x = Tensor::<(usize, Dim<36>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_29() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<37, 19, Relu>::new(29),
         Dense::<19, 19, Tanh>::new(30),
         Dense::<19, 4, Softmax>::new(31),
     );
     let x = Tensor::<(usize, Dim<37>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_30() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<38, 26, Relu>::new(30),
         Dense::<26, 26, Tanh>::new(31),
         Dense::<26, 5, Softmax>::new(32),
     );
     let x = Tensor::<(usize, Dim<38>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_31() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<39, 33, Relu>::new(31),
         Dense::<33, 33, Tanh>::new(32),
         Dense::<33, 6, Softmax>::new(33),
     );
     let x = Tensor::<(usize, Dim<39>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_32() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<40, 40, Relu>::new(32),
         Dense::<40, 40, Tanh>::new(33),
         Dense::<40, 7, Softmax>::new(34),
     );
     let x = Tensor::<(usize, Dim<40>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_33() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<41, 47, Relu>::new(33),
         Dense::<47, 47, Tanh>::new(34),
         Dense::<47, 8, Softmax>::new(35),
     );
     let x = Tensor::<(usize, Dim<41>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_34() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<42, 54, Relu>::new(34),
         Dense::<54, 54, Tanh>::new(35),
         Dense::<54, 9, Softmax>::new(36),
     );
     let x = Tensor::<(usize, Dim<42>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_35() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<43, 61, Relu>::new(35),
         Dense::<61, 61, Tanh>::new(36),
         Dense::<61, 10, Softmax>::new(37),
     );
     let x = Tensor::<(usize, Dim<43>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_36() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<44, 18, Relu>::new(36),
         Dense::<18, 18, Tanh>::new(37),
         Dense::<18, 2, Softmax>::new(38),
     );
     let x = Tensor::<(usize, Dim<44>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_37() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<45, 25, Relu>::new(37),
         Dense::<25, 25, Tanh>::new(38),
         Dense::<25, 3, Softmax>::new(39),
     );
     let x = Tensor::<(usize, Dim<45>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_38() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<46, 32, Relu>::new(38),
         Dense::<32, 32, Tanh>::new(39),
         Dense::<32, 4, Softmax>::new(40),
     );
     let x = Tensor::<(usize, Dim<46>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_39() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<47, 39, Relu>::new(39),
         Dense::<39, 39, Tanh>::new(40),
         Dense::<39, 5, Softmax>::new(41),
     );
     let x = Tensor::<(usize, Dim<47>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_40() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<48, 46, Relu>::new(40),
         Dense::<46, 46, Tanh>::new(41),
         Dense::<46, 6, Softmax>::new(42),
     );
     let x = Tensor::<(usize, Dim<48>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_41() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<49, 53, Relu>::new(41),
         Dense::<53, 53, Tanh>::new(42),
         Dense::<53, 7, Softmax>::new(43),
     );
     let x = Tensor::<(usize, Dim<49>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_42() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<50, 60, Relu>::new(42),
         Dense::<60, 60, Tanh>::new(43),
         Dense::<60, 8, Softmax>::new(44),
     );
     let x = Tensor::<(usize, Dim<50>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_43() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<51, 17, Relu>::new(43),
         Dense::<17, 17, Tanh>::new(44),
         Dense::<17, 9, Softmax>::new(45),
     );
     let x = Tensor::<(usize, Dim<51>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_44() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<52, 24, Relu>::new(44),
         Dense::<24, 24, Tanh>::new(45),
         Dense::<24, 10, Softmax>::new(46),
     );
     let x = Tensor::<(usize, Dim<52>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_45() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<53, 31, Relu>::new(45),
         Dense::<31, 31, Tanh>::new(46),
         Dense::<31, 2, Softmax>::new(47),
     );
     let x = Tensor::<(usize, Dim<53>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_46() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<54, 38, Relu>::new(46),
         Dense::<38, 38, Tanh>::new(47),
         Dense::<38, 3, Softmax>::new(48),
     );
     let x = Tensor::<(usize, Dim<54>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_47() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<55, 45, Relu>::new(47),
         Dense::<45, 45, Tanh>::new(48),
         Dense::<45, 4, Softmax>::new(49),
     );
     let x = Tensor::<(usize, Dim<55>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_48() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<56, 52, Relu>::new(48),
         Dense::<52, 52, Tanh>::new(49),
         Dense::<52, 5, Softmax>::new(50),
     );
     let x = Tensor::<(usize, Dim<56>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_49() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<57, 59, Relu>::new(49),
         Dense::<59, 59, Tanh>::new(50),
         Dense::<59, 6, Softmax>::new(51),
     );
     let x = Tensor::<(usize, Dim<57>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_50() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<58, 16, Relu>::new(50),
         Dense::<16, 16, Tanh>::new(51),
         Dense::<16, 7, Softmax>::new(52),
     );
     let x = Tensor::<(usize, Dim<58>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_51() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<59, 23, Relu>::new(51),
         Dense::<23, 23, Tanh>::new(52),
         Dense::<23, 8, Softmax>::new(53),
     );
     let x = Tensor::<(usize, Dim<59>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_52() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<60, 30, Relu>::new(52),
         Dense::<30, 30, Tanh>::new(53),
         Dense::<30, 9, Softmax>::new(54),
     );
     let x = Tensor::<(usize, Dim<60>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_53() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<61, 37, Relu>::new(53),
         Dense::<37, 37, Tanh>::new(54),
         Dense::<37, 10, Softmax>::new(55),
     );
     let x = Tensor::<(usize, Dim<61>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_54() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<62, 44, Relu>::new(54),
         Dense::<44, 44, Tanh>::new(55),
         Dense::<44, 2, Softmax>::new(56),
     );
     let x = Tensor::<(usize, Dim<62>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_55() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<63, 51, Relu>::new(55),
         Dense::<51, 51, Tanh>::new(56),
         Dense::<51, 3, Softmax>::new(57),
     );
     let x = Tensor::<(usize, Dim<63>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_56() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<64, 58, Relu>::new(56),
         Dense::<58, 58, Tanh>::new(57),
         Dense::<58, 4, Softmax>::new(58),
     );
     let x = Tensor::<(usize, Dim<64>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_57() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<65, 65, Relu>::new(57),
         Dense::<65, 65, Tanh>::new(58),
         Dense::<65, 5, Softmax>::new(59),
     );
     let x = Tensor::<(usize, Dim<65>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_58() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<66, 22, Relu>::new(58),
         Dense::<22, 22, Tanh>::new(59),
         Dense::<22, 6, Softmax>::new(60),
     );
     let x = Tensor::<(usize, Dim<66>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_59() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<67, 29, Relu>::new(59),
         Dense::<29, 29, Tanh>::new(60),
         Dense::<29, 7, Softmax>::new(61),
     );
     let x = Tensor::<(usize, Dim<67>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_60() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<68, 36, Relu>::new(60),
         Dense::<36, 36, Tanh>::new(61),
         Dense::<36, 8, Softmax>::new(62),
     );
     let x = Tensor::<(usize, Dim<68>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_61() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<69, 43, Relu>::new(61),
         Dense::<43, 43, Tanh>::new(62),
         Dense::<43, 9, Softmax>::new(63),
     );
     let x = Tensor::<(usize, Dim<69>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_62() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<70, 50, Relu>::new(62),
         Dense::<50, 50, Tanh>::new(63),
         Dense::<50, 10, Softmax>::new(64),
     );
     let x = Tensor::<(usize, Dim<70>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_63() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<71, 57, Relu>::new(63),
         Dense::<57, 57, Tanh>::new(64),
         Dense::<57, 2, Softmax>::new(65),
     );
     let x = Tensor::<(usize, Dim<71>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_64() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<72, 64, Relu>::new(64),
         Dense::<64, 64, Tanh>::new(65),
         Dense::<64, 3, Softmax>::new(66),
     );
     let x = Tensor::<(usize, Dim<72>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_65() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<73, 21, Relu>::new(65),
         Dense::<21, 21, Tanh>::new(66),
         Dense::<21, 4, Softmax>::new(67),
     );
     let x = Tensor::<(usize, Dim<73>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_66() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<74, 28, Relu>::new(66),
         Dense::<28, 28, Tanh>::new(67),
         Dense::<28, 5, Softmax>::new(68),
     );
     let x = Tensor::<(usize, Dim<74>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_67() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<75, 35, Relu>::new(67),
         Dense::<35, 35, Tanh>::new(68),
         Dense::<35, 6, Softmax>::new(69),
     );
     let x = Tensor::<(usize, Dim<75>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_68() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<76, 42, Relu>::new(68),
         Dense::<42, 42, Tanh>::new(69),
         Dense::<42, 7, Softmax>::new(70),
     );
     let x = Tensor::<(usize, Dim<76>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_69() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<77, 49, Relu>::new(69),
         Dense::<49, 49, Tanh>::new(70),
         Dense::<49, 8, Softmax>::new(71),
     );
     let x = Tensor::<(usize, Dim<77>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_70() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<78, 56, Relu>::new(70),
         Dense::<56, 56, Tanh>::new(71),
         Dense::<56, 9, Softmax>::new(72),
     );
     let x = Tensor::<(usize, Dim<78>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_71() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<79, 63, Relu>::new(71),
         Dense::<63, 63, Tanh>::new(72),
         Dense::<63, 10, Softmax>::new(73),
     );
     let x = Tensor::<(usize, Dim<79>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_72() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<80, 20, Relu>::new(72),
         Dense::<20, 20, Tanh>::new(73),
         Dense::<20, 2, Softmax>::new(74),
     );
     let x = Tensor::<(usize, Dim<80>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_73() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<81, 27, Relu>::new(73),
         Dense::<27, 27, Tanh>::new(74),
         Dense::<27, 3, Softmax>::new(75),
     );
     let x = Tensor::<(usize, Dim<81>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_74() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<82, 34, Relu>::new(74),
         Dense::<34, 34, Tanh>::new(75),
         Dense::<34, 4, Softmax>::new(76),
     );
     let x = Tensor::<(usize, Dim<82>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_75() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<83, 41, Relu>::new(75),
         Dense::<41, 41, Tanh>::new(76),
         Dense::<41, 5, Softmax>::new(77),
     );
     let x = Tensor::<(usize, Dim<83>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_76() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<84, 48, Relu>::new(76),
         Dense::<48, 48, Tanh>::new(77),
         Dense::<48, 6, Softmax>::new(78),
     );
     let x = Tensor::<(usize, Dim<84>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_77() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<85, 55, Relu>::new(77),
         Dense::<55, 55, Tanh>::new(78),
         Dense::<55, 7, Softmax>::new(79),
     );
     let x = Tensor::<(usize, Dim<85>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_78() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<86, 62, Relu>::new(78),
         Dense::<62, 62, Tanh>::new(79),
         Dense::<62, 8, Softmax>::new(80),
     );
     let x = Tensor::<(usize, Dim<86>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_79() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<87, 19, Relu>::new(79),
         Dense::<19, 19, Tanh>::new(80),
         Dense::<19, 9, Softmax>::new(81),
     );
     let x = Tensor::<(usize, Dim<87>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_80() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<88, 26, Relu>::new(80),
         Dense::<26, 26, Tanh>::new(81),
         Dense::<26, 10, Softmax>::new(82),
     );
     let x = Tensor::<(usize, Dim<88>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_81() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<89, 33, Relu>::new(81),
         Dense::<33, 33, Tanh>::new(82),
         Dense::<33, 2, Softmax>::new(83),
     );
     let x = Tensor::<(usize, Dim<89>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_82() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<90, 40, Relu>::new(82),
         Dense::<40, 40, Tanh>::new(83),
         Dense::<40, 3, Softmax>::new(84),
     );
     let x = Tensor::<(usize, Dim<90>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_83() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<91, 47, Relu>::new(83),
         Dense::<47, 47, Tanh>::new(84),
         Dense::<47, 4, Softmax>::new(85),
     );
     let x = Tensor::<(usize, Dim<91>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_84() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<92, 54, Relu>::new(84),
         Dense::<54, 54, Tanh>::new(85),
         Dense::<54, 5, Softmax>::new(86),
     );
     let x = Tensor::<(usize, Dim<92>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_85() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<93, 61, Relu>::new(85),
         Dense::<61, 61, Tanh>::new(86),
         Dense::<61, 6, Softmax>::new(87),
     );
     let x = Tensor::<(usize, Dim<93>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_86() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<94, 18, Relu>::new(86),
         Dense::<18, 18, Tanh>::new(87),
         Dense::<18, 7, Softmax>::new(88),
     );
     let x = Tensor::<(usize, Dim<94>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_87() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<95, 25, Relu>::new(87),
         Dense::<25, 25, Tanh>::new(88),
         Dense::<25, 8, Softmax>::new(89),
     );
     let x = Tensor::<(usize, Dim<95>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_88() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<96, 32, Relu>::new(88),
         Dense::<32, 32, Tanh>::new(89),
         Dense::<32, 9, Softmax>::new(90),
     );
     let x = Tensor::<(usize, Dim<96>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_89() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<97, 39, Relu>::new(89),
         Dense::<39, 39, Tanh>::new(90),
         Dense::<39, 10, Softmax>::new(91),
     );
     let x = Tensor::<(usize, Dim<97>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_90() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<98, 46, Relu>::new(90),
         Dense::<46, 46, Tanh>::new(91),
         Dense::<46, 2, Softmax>::new(92),
     );
     let x = Tensor::<(usize, Dim<98>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_91() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<99, 53, Relu>::new(91),
         Dense::<53, 53, Tanh>::new(92),
         Dense::<53, 3, Softmax>::new(93),
     );
     let x = Tensor::<(usize, Dim<99>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_92() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<100, 60, Relu>::new(92),
         Dense::<60, 60, Tanh>::new(93),
         Dense::<60, 4, Softmax>::new(94),
     );
     let x = Tensor::<(usize, Dim<100>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_93() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<101, 17, Relu>::new(93),
         Dense::<17, 17, Tanh>::new(94),
         Dense::<17, 5, Softmax>::new(95),
     );
     let x = Tensor::<(usize, Dim<101>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_94() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<102, 24, Relu>::new(94),
         Dense::<24, 24, Tanh>::new(95),
         Dense::<24, 6, Softmax>::new(96),
     );
     let x = Tensor::<(usize, Dim<102>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_95() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<103, 31, Relu>::new(95),
         Dense::<31, 31, Tanh>::new(96),
         Dense::<31, 7, Softmax>::new(97),
     );
     let x = Tensor::<(usize, Dim<103>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_96() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<104, 38, Relu>::new(96),
         Dense::<38, 38, Tanh>::new(97),
         Dense::<38, 8, Softmax>::new(98),
     );
     let x = Tensor::<(usize, Dim<104>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_97() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<105, 45, Relu>::new(97),
         Dense::<45, 45, Tanh>::new(98),
         Dense::<45, 9, Softmax>::new(99),
     );
     let x = Tensor::<(usize, Dim<105>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_98() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<106, 52, Relu>::new(98),
         Dense::<52, 52, Tanh>::new(99),
         Dense::<52, 10, Softmax>::new(100),
     );
     let x = Tensor::<(usize, Dim<106>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }
 
 fn model_99() -> f32 {
-    let net = (
+    let mut net = (
         Dense::<107, 59, Relu>::new(99),
         Dense::<59, 59, Tanh>::new(100),
         Dense::<59, 2, Softmax>::new(101),
     );
     let x = Tensor::<(usize, Dim<107>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y)
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y)
         .expect("valid labels");
     net.forward(&x).sum() + loss
 }

@@ -12,10 +12,10 @@ body = []
 for i in range(100):
     a, b, c = 8 + i, 16 + (i * 7) % 50, 2 + i % 9
     lines.append(f'''fn model_{i}() -> f32 {{
-    let net = (Dense::<{a}, {b}, Relu>::new({i}), Dense::<{b}, {b}, Tanh>::new({i + 1}), Dense::<{b}, {c}, Softmax>::new({i + 2}));
+    let mut net = (Dense::<{a}, {b}, Relu>::new({i}), Dense::<{b}, {b}, Tanh>::new({i + 1}), Dense::<{b}, {c}, Softmax>::new({i + 2}));
     let x = Tensor::<(usize, Dim<{a}>)>::ones((4, Dim));
     let y = Tensor::<(usize,), u8>::zeros((4,));
-    let (loss, _) = value_and_grad(&net, &SparseCategoricalCrossentropy::default(), &x, &y).expect("valid labels");
+    let (loss, _) = value_and_grad(&mut net, &SparseCategoricalCrossentropy::default(), &x, &y).expect("valid labels");
     net.forward(&x).sum() + loss
 }}
 ''')

@@ -74,7 +74,7 @@ for n in range(1, MAX + 1):
     bw = ["        let (c, g) = cache;" if n > 1 else "        let (c, _) = cache;"]
     for i in reversed(range(n)):
         inp = "x" if i == 0 else f"<L{i - 1} as Train<{ys[i - 1]}>>::output(&c.{i - 1})"
-        grad = "grad" if i == n - 1 else f'Grad::Output(g.{i}.as_mut().expect("filled by the next layer"))'
+        grad = "grad" if i == n - 1 else f'Grad::Output(g.{i}.as_ref().expect("filled by the next layer"))'
         ig = "input_grad" if i == 0 else f"Some(reuse(&mut g.{i - 1}, input))"
         bw.append("        {")
         bw.append(f"            let input = {inp};")
@@ -84,7 +84,7 @@ for n in range(1, MAX + 1):
     /// Each layer's cache, then the gradient buffers between layers.
     type Cache = ({caches}, {buffers});
     const SOFTMAX_OUTPUT: bool = {ls[-1]}::SOFTMAX_OUTPUT;
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {{
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {{
 ''' + "\n".join(fw) + f'''
         x
     }}
@@ -95,7 +95,7 @@ for n in range(1, MAX + 1):
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     ) {{

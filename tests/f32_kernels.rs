@@ -92,7 +92,7 @@ type Net64 = (
 
 #[test]
 fn f32_gradients_through_the_kernels_match_f64_finite_differences() {
-    let net: Net32 = (Dense::new(1), Dense::new(2), Dense::new(3));
+    let mut net: Net32 = (Dense::new(1), Dense::new(2), Dense::new(3));
     let mut net64: Net64 = (Dense::new(0), Dense::new(0), Dense::new(0));
     let flat: Vec<f64> = params_f32(&net).iter().map(|&v| v as f64).collect();
     set_params(&mut net64, &flat);
@@ -102,7 +102,7 @@ fn f32_gradients_through_the_kernels_match_f64_finite_differences() {
     let x64 = x.cast::<f64>();
     let y = Tensor::<(usize,), u8>::from_fn((24,), |[i]| (i % 5) as u8);
     let loss = SparseCategoricalCrossentropy::default();
-    let (_, grads) = value_and_grad(&net, &loss, &x, &y).unwrap();
+    let (_, grads) = value_and_grad(&mut net, &loss, &x, &y).unwrap();
     let analytic = params_f32(&grads);
 
     let f = |values: &[f64]| {

@@ -22,7 +22,9 @@ where
     M: Train<X> + Params<f64>,
     L: Loss<M::Output, T, Elem = f64>,
 {
-    let (value, grads) = value_and_grad(model, loss, x, y).unwrap();
+    // Training takes the model mutably (state may move on); these layers have none.
+    let mut trained = model.clone();
+    let (value, grads) = value_and_grad(&mut trained, loss, x, y).unwrap();
     let f = |m: &M, x: &X| loss.try_loss(&m.forward(x), y).unwrap();
     assert!(
         (value - f(model, x)).abs() < 1e-12,
@@ -62,11 +64,11 @@ where
 
     // Input gradient.
     let mut cache = M::Cache::default();
-    let out = model.forward_train(x, &mut cache).clone();
-    let (_, mut g) = loss.try_loss_and_grad(&out, y, M::SOFTMAX_OUTPUT).unwrap();
+    let out = trained.forward_train(x, &mut cache).clone();
+    let (_, g) = loss.try_loss_and_grad(&out, y, M::SOFTMAX_OUTPUT).unwrap();
     let mut scratch = model.zeros_like();
     let mut dx = x.clone();
-    model.backward(x, &mut cache, g.as_mut(), &mut scratch, Some(&mut dx));
+    model.backward(x, &mut cache, g.as_ref(), &mut scratch, Some(&mut dx));
     let mut xp = x.clone();
     for i in 0..xp.slice_mut().len() {
         xp.slice_mut()[i] += H;
@@ -263,7 +265,7 @@ fn loss_values_match_the_formulas() {
 
 #[test]
 fn fused_gradient_is_p_minus_onehot() {
-    let net = (dense::<4, 3, Softmax>(30),);
+    let mut net = (dense::<4, 3, Softmax>(30),);
     let x = inputs(31);
     let out = net.forward_train(&x, &mut Default::default()).clone();
     let (_, g) = SparseCategoricalCrossentropy::default()

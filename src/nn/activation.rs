@@ -18,14 +18,22 @@ pub trait Activation: Copy + Default + Debug + Send + Sync + 'static {
     const IS_SOFTMAX: bool = false;
     /// Applies the function in place to rows of `row_len` values.
     fn apply<E: Float>(values: &mut [E], row_len: usize);
+    /// `true` for the identity (its backward is a no-op, so layers skip the pass).
+    const IS_IDENTITY: bool = false;
     /// Turns d(loss)/d(output) into d(loss)/d(pre-activation) in place, given the output.
     fn backward<E: Float>(output: &[E], grad: &mut [E], row_len: usize);
+    /// The vector-Jacobian product into another buffer: `dx = J(output)^T . grad`.
+    fn backward_into<E: Float>(output: &[E], grad: &[E], dx: &mut [E], row_len: usize) {
+        dx.copy_from_slice(grad);
+        Self::backward(output, dx, row_len);
+    }
 }
 
 pub use shaped_embed::{Linear, Relu, Sigmoid, Softmax, Tanh};
 
 impl Activation for Linear {
     const NAME: &'static str = "linear";
+    const IS_IDENTITY: bool = true;
     fn apply<E: Float>(_: &mut [E], _: usize) {}
     fn backward<E: Float>(_: &[E], _: &mut [E], _: usize) {}
 }
@@ -128,7 +136,7 @@ macro_rules! activation_layer {
             /// The output: every derivative here is a function of it.
             type Cache = Option<Tensor<(B, Dim<N>), E>>;
             const SOFTMAX_OUTPUT: bool = <$a as Activation>::IS_SOFTMAX;
-            fn forward_train<'c>(&self, x: &Tensor<(B, Dim<N>), E>, cache: &'c mut Self::Cache) -> &'c Self::Output {
+            fn forward_train<'c>(&mut self, x: &Tensor<(B, Dim<N>), E>, cache: &'c mut Self::Cache) -> &'c Self::Output {
                 let out = reuse(cache, x);
                 out.as_mut_slice().copy_from_slice(x.as_slice());
                 <$a as Activation>::apply(out.as_mut_slice(), N);
@@ -141,20 +149,22 @@ macro_rules! activation_layer {
                 &self,
                 _: &Tensor<(B, Dim<N>), E>,
                 cache: &mut Self::Cache,
-                grad: Grad<&mut Self::Output>,
+                grad: Grad<&Self::Output>,
                 _: &mut Self,
                 input_grad: Option<&mut Tensor<(B, Dim<N>), E>>,
             ) {
                 let Some(dx) = input_grad else { return };
-                let g = match grad {
-                    Grad::PreActivation(g) => g,
-                    Grad::Output(g) => {
-                        <$a as Activation>::backward(Self::output(cache).as_slice(), g.as_mut_slice(), N);
-                        g
+                match grad {
+                    Grad::PreActivation(g) => {
+                        dx.resize_like(g);
+                        dx.as_mut_slice().copy_from_slice(g.as_slice());
                     }
-                };
-                dx.resize_like(g);
-                dx.as_mut_slice().copy_from_slice(g.as_slice());
+                    Grad::Output(g) => {
+                        dx.resize_like(g);
+                        let y = Self::output(cache).as_slice();
+                        <$a as Activation>::backward_into(y, g.as_slice(), dx.as_mut_slice(), N);
+                    }
+                }
             }
         }
     )*};

@@ -7,8 +7,10 @@ use rand::distr::Distribution;
 use rand::distr::uniform::SampleUniform;
 use rand_distr::StandardNormal;
 
-use super::{Activation, Grad, Init, Layer, Linear, Params, Train, params::join};
-use crate::kernels::{Mat, gemm};
+use super::{Activation, Grad, Init, Layer, Linear, Params, Train, params::join, reuse};
+use crate::ops::{
+    bias_backward_into, linear_backward_input_into, linear_backward_weight_into, linear_into,
+};
 use crate::shapes::{Dim, Dimension};
 use crate::tensor::{Float, Tensor};
 
@@ -92,10 +94,11 @@ impl<const I: usize, const O: usize, A: Activation, E: Float> Dense<I, O, A, E> 
         out: &mut Tensor<(B, Dim<O>), E>,
     ) {
         let batch = x.batch_size();
-        let out = out.as_mut_slice();
-        let bias = self.bias.as_slice();
+        out.set_shape((x.shape().0, Dim));
         if batch <= SMALL_BATCH {
             // Matrix-vector path: a GEMM would repack the whole kernel for a few rows.
+            let bias = self.bias.as_slice();
+            let out = out.as_mut_slice();
             for (row, xs) in out.chunks_exact_mut(O).zip(x.as_slice().chunks_exact(I)) {
                 row.copy_from_slice(bias);
                 for (&xi, k) in xs.iter().zip(self.kernel.as_slice().chunks_exact(O)) {
@@ -105,29 +108,10 @@ impl<const I: usize, const O: usize, A: Activation, E: Float> Dense<I, O, A, E> 
                 }
             }
         } else {
-            gemm(
-                Mat {
-                    rows: batch,
-                    cols: I,
-                    rs: I,
-                    cs: 1,
-                    data: x.as_slice(),
-                },
-                Mat {
-                    rows: I,
-                    cols: O,
-                    rs: O,
-                    cs: 1,
-                    data: self.kernel.as_slice(),
-                },
-                E::zero(),
-                out,
-            );
-            for row in out.chunks_exact_mut(O) {
-                row.iter_mut().zip(bias).for_each(|(y, &b)| *y += b);
-            }
+            linear_into(x, &self.kernel, out);
+            *out += &self.bias;
         }
-        A::apply(out, O);
+        A::apply(out.as_mut_slice(), O);
     }
 }
 
@@ -175,14 +159,19 @@ impl<const I: usize, const O: usize, A: Activation, E: Float> Params<E> for Dens
     }
 }
 
-/// What a Dense layer keeps across training steps: its output.
+/// What a Dense layer keeps across training steps: its output, and the gradient at its
+/// pre-activation.
 pub struct DenseCache<B: Dimension, const O: usize, E: Float> {
     output: Option<Tensor<(B, Dim<O>), E>>,
+    pre_activation_grad: Option<Tensor<(B, Dim<O>), E>>,
 }
 
 impl<B: Dimension, const O: usize, E: Float> Default for DenseCache<B, O, E> {
     fn default() -> Self {
-        DenseCache { output: None }
+        DenseCache {
+            output: None,
+            pre_activation_grad: None,
+        }
     }
 }
 
@@ -193,13 +182,12 @@ impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float>
     const SOFTMAX_OUTPUT: bool = A::IS_SOFTMAX;
 
     fn forward_train<'c>(
-        &self,
+        &mut self,
         x: &Tensor<(B, Dim<I>), E>,
         cache: &'c mut Self::Cache,
     ) -> &'c Self::Output {
         let shape = (x.shape().0, Dim);
         let out = cache.output.get_or_insert_with(|| Tensor::zeros(shape));
-        out.set_shape(shape);
         self.affine_into(x, out);
         out
     }
@@ -215,64 +203,26 @@ impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float>
         &self,
         x: &Tensor<(B, Dim<I>), E>,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut Tensor<(B, Dim<I>), E>>,
     ) {
-        let batch = x.batch_size();
-        let gz = match grad {
+        // The gradient at the pre-activation: given (fused softmax), the same (linear), or
+        // the activation's vector-Jacobian product into the cache's buffer.
+        let gz: &Tensor<(B, Dim<O>), E> = match grad {
             Grad::PreActivation(g) => g,
+            Grad::Output(g) if A::IS_IDENTITY => g,
             Grad::Output(g) => {
-                A::backward(Self::output(cache).as_slice(), g.as_mut_slice(), O);
-                g
+                let output = cache.output.as_ref().expect("forward_train runs first");
+                let dz = reuse(&mut cache.pre_activation_grad, g);
+                A::backward_into(output.as_slice(), g.as_slice(), dz.as_mut_slice(), O);
+                dz
             }
         };
-        let g = gz.as_slice();
-        // d kernel = x^T . gz, reading x transposed through strides (no copy).
-        gemm(
-            Mat {
-                rows: I,
-                cols: batch,
-                rs: 1,
-                cs: I,
-                data: x.as_slice(),
-            },
-            Mat {
-                rows: batch,
-                cols: O,
-                rs: O,
-                cs: 1,
-                data: g,
-            },
-            E::zero(),
-            grads.kernel.as_mut_slice(),
-        );
-        let db = grads.bias.as_mut_slice();
-        db.iter_mut().for_each(|b| *b = E::zero());
-        for row in g.chunks_exact(O) {
-            db.iter_mut().zip(row).for_each(|(b, &r)| *b += r);
-        }
+        linear_backward_weight_into(x, gz, &mut grads.kernel);
+        bias_backward_into(gz, &mut grads.bias);
         if let Some(dx) = input_grad {
-            // d input = gz . kernel^T.
-            dx.set_shape(x.shape());
-            gemm(
-                Mat {
-                    rows: batch,
-                    cols: O,
-                    rs: O,
-                    cs: 1,
-                    data: g,
-                },
-                Mat {
-                    rows: O,
-                    cols: I,
-                    rs: 1,
-                    cs: O,
-                    data: self.kernel.as_slice(),
-                },
-                E::zero(),
-                dx.as_mut_slice(),
-            );
+            linear_backward_input_into(gz, &self.kernel, dx);
         }
     }
 }

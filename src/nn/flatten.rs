@@ -40,7 +40,11 @@ impl<S: HasAxis<0>, const N: usize, E: Float> Train<Tensor<S, E>> for Flatten<N>
     /// The flattened output.
     type Cache = Option<Tensor<(S::Dim, Dim<N>), E>>;
     const SOFTMAX_OUTPUT: bool = false;
-    fn forward_train<'c>(&self, x: &Tensor<S, E>, cache: &'c mut Self::Cache) -> &'c Self::Output {
+    fn forward_train<'c>(
+        &mut self,
+        x: &Tensor<S, E>,
+        cache: &'c mut Self::Cache,
+    ) -> &'c Self::Output {
         const { crate::shapes::checks::flatten_inner::<S>(N) };
         let batch = S::Dim::from_size(x.batch_size()).expect("the first dim of S");
         let out = cache.get_or_insert_with(|| Tensor::zeros((batch, Dim)));
@@ -55,7 +59,7 @@ impl<S: HasAxis<0>, const N: usize, E: Float> Train<Tensor<S, E>> for Flatten<N>
         &self,
         x: &Tensor<S, E>,
         _: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         _: &mut Self,
         input_grad: Option<&mut Tensor<S, E>>,
     ) {

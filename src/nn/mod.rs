@@ -61,6 +61,14 @@ impl<T> Grad<T> {
         }
     }
 
+    /// Borrows the gradient, keeping its kind (what `Train::backward` takes).
+    pub fn as_ref(&self) -> Grad<&T> {
+        match self {
+            Grad::Output(t) => Grad::Output(t),
+            Grad::PreActivation(t) => Grad::PreActivation(t),
+        }
+    }
+
     /// The gradient tensor, whatever its kind.
     pub fn into_inner(self) -> T {
         match self {
@@ -98,24 +106,29 @@ pub(crate) fn reuse<'b, T: HasElem>(slot: &'b mut Option<T>, like: &T) -> &'b mu
 /// A layer that can be trained: a training forward that keeps its output in a reusable
 /// cache, and a backward pass. After the first step of a given batch size, neither
 /// allocates.
+///
+/// `forward_train` takes `&mut self`, so a layer can keep state while training (a dropout
+/// layer's random generator, batch normalization's running statistics). `backward` reads
+/// the output gradient through a shared reference: it cannot be used as scratch, so a
+/// composite layer may pass the same gradient to several branches.
 pub trait Train<X: HasElem>: Layer<X, Output: HasElem<Elem = X::Elem>> + Params<X::Elem> {
     /// Buffers reused across steps: the output and whatever backward needs.
     type Cache: Default;
     /// `true` when the output is a softmax (lets crossentropy fuse its gradient).
     const SOFTMAX_OUTPUT: bool;
     /// Training forward of `x`; the output is kept in `cache` and returned.
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output;
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output;
     /// The output the last `forward_train` kept in `cache`.
     fn output(cache: &Self::Cache) -> &Self::Output;
-    /// Backward pass for the input `x` of the last `forward_train`: `grad` (used as
-    /// scratch) is the gradient at the output; parameter gradients are written (not added)
-    /// into `grads`; the input gradient is written into `input_grad` when one is given
-    /// (the first layer of a model is not asked for it).
+    /// Backward pass for the input `x` of the last `forward_train`: `grad` is the gradient
+    /// at the output (or, for a fused softmax, at its input); parameter gradients are
+    /// written (not added) into `grads`; the input gradient is written into `input_grad`
+    /// when one is given (the first layer of a model is not asked for it).
     fn backward(
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     );

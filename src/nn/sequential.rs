@@ -47,7 +47,7 @@ where
     /// Each layer's cache, then the gradient buffers between layers.
     type Cache = ((L0::Cache,), ());
     const SOFTMAX_OUTPUT: bool = L0::SOFTMAX_OUTPUT;
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         x
@@ -59,7 +59,7 @@ where
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     ) {
@@ -117,7 +117,7 @@ where
     /// Each layer's cache, then the gradient buffers between layers.
     type Cache = ((L0::Cache, L1::Cache), (Option<Y1>,));
     const SOFTMAX_OUTPUT: bool = L1::SOFTMAX_OUTPUT;
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -130,7 +130,7 @@ where
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     ) {
@@ -150,7 +150,7 @@ where
             self.0.backward(
                 input,
                 &mut c.0,
-                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.0.as_ref().expect("filled by the next layer")),
                 &mut grads.0,
                 input_grad,
             );
@@ -211,7 +211,7 @@ where
     /// Each layer's cache, then the gradient buffers between layers.
     type Cache = ((L0::Cache, L1::Cache, L2::Cache), (Option<Y1>, Option<Y2>));
     const SOFTMAX_OUTPUT: bool = L2::SOFTMAX_OUTPUT;
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -225,7 +225,7 @@ where
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     ) {
@@ -245,7 +245,7 @@ where
             self.1.backward(
                 input,
                 &mut c.1,
-                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.1.as_ref().expect("filled by the next layer")),
                 &mut grads.1,
                 Some(reuse(&mut g.0, input)),
             );
@@ -255,7 +255,7 @@ where
             self.0.backward(
                 input,
                 &mut c.0,
-                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.0.as_ref().expect("filled by the next layer")),
                 &mut grads.0,
                 input_grad,
             );
@@ -329,7 +329,7 @@ where
         (Option<Y1>, Option<Y2>, Option<Y3>),
     );
     const SOFTMAX_OUTPUT: bool = L3::SOFTMAX_OUTPUT;
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -344,7 +344,7 @@ where
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     ) {
@@ -364,7 +364,7 @@ where
             self.2.backward(
                 input,
                 &mut c.2,
-                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.2.as_ref().expect("filled by the next layer")),
                 &mut grads.2,
                 Some(reuse(&mut g.1, input)),
             );
@@ -374,7 +374,7 @@ where
             self.1.backward(
                 input,
                 &mut c.1,
-                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.1.as_ref().expect("filled by the next layer")),
                 &mut grads.1,
                 Some(reuse(&mut g.0, input)),
             );
@@ -384,7 +384,7 @@ where
             self.0.backward(
                 input,
                 &mut c.0,
-                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.0.as_ref().expect("filled by the next layer")),
                 &mut grads.0,
                 input_grad,
             );
@@ -466,7 +466,7 @@ where
         (Option<Y1>, Option<Y2>, Option<Y3>, Option<Y4>),
     );
     const SOFTMAX_OUTPUT: bool = L4::SOFTMAX_OUTPUT;
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -482,7 +482,7 @@ where
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     ) {
@@ -502,7 +502,7 @@ where
             self.3.backward(
                 input,
                 &mut c.3,
-                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.3.as_ref().expect("filled by the next layer")),
                 &mut grads.3,
                 Some(reuse(&mut g.2, input)),
             );
@@ -512,7 +512,7 @@ where
             self.2.backward(
                 input,
                 &mut c.2,
-                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.2.as_ref().expect("filled by the next layer")),
                 &mut grads.2,
                 Some(reuse(&mut g.1, input)),
             );
@@ -522,7 +522,7 @@ where
             self.1.backward(
                 input,
                 &mut c.1,
-                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.1.as_ref().expect("filled by the next layer")),
                 &mut grads.1,
                 Some(reuse(&mut g.0, input)),
             );
@@ -532,7 +532,7 @@ where
             self.0.backward(
                 input,
                 &mut c.0,
-                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.0.as_ref().expect("filled by the next layer")),
                 &mut grads.0,
                 input_grad,
             );
@@ -636,7 +636,7 @@ where
         (Option<Y1>, Option<Y2>, Option<Y3>, Option<Y4>, Option<Y5>),
     );
     const SOFTMAX_OUTPUT: bool = L5::SOFTMAX_OUTPUT;
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -653,7 +653,7 @@ where
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     ) {
@@ -673,7 +673,7 @@ where
             self.4.backward(
                 input,
                 &mut c.4,
-                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.4.as_ref().expect("filled by the next layer")),
                 &mut grads.4,
                 Some(reuse(&mut g.3, input)),
             );
@@ -683,7 +683,7 @@ where
             self.3.backward(
                 input,
                 &mut c.3,
-                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.3.as_ref().expect("filled by the next layer")),
                 &mut grads.3,
                 Some(reuse(&mut g.2, input)),
             );
@@ -693,7 +693,7 @@ where
             self.2.backward(
                 input,
                 &mut c.2,
-                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.2.as_ref().expect("filled by the next layer")),
                 &mut grads.2,
                 Some(reuse(&mut g.1, input)),
             );
@@ -703,7 +703,7 @@ where
             self.1.backward(
                 input,
                 &mut c.1,
-                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.1.as_ref().expect("filled by the next layer")),
                 &mut grads.1,
                 Some(reuse(&mut g.0, input)),
             );
@@ -713,7 +713,7 @@ where
             self.0.backward(
                 input,
                 &mut c.0,
-                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.0.as_ref().expect("filled by the next layer")),
                 &mut grads.0,
                 input_grad,
             );
@@ -835,7 +835,7 @@ where
         ),
     );
     const SOFTMAX_OUTPUT: bool = L6::SOFTMAX_OUTPUT;
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -853,7 +853,7 @@ where
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     ) {
@@ -873,7 +873,7 @@ where
             self.5.backward(
                 input,
                 &mut c.5,
-                Grad::Output(g.5.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.5.as_ref().expect("filled by the next layer")),
                 &mut grads.5,
                 Some(reuse(&mut g.4, input)),
             );
@@ -883,7 +883,7 @@ where
             self.4.backward(
                 input,
                 &mut c.4,
-                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.4.as_ref().expect("filled by the next layer")),
                 &mut grads.4,
                 Some(reuse(&mut g.3, input)),
             );
@@ -893,7 +893,7 @@ where
             self.3.backward(
                 input,
                 &mut c.3,
-                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.3.as_ref().expect("filled by the next layer")),
                 &mut grads.3,
                 Some(reuse(&mut g.2, input)),
             );
@@ -903,7 +903,7 @@ where
             self.2.backward(
                 input,
                 &mut c.2,
-                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.2.as_ref().expect("filled by the next layer")),
                 &mut grads.2,
                 Some(reuse(&mut g.1, input)),
             );
@@ -913,7 +913,7 @@ where
             self.1.backward(
                 input,
                 &mut c.1,
-                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.1.as_ref().expect("filled by the next layer")),
                 &mut grads.1,
                 Some(reuse(&mut g.0, input)),
             );
@@ -923,7 +923,7 @@ where
             self.0.backward(
                 input,
                 &mut c.0,
-                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.0.as_ref().expect("filled by the next layer")),
                 &mut grads.0,
                 input_grad,
             );
@@ -1056,7 +1056,7 @@ where
         ),
     );
     const SOFTMAX_OUTPUT: bool = L7::SOFTMAX_OUTPUT;
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -1075,7 +1075,7 @@ where
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     ) {
@@ -1095,7 +1095,7 @@ where
             self.6.backward(
                 input,
                 &mut c.6,
-                Grad::Output(g.6.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.6.as_ref().expect("filled by the next layer")),
                 &mut grads.6,
                 Some(reuse(&mut g.5, input)),
             );
@@ -1105,7 +1105,7 @@ where
             self.5.backward(
                 input,
                 &mut c.5,
-                Grad::Output(g.5.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.5.as_ref().expect("filled by the next layer")),
                 &mut grads.5,
                 Some(reuse(&mut g.4, input)),
             );
@@ -1115,7 +1115,7 @@ where
             self.4.backward(
                 input,
                 &mut c.4,
-                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.4.as_ref().expect("filled by the next layer")),
                 &mut grads.4,
                 Some(reuse(&mut g.3, input)),
             );
@@ -1125,7 +1125,7 @@ where
             self.3.backward(
                 input,
                 &mut c.3,
-                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.3.as_ref().expect("filled by the next layer")),
                 &mut grads.3,
                 Some(reuse(&mut g.2, input)),
             );
@@ -1135,7 +1135,7 @@ where
             self.2.backward(
                 input,
                 &mut c.2,
-                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.2.as_ref().expect("filled by the next layer")),
                 &mut grads.2,
                 Some(reuse(&mut g.1, input)),
             );
@@ -1145,7 +1145,7 @@ where
             self.1.backward(
                 input,
                 &mut c.1,
-                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.1.as_ref().expect("filled by the next layer")),
                 &mut grads.1,
                 Some(reuse(&mut g.0, input)),
             );
@@ -1155,7 +1155,7 @@ where
             self.0.backward(
                 input,
                 &mut c.0,
-                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.0.as_ref().expect("filled by the next layer")),
                 &mut grads.0,
                 input_grad,
             );
@@ -1299,7 +1299,7 @@ where
         ),
     );
     const SOFTMAX_OUTPUT: bool = L8::SOFTMAX_OUTPUT;
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -1319,7 +1319,7 @@ where
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     ) {
@@ -1339,7 +1339,7 @@ where
             self.7.backward(
                 input,
                 &mut c.7,
-                Grad::Output(g.7.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.7.as_ref().expect("filled by the next layer")),
                 &mut grads.7,
                 Some(reuse(&mut g.6, input)),
             );
@@ -1349,7 +1349,7 @@ where
             self.6.backward(
                 input,
                 &mut c.6,
-                Grad::Output(g.6.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.6.as_ref().expect("filled by the next layer")),
                 &mut grads.6,
                 Some(reuse(&mut g.5, input)),
             );
@@ -1359,7 +1359,7 @@ where
             self.5.backward(
                 input,
                 &mut c.5,
-                Grad::Output(g.5.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.5.as_ref().expect("filled by the next layer")),
                 &mut grads.5,
                 Some(reuse(&mut g.4, input)),
             );
@@ -1369,7 +1369,7 @@ where
             self.4.backward(
                 input,
                 &mut c.4,
-                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.4.as_ref().expect("filled by the next layer")),
                 &mut grads.4,
                 Some(reuse(&mut g.3, input)),
             );
@@ -1379,7 +1379,7 @@ where
             self.3.backward(
                 input,
                 &mut c.3,
-                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.3.as_ref().expect("filled by the next layer")),
                 &mut grads.3,
                 Some(reuse(&mut g.2, input)),
             );
@@ -1389,7 +1389,7 @@ where
             self.2.backward(
                 input,
                 &mut c.2,
-                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.2.as_ref().expect("filled by the next layer")),
                 &mut grads.2,
                 Some(reuse(&mut g.1, input)),
             );
@@ -1399,7 +1399,7 @@ where
             self.1.backward(
                 input,
                 &mut c.1,
-                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.1.as_ref().expect("filled by the next layer")),
                 &mut grads.1,
                 Some(reuse(&mut g.0, input)),
             );
@@ -1409,7 +1409,7 @@ where
             self.0.backward(
                 input,
                 &mut c.0,
-                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.0.as_ref().expect("filled by the next layer")),
                 &mut grads.0,
                 input_grad,
             );
@@ -1564,7 +1564,7 @@ where
         ),
     );
     const SOFTMAX_OUTPUT: bool = L9::SOFTMAX_OUTPUT;
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -1585,7 +1585,7 @@ where
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     ) {
@@ -1605,7 +1605,7 @@ where
             self.8.backward(
                 input,
                 &mut c.8,
-                Grad::Output(g.8.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.8.as_ref().expect("filled by the next layer")),
                 &mut grads.8,
                 Some(reuse(&mut g.7, input)),
             );
@@ -1615,7 +1615,7 @@ where
             self.7.backward(
                 input,
                 &mut c.7,
-                Grad::Output(g.7.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.7.as_ref().expect("filled by the next layer")),
                 &mut grads.7,
                 Some(reuse(&mut g.6, input)),
             );
@@ -1625,7 +1625,7 @@ where
             self.6.backward(
                 input,
                 &mut c.6,
-                Grad::Output(g.6.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.6.as_ref().expect("filled by the next layer")),
                 &mut grads.6,
                 Some(reuse(&mut g.5, input)),
             );
@@ -1635,7 +1635,7 @@ where
             self.5.backward(
                 input,
                 &mut c.5,
-                Grad::Output(g.5.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.5.as_ref().expect("filled by the next layer")),
                 &mut grads.5,
                 Some(reuse(&mut g.4, input)),
             );
@@ -1645,7 +1645,7 @@ where
             self.4.backward(
                 input,
                 &mut c.4,
-                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.4.as_ref().expect("filled by the next layer")),
                 &mut grads.4,
                 Some(reuse(&mut g.3, input)),
             );
@@ -1655,7 +1655,7 @@ where
             self.3.backward(
                 input,
                 &mut c.3,
-                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.3.as_ref().expect("filled by the next layer")),
                 &mut grads.3,
                 Some(reuse(&mut g.2, input)),
             );
@@ -1665,7 +1665,7 @@ where
             self.2.backward(
                 input,
                 &mut c.2,
-                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.2.as_ref().expect("filled by the next layer")),
                 &mut grads.2,
                 Some(reuse(&mut g.1, input)),
             );
@@ -1675,7 +1675,7 @@ where
             self.1.backward(
                 input,
                 &mut c.1,
-                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.1.as_ref().expect("filled by the next layer")),
                 &mut grads.1,
                 Some(reuse(&mut g.0, input)),
             );
@@ -1685,7 +1685,7 @@ where
             self.0.backward(
                 input,
                 &mut c.0,
-                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.0.as_ref().expect("filled by the next layer")),
                 &mut grads.0,
                 input_grad,
             );
@@ -1851,7 +1851,7 @@ where
         ),
     );
     const SOFTMAX_OUTPUT: bool = L10::SOFTMAX_OUTPUT;
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -1873,7 +1873,7 @@ where
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     ) {
@@ -1893,7 +1893,7 @@ where
             self.9.backward(
                 input,
                 &mut c.9,
-                Grad::Output(g.9.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.9.as_ref().expect("filled by the next layer")),
                 &mut grads.9,
                 Some(reuse(&mut g.8, input)),
             );
@@ -1903,7 +1903,7 @@ where
             self.8.backward(
                 input,
                 &mut c.8,
-                Grad::Output(g.8.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.8.as_ref().expect("filled by the next layer")),
                 &mut grads.8,
                 Some(reuse(&mut g.7, input)),
             );
@@ -1913,7 +1913,7 @@ where
             self.7.backward(
                 input,
                 &mut c.7,
-                Grad::Output(g.7.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.7.as_ref().expect("filled by the next layer")),
                 &mut grads.7,
                 Some(reuse(&mut g.6, input)),
             );
@@ -1923,7 +1923,7 @@ where
             self.6.backward(
                 input,
                 &mut c.6,
-                Grad::Output(g.6.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.6.as_ref().expect("filled by the next layer")),
                 &mut grads.6,
                 Some(reuse(&mut g.5, input)),
             );
@@ -1933,7 +1933,7 @@ where
             self.5.backward(
                 input,
                 &mut c.5,
-                Grad::Output(g.5.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.5.as_ref().expect("filled by the next layer")),
                 &mut grads.5,
                 Some(reuse(&mut g.4, input)),
             );
@@ -1943,7 +1943,7 @@ where
             self.4.backward(
                 input,
                 &mut c.4,
-                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.4.as_ref().expect("filled by the next layer")),
                 &mut grads.4,
                 Some(reuse(&mut g.3, input)),
             );
@@ -1953,7 +1953,7 @@ where
             self.3.backward(
                 input,
                 &mut c.3,
-                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.3.as_ref().expect("filled by the next layer")),
                 &mut grads.3,
                 Some(reuse(&mut g.2, input)),
             );
@@ -1963,7 +1963,7 @@ where
             self.2.backward(
                 input,
                 &mut c.2,
-                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.2.as_ref().expect("filled by the next layer")),
                 &mut grads.2,
                 Some(reuse(&mut g.1, input)),
             );
@@ -1973,7 +1973,7 @@ where
             self.1.backward(
                 input,
                 &mut c.1,
-                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.1.as_ref().expect("filled by the next layer")),
                 &mut grads.1,
                 Some(reuse(&mut g.0, input)),
             );
@@ -1983,7 +1983,7 @@ where
             self.0.backward(
                 input,
                 &mut c.0,
-                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.0.as_ref().expect("filled by the next layer")),
                 &mut grads.0,
                 input_grad,
             );
@@ -2184,7 +2184,7 @@ where
         ),
     );
     const SOFTMAX_OUTPUT: bool = L11::SOFTMAX_OUTPUT;
-    fn forward_train<'c>(&self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+    fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -2207,7 +2207,7 @@ where
         &self,
         x: &X,
         cache: &mut Self::Cache,
-        grad: Grad<&mut Self::Output>,
+        grad: Grad<&Self::Output>,
         grads: &mut Self,
         input_grad: Option<&mut X>,
     ) {
@@ -2227,7 +2227,7 @@ where
             self.10.backward(
                 input,
                 &mut c.10,
-                Grad::Output(g.10.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.10.as_ref().expect("filled by the next layer")),
                 &mut grads.10,
                 Some(reuse(&mut g.9, input)),
             );
@@ -2237,7 +2237,7 @@ where
             self.9.backward(
                 input,
                 &mut c.9,
-                Grad::Output(g.9.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.9.as_ref().expect("filled by the next layer")),
                 &mut grads.9,
                 Some(reuse(&mut g.8, input)),
             );
@@ -2247,7 +2247,7 @@ where
             self.8.backward(
                 input,
                 &mut c.8,
-                Grad::Output(g.8.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.8.as_ref().expect("filled by the next layer")),
                 &mut grads.8,
                 Some(reuse(&mut g.7, input)),
             );
@@ -2257,7 +2257,7 @@ where
             self.7.backward(
                 input,
                 &mut c.7,
-                Grad::Output(g.7.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.7.as_ref().expect("filled by the next layer")),
                 &mut grads.7,
                 Some(reuse(&mut g.6, input)),
             );
@@ -2267,7 +2267,7 @@ where
             self.6.backward(
                 input,
                 &mut c.6,
-                Grad::Output(g.6.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.6.as_ref().expect("filled by the next layer")),
                 &mut grads.6,
                 Some(reuse(&mut g.5, input)),
             );
@@ -2277,7 +2277,7 @@ where
             self.5.backward(
                 input,
                 &mut c.5,
-                Grad::Output(g.5.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.5.as_ref().expect("filled by the next layer")),
                 &mut grads.5,
                 Some(reuse(&mut g.4, input)),
             );
@@ -2287,7 +2287,7 @@ where
             self.4.backward(
                 input,
                 &mut c.4,
-                Grad::Output(g.4.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.4.as_ref().expect("filled by the next layer")),
                 &mut grads.4,
                 Some(reuse(&mut g.3, input)),
             );
@@ -2297,7 +2297,7 @@ where
             self.3.backward(
                 input,
                 &mut c.3,
-                Grad::Output(g.3.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.3.as_ref().expect("filled by the next layer")),
                 &mut grads.3,
                 Some(reuse(&mut g.2, input)),
             );
@@ -2307,7 +2307,7 @@ where
             self.2.backward(
                 input,
                 &mut c.2,
-                Grad::Output(g.2.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.2.as_ref().expect("filled by the next layer")),
                 &mut grads.2,
                 Some(reuse(&mut g.1, input)),
             );
@@ -2317,7 +2317,7 @@ where
             self.1.backward(
                 input,
                 &mut c.1,
-                Grad::Output(g.1.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.1.as_ref().expect("filled by the next layer")),
                 &mut grads.1,
                 Some(reuse(&mut g.0, input)),
             );
@@ -2327,7 +2327,7 @@ where
             self.0.backward(
                 input,
                 &mut c.0,
-                Grad::Output(g.0.as_mut().expect("filled by the next layer")),
+                Grad::Output(g.0.as_ref().expect("filled by the next layer")),
                 &mut grads.0,
                 input_grad,
             );

@@ -7,7 +7,9 @@ use crate::shapes::{MAX_RANK, Shape, ShapeError, checked_len};
 use crate::tensor::{Dtype, Tensor};
 
 /// The broadcast sizes of two shapes, right-aligned, or `None` when a pair disagrees.
-fn broadcast_dims(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+/// A fixed-size array (rank at most [`MAX_RANK`]): in-place updates in training loops
+/// must not allocate.
+fn broadcast_dims(a: &[usize], b: &[usize]) -> Option<([usize; MAX_RANK], usize)> {
     let rank = a.len().max(b.len());
     let pad = |d: &[usize], i: usize| {
         if i + d.len() >= rank {
@@ -16,14 +18,16 @@ fn broadcast_dims(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
             1
         }
     };
-    (0..rank)
-        .map(|i| match (pad(a, i), pad(b, i)) {
-            (x, y) if x == y => Some(x),
-            (1, y) => Some(y),
-            (x, 1) => Some(x),
-            _ => None,
-        })
-        .collect()
+    let mut out = [0; MAX_RANK];
+    for (i, o) in out.iter_mut().enumerate().take(rank) {
+        *o = match (pad(a, i), pad(b, i)) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return None,
+        };
+    }
+    Some((out, rank))
 }
 
 /// Strides of `dims` read as `out` (right-aligned, stride 0 on stretched axes).
@@ -60,9 +64,10 @@ where
     let (da, db) = (a.shape_dims(), b.shape_dims());
     let (da, db) = (da.as_ref(), db.as_ref());
     let err = || ShapeError::incompatible(op, da, db);
-    let out_dims = broadcast_dims(da, db).ok_or_else(err)?;
-    let shape = O::from_dims(&out_dims).ok_or_else(err)?;
-    let numel = checked_len::<G>(op, &out_dims)?;
+    let (out_dims, rank) = broadcast_dims(da, db).ok_or_else(err)?;
+    let out_dims = &out_dims[..rank];
+    let shape = O::from_dims(out_dims).ok_or_else(err)?;
+    let numel = checked_len::<G>(op, out_dims)?;
     let (xs, ys) = (a.as_slice(), b.as_slice());
     let data: Vec<G> = if da == db {
         xs.iter().zip(ys).map(|(&x, &y)| f(x, y)).collect()
@@ -70,7 +75,7 @@ where
         xs.iter().map(|&x| f(x, ys[0])).collect()
     } else if xs.len() == 1 {
         ys.iter().map(|&y| f(xs[0], y)).collect()
-    } else if da == out_dims.as_slice() && out_dims.ends_with(db) {
+    } else if da == out_dims && out_dims.ends_with(db) {
         // Matrix + row vector: the right operand repeats over the leading axes.
         let mut out = Vec::with_capacity(xs.len());
         for row in xs.chunks_exact(ys.len()) {
@@ -78,8 +83,8 @@ where
         }
         out
     } else {
-        let sa = broadcast_strides(da, &out_dims);
-        let sb = broadcast_strides(db, &out_dims);
+        let sa = broadcast_strides(da, out_dims);
+        let sb = broadcast_strides(db, out_dims);
         let mut out = Vec::with_capacity(numel);
         let mut index = [0usize; MAX_RANK];
         let (mut ia, mut ib) = (0usize, 0usize);
@@ -111,7 +116,7 @@ pub(crate) fn try_broadcast_assign<S: Shape, R: Shape, E: Dtype, F: Dtype>(
 ) -> Result<(), ShapeError> {
     let (da, db) = (a.shape_dims(), b.shape_dims());
     let (da, db) = (da.as_ref(), db.as_ref());
-    if broadcast_dims(da, db).as_deref() != Some(da) {
+    if broadcast_dims(da, db).is_none_or(|(out, rank)| &out[..rank] != da) {
         return Err(ShapeError::incompatible(op, da, db));
     }
     let ys = b.as_slice();

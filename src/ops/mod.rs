@@ -3,6 +3,7 @@
 //! same message at the caller's line.
 
 mod binary;
+mod linear;
 mod matmul;
 mod reduce;
 mod reshape;
@@ -21,5 +22,8 @@ pub use crate::kernels::{num_threads, set_num_threads};
 pub fn f32_kernel() -> &'static str {
     crate::kernels::kernel_name()
 }
+pub use linear::{
+    bias_backward_into, linear_backward_input_into, linear_backward_weight_into, linear_into,
+};
 pub use matmul::dot;
 pub(crate) use unary::sigmoid;

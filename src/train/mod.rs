@@ -11,7 +11,7 @@ use crate::error::{Error, first_non_finite};
 use crate::nn::loss::Loss;
 use std::any::Any;
 
-use crate::nn::{Grad, HasElem, Layer, Train, reuse};
+use crate::nn::{HasElem, Layer, Train};
 use crate::optim::Optimizer;
 use crate::shapes::Shape;
 use crate::shapes::rules::HasAxis;
@@ -230,16 +230,8 @@ where
     M: Metric<N::Output, T>,
 {
     let grads = grads.get_or_insert_with(|| net.zeros_like());
-    let out = net.forward_train(x, cache);
-    let g = reuse(output_grad, out);
-    let (value, fused) = loss.try_loss_and_grad_into(out, y, N::SOFTMAX_OUTPUT, g)?;
-    metric.update(out, y)?;
-    let grad = if fused {
-        Grad::PreActivation(g)
-    } else {
-        Grad::Output(g)
-    };
-    net.backward(x, cache, grad, grads, None);
+    let value = crate::nn::value_and_grad_with(net, loss, x, y, grads, cache, output_grad)?;
+    metric.update(N::output(cache), y)?;
     optimizer.step(net, grads);
     Ok(value)
 }
@@ -308,16 +300,14 @@ impl<N, O, L, M> Model<N, O, L, M> {
         config: &FitConfig,
     ) -> Result<History, Error>
     where
-        S: HasAxis<0, Replaced<usize> = S>,
+        S: HasAxis<0>,
         E: Float,
-        T: HasAxis<0, Replaced<usize> = T>,
+        T: HasAxis<0>,
         F: Dtype,
-        N: Train<Tensor<S, E>> + 'static,
-        N::Cache: Send + 'static,
-        N::Output: Send + 'static,
+        N: Train<Tensor<S::Replaced<usize>, E>>,
         O: Optimizer<N, E>,
-        L: Loss<N::Output, Tensor<T, F>, Elem = E>,
-        M: Metric<N::Output, Tensor<T, F>>,
+        L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
+        M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
     {
         let n = sample_count("fit", x, y)?;
         check_batch_size("fit", config.batch_size)?;
@@ -327,7 +317,11 @@ impl<N, O, L, M> Model<N, O, L, M> {
                 config.initial_epoch, config.epochs
             )));
         }
-        self.loss.check_targets(y)?;
+        // Batches have a runtime batch dim whatever the dataset's: the last one is shorter.
+        self.loss.check_targets(&y.clone().dyn_batch())?;
+        // The buffers of every step, typed: after the first step, steps allocate nothing.
+        let mut ws =
+            Workspace::<N, Tensor<S::Replaced<usize>, E>, Tensor<T::Replaced<usize>, F>>::default();
         let mut history = History::default();
         for epoch in config.initial_epoch..config.epochs {
             let start = Instant::now();
@@ -342,25 +336,16 @@ impl<N, O, L, M> Model<N, O, L, M> {
             let mut loss_sum = 0.0;
             for (step, range) in crate::data::batches(n, config.batch_size).enumerate() {
                 let idx = &order[range];
-                let Model {
-                    net,
-                    optimizer,
-                    loss,
-                    metric,
-                    grads,
-                    workspace: slot,
-                } = &mut *self;
-                let ws = workspace::<N, Tensor<S, E>, Tensor<T, F>>(slot);
-                let xb = ws.x.get_or_insert_with(|| Tensor::zeros(x.shape()));
+                let xb = ws.x.get_or_insert_with(|| x.select_rows(&[]));
                 x.try_select_rows_into(idx, xb)?;
-                let yb = ws.y.get_or_insert_with(|| Tensor::zeros(y.shape()));
+                let yb = ws.y.get_or_insert_with(|| y.select_rows(&[]));
                 y.try_select_rows_into(idx, yb)?;
                 let loss = gradient_step(
-                    net,
-                    optimizer,
-                    loss,
-                    metric,
-                    grads,
+                    &mut self.net,
+                    &mut self.optimizer,
+                    &self.loss,
+                    &mut self.metric,
+                    &mut self.grads,
                     &mut ws.cache,
                     &mut ws.output_grad,
                     &*xb,
@@ -404,13 +389,13 @@ impl<N, O, L, M> Model<N, O, L, M> {
         batch_size: usize,
     ) -> Result<(f64, Option<f64>), Error>
     where
-        S: HasAxis<0, Replaced<usize> = S>,
+        S: HasAxis<0>,
         E: Float,
-        T: HasAxis<0, Replaced<usize> = T>,
+        T: HasAxis<0>,
         F: Dtype,
-        N: Layer<Tensor<S, E>>,
-        L: Loss<N::Output, Tensor<T, F>, Elem = E>,
-        M: Metric<N::Output, Tensor<T, F>>,
+        N: Layer<Tensor<S::Replaced<usize>, E>>,
+        L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
+        M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
     {
         let n = sample_count("evaluate", x, y)?;
         check_batch_size("evaluate", batch_size)?;
