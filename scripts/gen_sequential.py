@@ -41,6 +41,9 @@ for n in range(1, MAX + 1):
     visit_mut = "\n".join(f"        self.{i}.visit_mut(f);" for i in range(n))
     zipu = "\n".join(f"        self.{i}.zip_update(&grads.{i}, states.each_mut().map(|s| &mut s.{i}), f);"
                      for i in range(n))
+    buffers = "\n".join(f'        self.{i}.visit_buffers(&join(prefix, "{i}"), f);' for i in range(n))
+    buffers_mut = "\n".join(f"        self.{i}.visit_buffers_mut(f);" for i in range(n))
+    config = "\n".join(f'        self.{i}.visit_config(&join(prefix, "{i}"), f);' for i in range(n))
     out.append(f'''impl<E: Float, {pg}> Params<E> for {tup(ls)} {{
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {{
 {visit}
@@ -55,6 +58,15 @@ for n in range(1, MAX + 1):
         f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
     ) {{
 {zipu}
+    }}
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {{
+{buffers}
+    }}
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {{
+{buffers_mut}
+    }}
+    fn visit_config(&self, prefix: &str, f: &mut dyn FnMut(&str, String)) {{
+{config}
     }}
 }}
 ''')

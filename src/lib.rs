@@ -70,6 +70,9 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+// Lets `#[derive(Params)]` (which names `::shaped`) work inside this crate too.
+extern crate self as shaped;
+
 pub mod data;
 pub mod embed;
 mod error;

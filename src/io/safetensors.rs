@@ -12,7 +12,7 @@
 //! corrupt file is an error, never a panic.
 
 use core::fmt;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use safetensors::tensor::{Dtype as StDtype, SafeTensors, TensorView};
@@ -65,6 +65,16 @@ pub enum IoError {
         /// That value.
         value: f64,
     },
+    /// A layer setting recorded in the file differs from the model's (the weights were
+    /// trained with another dropout rate, epsilon, seed, ...).
+    Config {
+        /// The setting's name, e.g. `2.rate`.
+        name: String,
+        /// The model's value.
+        expected: String,
+        /// The file's value, or `None` when the file does not record it.
+        found: Option<String>,
+    },
     /// An error in a named file: the file, and what is wrong in it.
     InFile {
         /// The file.
@@ -107,6 +117,22 @@ impl fmt::Display for IoError {
                 "the checkpoint was written by optimizer {found}, it is being loaded into {expected}"
             ),
             IoError::InFile { path, error } => write!(f, "{}: {error}", path.display()),
+            IoError::Config {
+                name,
+                expected,
+                found: Some(found),
+            } => write!(
+                f,
+                "setting `{name}` is {found} in the file, the model has {expected}"
+            ),
+            IoError::Config {
+                name,
+                expected,
+                found: None,
+            } => write!(
+                f,
+                "setting `{name}` (the model has {expected}) is not recorded in the file"
+            ),
             IoError::NonFinite { name, index, value } => write!(
                 f,
                 "tensor `{name}` holds {value} at element {index}, and finite values are required"
@@ -207,8 +233,80 @@ fn add_params<M: Params<E>, E: SafeElement>(entries: &mut Entries, prefix: &str,
     });
 }
 
-fn serialize(entries: &Entries) -> Result<Vec<u8>, IoError> {
-    serialize_with(entries, None)
+/// A model's parameters and its buffers (running statistics are part of a trained model).
+fn add_model<M: Params<E>, E: SafeElement>(entries: &mut Entries, prefix: &str, model: &M) {
+    add_params(entries, prefix, model);
+    model.visit_buffers(prefix, &mut |name, values, dims| {
+        let mut bytes = Vec::with_capacity(std::mem::size_of_val(values));
+        E::write_le(values, &mut bytes);
+        entries.insert(name.to_string(), (E::DTYPE, dims.to_vec(), bytes));
+    });
+}
+
+/// The one metadata key shaped writes. Its value holds `name=value` lines in sorted order
+/// (safetensors stores metadata as a hash map, whose order would change the file's bytes
+/// from run to run): `version=0.2.0`, `config.<setting>=<value>`, `optimizer=<description>`.
+const METADATA_KEY: &str = "shaped";
+/// The prefix of a layer setting's entry: `config.<name>`.
+const CONFIG_PREFIX: &str = "config.";
+/// The entry of a checkpoint's optimizer description.
+const OPTIMIZER_ENTRY: &str = "optimizer";
+
+/// The entries shaped writes for `model`: its version and every setting.
+fn model_metadata<M: Params<E>, E: Float>(model: &M, prefix: &str) -> BTreeMap<String, String> {
+    let mut meta = BTreeMap::new();
+    meta.insert("version".to_string(), env!("CARGO_PKG_VERSION").to_string());
+    model.visit_config(prefix, &mut |name, value| {
+        meta.insert(format!("{CONFIG_PREFIX}{name}"), value);
+    });
+    meta
+}
+
+/// The safetensors metadata map holding shaped's entries under one key.
+fn encode_metadata(entries: &BTreeMap<String, String>) -> HashMap<String, String> {
+    let lines: Vec<String> = entries
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace('\\', "\\\\").replace('\n', "\\n")))
+        .collect();
+    HashMap::from([(METADATA_KEY.to_string(), lines.join("\n"))])
+}
+
+/// shaped's entries from a file's metadata, when shaped wrote the file.
+fn decode_metadata(metadata: Option<&HashMap<String, String>>) -> Option<BTreeMap<String, String>> {
+    let text = metadata?.get(METADATA_KEY)?;
+    Some(
+        text.lines()
+            .filter_map(|line| line.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.replace("\\n", "\n").replace("\\\\", "\\")))
+            .collect(),
+    )
+}
+
+/// In a file written by shaped, every setting of `model` must be recorded with the same
+/// value (a dropout rate, an epsilon, a seed): the weights were trained with them.
+fn check_config<M: Params<E>, E: Float>(
+    metadata: Option<&BTreeMap<String, String>>,
+    model: &M,
+    prefix: &str,
+) -> Result<(), IoError> {
+    let Some(meta) = metadata else {
+        return Ok(()); // another tool's file: it records no settings
+    };
+    let mut result = Ok(());
+    model.visit_config(prefix, &mut |name, value| {
+        if result.is_err() {
+            return;
+        }
+        let found = meta.get(&format!("{CONFIG_PREFIX}{name}"));
+        if found != Some(&value) {
+            result = Err(IoError::Config {
+                name: name.to_string(),
+                expected: value,
+                found: found.cloned(),
+            });
+        }
+    });
+    result
 }
 
 fn serialize_with(
@@ -260,25 +358,33 @@ fn parse(bytes: &[u8], max_header: usize) -> Result<SafeTensors<'_>, IoError> {
     SafeTensors::deserialize(bytes).map_err(|e| IoError::Corrupt(e.to_string()))
 }
 
-/// The number of parameter tensors of `model`.
+/// The number of tensors (parameters and buffers) of `model`.
 fn tensor_count<M: Params<E>, E: Float>(model: &M) -> usize {
     let mut n = 0;
     model.visit("", &mut |_, _, _| n += 1);
+    model.visit_buffers("", &mut |_, _, _| n += 1);
     n
 }
 
-/// Copies every parameter named under `prefix` from the file into `params`, checking
-/// names, dtypes and shapes; records the names it used in `used`.
+/// Copies every parameter named under `prefix` (and, with `buffers`, every buffer) from
+/// the file into `params`, checking names, dtypes and shapes; records the names it used in
+/// `used`.
 fn read_params<M: Params<E>, E: SafeElement>(
     file: &SafeTensors<'_>,
     prefix: &str,
     params: &mut M,
     used: &mut Vec<String>,
+    buffers: bool,
 ) -> Result<(), IoError> {
     let mut expected = Vec::new();
     params.visit(prefix, &mut |name, _, dims| {
         expected.push((name.to_string(), dims.to_vec()))
     });
+    if buffers {
+        params.visit_buffers(prefix, &mut |name, _, dims| {
+            expected.push((name.to_string(), dims.to_vec()))
+        });
+    }
     let mut views = Vec::with_capacity(expected.len());
     for (name, dims) in &expected {
         let view = file
@@ -303,13 +409,24 @@ fn read_params<M: Params<E>, E: SafeElement>(
         used.push(name.clone());
     }
     let mut next = views.into_iter();
-    params.visit_mut(&mut |values| {
+    let mut fill = |values: &mut [E]| {
         let view = next
             .next()
-            .expect("visit and visit_mut agree on the parameters");
+            .expect("visits and mutable visits agree on the tensors");
         E::read_le(view.data(), values);
-    });
+    };
+    params.visit_mut(&mut fill);
+    if buffers {
+        params.visit_buffers_mut(&mut fill);
+    }
     Ok(())
+}
+
+/// shaped's metadata entries (settings, optimizer) of a file it wrote.
+fn file_metadata(bytes: &[u8]) -> Result<Option<BTreeMap<String, String>>, IoError> {
+    let (_, meta) =
+        SafeTensors::read_metadata(bytes).map_err(|e| IoError::Corrupt(e.to_string()))?;
+    Ok(decode_metadata(meta.metadata().as_ref()))
 }
 
 /// The data holds exactly one element per shape entry (never trust a header).
@@ -345,8 +462,8 @@ fn reject_extra(file: &SafeTensors<'_>, used: &[String]) -> Result<(), IoError> 
 /// The weights of `model` as safetensors bytes.
 pub fn weights_to_bytes<M: Params<E>, E: SafeElement>(model: &M) -> Result<Vec<u8>, IoError> {
     let mut entries = Entries::new();
-    add_params(&mut entries, "", model);
-    serialize(&entries)
+    add_model(&mut entries, "", model);
+    serialize_with(&entries, Some(encode_metadata(&model_metadata(model, ""))))
 }
 
 /// Saves the weights of `model` to `path`.
@@ -423,7 +540,8 @@ pub fn load_weights_bytes_with<M: Params<E>, E: SafeElement>(
     let file = parse(bytes, header_limit(tensor_count(model)))?;
     let mut used = Vec::new();
     let mut staged = model.clone();
-    read_params(&file, "", &mut staged, &mut used)?;
+    read_params(&file, "", &mut staged, &mut used, true)?;
+    check_config(file_metadata(bytes)?.as_ref(), &staged, "")?;
     reject_extra(&file, &used)?;
     if options.require_finite {
         check_finite(&staged)?;
@@ -458,7 +576,7 @@ where
     O: Optimizer<M, E>,
 {
     let mut entries = Entries::new();
-    add_params(&mut entries, "model", model);
+    add_model(&mut entries, "model", model);
     let iterations = optimizer.iterations();
     for (slot, state) in optimizer.state_mut(model) {
         add_params(&mut entries, &format!("optimizer.{slot}"), state);
@@ -467,12 +585,10 @@ where
         "optimizer.iterations".into(),
         (StDtype::U64, vec![1], iterations.to_le_bytes().to_vec()),
     );
-    let metadata = [(OPTIMIZER_KEY.to_string(), optimizer.describe())];
-    serialize_with(&entries, Some(metadata.into_iter().collect()))
+    let mut metadata = model_metadata(model, "model");
+    metadata.insert(OPTIMIZER_ENTRY.to_string(), optimizer.describe());
+    serialize_with(&entries, Some(encode_metadata(&metadata)))
 }
-
-/// The metadata key of a checkpoint's optimizer description.
-const OPTIMIZER_KEY: &str = "shaped.optimizer";
 
 /// Saves weights and optimizer state, so that training can resume bit for bit.
 pub fn save_checkpoint<M, E, O>(
@@ -516,10 +632,10 @@ where
             }
         })?;
     let _ = header_len;
-    let found = metadata
-        .metadata()
+    let shaped_entries = decode_metadata(metadata.metadata().as_ref());
+    let found = shaped_entries
         .as_ref()
-        .and_then(|m| m.get(OPTIMIZER_KEY).cloned());
+        .and_then(|m| m.get(OPTIMIZER_ENTRY).cloned());
     let expected = optimizer.describe();
     match found {
         Some(found) if found == expected => {}
@@ -534,9 +650,10 @@ where
     let file = parse(bytes, header_limit(tensors))?;
     let mut used = Vec::new();
     let mut staged_model = model.clone();
-    read_params(&file, "model", &mut staged_model, &mut used)?;
+    read_params(&file, "model", &mut staged_model, &mut used, true)?;
+    check_config(shaped_entries.as_ref(), &staged_model, "model")?;
     for (slot, state) in staged_opt.state_mut(&staged_model) {
-        read_params(&file, &format!("optimizer.{slot}"), state, &mut used)?;
+        read_params(&file, &format!("optimizer.{slot}"), state, &mut used, false)?;
     }
     let name = "optimizer.iterations";
     let view = file

@@ -7,7 +7,7 @@ use rand::distr::Distribution;
 use rand::distr::uniform::SampleUniform;
 use rand_distr::StandardNormal;
 
-use super::{Activation, Grad, Init, Layer, Linear, Params, Train, params::join, reuse};
+use super::{Activation, Grad, Init, Layer, Linear, Params, Train, reuse};
 use crate::ops::{
     bias_backward_into, linear_backward_input_into, linear_backward_weight_into, linear_into,
 };
@@ -27,6 +27,7 @@ use crate::tensor::{Float, Tensor};
 /// let y = layer.forward(&x);
 /// assert_eq!(y.shape_dims(), [32, 512]);
 /// ```
+#[derive(Params)]
 pub struct Dense<const I: usize, const O: usize, A: Activation = Linear, E: Float = f32> {
     /// The weights, `(I, O)`.
     pub kernel: Tensor<(Dim<I>, Dim<O>), E>,
@@ -126,36 +127,6 @@ impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float>
         let mut out = Tensor::zeros((x.shape().0, Dim));
         self.affine_into(x, &mut out);
         out
-    }
-}
-
-impl<const I: usize, const O: usize, A: Activation, E: Float> Params<E> for Dense<I, O, A, E> {
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
-        f(&join(prefix, "kernel"), self.kernel.as_slice(), &[I, O]);
-        f(&join(prefix, "bias"), self.bias.as_slice(), &[O]);
-    }
-
-    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {
-        f(self.kernel.as_mut_slice());
-        f(self.bias.as_mut_slice());
-    }
-
-    fn zip_update<const K: usize>(
-        &mut self,
-        grads: &Self,
-        mut states: [&mut Self; K],
-        f: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
-    ) {
-        f(
-            self.kernel.as_mut_slice(),
-            grads.kernel.as_slice(),
-            states.each_mut().map(|s| s.kernel.as_mut_slice()),
-        );
-        f(
-            self.bias.as_mut_slice(),
-            grads.bias.as_slice(),
-            states.each_mut().map(|s| s.bias.as_mut_slice()),
-        );
     }
 }
 

@@ -14,25 +14,13 @@ use crate::tensor::{Float, Tensor};
 /// let x = Tensor::<(usize, Dim<28>, Dim<28>)>::zeros((2, Dim, Dim));
 /// assert_eq!(Flatten::<784>.forward(&x).shape_dims(), [2, 784]);
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Params)]
 pub struct Flatten<const N: usize>;
 
 impl<S: HasAxis<0>, const N: usize, E: Float> Layer<Tensor<S, E>> for Flatten<N> {
     type Output = Tensor<(S::Dim, Dim<N>), E>;
     fn forward(&self, x: &Tensor<S, E>) -> Self::Output {
         x.clone().flatten_inner::<N>()
-    }
-}
-
-impl<const N: usize, E: Float> Params<E> for Flatten<N> {
-    fn visit(&self, _: &str, _: &mut dyn FnMut(&str, &[E], &[usize])) {}
-    fn visit_mut(&mut self, _: &mut dyn FnMut(&mut [E])) {}
-    fn zip_update<const K: usize>(
-        &mut self,
-        _: &Self,
-        _: [&mut Self; K],
-        _: &mut dyn FnMut(&mut [E], &[E], [&mut [E]; K]),
-    ) {
     }
 }
 

@@ -24,7 +24,9 @@ pub use grad::{value_and_grad, value_and_grad_with};
 pub use init::Init;
 #[doc(hidden)]
 pub use macros::Stage;
-pub use params::Params;
+pub use params::{Params, join};
+/// Derives [`Params`](trait@Params) for a struct of layers and tensors (see the trait).
+pub use shaped_derive::Params;
 
 use crate::shapes::Shape;
 use crate::tensor::{Float, Tensor};
@@ -92,8 +94,10 @@ impl<S: Shape, E: Float> HasElem for Tensor<S, E> {
     }
 }
 
-/// A buffer kept across training steps: created on first use, then resized in place.
-pub(crate) fn reuse<'b, T: HasElem>(slot: &'b mut Option<T>, like: &T) -> &'b mut T {
+/// A buffer kept across training steps: created on first use (a copy of `like`), then
+/// resized in place to `like`'s shape, its contents unspecified. Layers keep their outputs
+/// and gradient buffers this way, so that a warmed-up step allocates nothing.
+pub fn reuse<'b, T: HasElem>(slot: &'b mut Option<T>, like: &T) -> &'b mut T {
     match slot {
         Some(buf) => {
             buf.resize_like(like);

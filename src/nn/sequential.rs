@@ -37,6 +37,15 @@ impl<E: Float, L0: Params<E>> Params<E> for (L0,) {
         self.0
             .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
     }
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
+        self.0.visit_buffers(&join(prefix, "0"), f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {
+        self.0.visit_buffers_mut(f);
+    }
+    fn visit_config(&self, prefix: &str, f: &mut dyn FnMut(&str, String)) {
+        self.0.visit_config(&join(prefix, "0"), f);
+    }
 }
 
 impl<X, L0> Train<X> for (L0,)
@@ -104,6 +113,18 @@ impl<E: Float, L0: Params<E>, L1: Params<E>> Params<E> for (L0, L1) {
             .zip_update(&grads.0, states.each_mut().map(|s| &mut s.0), f);
         self.1
             .zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
+    }
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
+        self.0.visit_buffers(&join(prefix, "0"), f);
+        self.1.visit_buffers(&join(prefix, "1"), f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
+    }
+    fn visit_config(&self, prefix: &str, f: &mut dyn FnMut(&str, String)) {
+        self.0.visit_config(&join(prefix, "0"), f);
+        self.1.visit_config(&join(prefix, "1"), f);
     }
 }
 
@@ -196,6 +217,21 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>> Params<E> for (L0, L
             .zip_update(&grads.1, states.each_mut().map(|s| &mut s.1), f);
         self.2
             .zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
+    }
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
+        self.0.visit_buffers(&join(prefix, "0"), f);
+        self.1.visit_buffers(&join(prefix, "1"), f);
+        self.2.visit_buffers(&join(prefix, "2"), f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
+        self.2.visit_buffers_mut(f);
+    }
+    fn visit_config(&self, prefix: &str, f: &mut dyn FnMut(&str, String)) {
+        self.0.visit_config(&join(prefix, "0"), f);
+        self.1.visit_config(&join(prefix, "1"), f);
+        self.2.visit_config(&join(prefix, "2"), f);
     }
 }
 
@@ -309,6 +345,24 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>> Param
             .zip_update(&grads.2, states.each_mut().map(|s| &mut s.2), f);
         self.3
             .zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
+    }
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
+        self.0.visit_buffers(&join(prefix, "0"), f);
+        self.1.visit_buffers(&join(prefix, "1"), f);
+        self.2.visit_buffers(&join(prefix, "2"), f);
+        self.3.visit_buffers(&join(prefix, "3"), f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
+        self.2.visit_buffers_mut(f);
+        self.3.visit_buffers_mut(f);
+    }
+    fn visit_config(&self, prefix: &str, f: &mut dyn FnMut(&str, String)) {
+        self.0.visit_config(&join(prefix, "0"), f);
+        self.1.visit_config(&join(prefix, "1"), f);
+        self.2.visit_config(&join(prefix, "2"), f);
+        self.3.visit_config(&join(prefix, "3"), f);
     }
 }
 
@@ -444,6 +498,27 @@ impl<E: Float, L0: Params<E>, L1: Params<E>, L2: Params<E>, L3: Params<E>, L4: P
             .zip_update(&grads.3, states.each_mut().map(|s| &mut s.3), f);
         self.4
             .zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
+    }
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
+        self.0.visit_buffers(&join(prefix, "0"), f);
+        self.1.visit_buffers(&join(prefix, "1"), f);
+        self.2.visit_buffers(&join(prefix, "2"), f);
+        self.3.visit_buffers(&join(prefix, "3"), f);
+        self.4.visit_buffers(&join(prefix, "4"), f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
+        self.2.visit_buffers_mut(f);
+        self.3.visit_buffers_mut(f);
+        self.4.visit_buffers_mut(f);
+    }
+    fn visit_config(&self, prefix: &str, f: &mut dyn FnMut(&str, String)) {
+        self.0.visit_config(&join(prefix, "0"), f);
+        self.1.visit_config(&join(prefix, "1"), f);
+        self.2.visit_config(&join(prefix, "2"), f);
+        self.3.visit_config(&join(prefix, "3"), f);
+        self.4.visit_config(&join(prefix, "4"), f);
     }
 }
 
@@ -605,6 +680,30 @@ impl<
             .zip_update(&grads.4, states.each_mut().map(|s| &mut s.4), f);
         self.5
             .zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
+    }
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
+        self.0.visit_buffers(&join(prefix, "0"), f);
+        self.1.visit_buffers(&join(prefix, "1"), f);
+        self.2.visit_buffers(&join(prefix, "2"), f);
+        self.3.visit_buffers(&join(prefix, "3"), f);
+        self.4.visit_buffers(&join(prefix, "4"), f);
+        self.5.visit_buffers(&join(prefix, "5"), f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
+        self.2.visit_buffers_mut(f);
+        self.3.visit_buffers_mut(f);
+        self.4.visit_buffers_mut(f);
+        self.5.visit_buffers_mut(f);
+    }
+    fn visit_config(&self, prefix: &str, f: &mut dyn FnMut(&str, String)) {
+        self.0.visit_config(&join(prefix, "0"), f);
+        self.1.visit_config(&join(prefix, "1"), f);
+        self.2.visit_config(&join(prefix, "2"), f);
+        self.3.visit_config(&join(prefix, "3"), f);
+        self.4.visit_config(&join(prefix, "4"), f);
+        self.5.visit_config(&join(prefix, "5"), f);
     }
 }
 
@@ -793,6 +892,33 @@ impl<
             .zip_update(&grads.5, states.each_mut().map(|s| &mut s.5), f);
         self.6
             .zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
+    }
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
+        self.0.visit_buffers(&join(prefix, "0"), f);
+        self.1.visit_buffers(&join(prefix, "1"), f);
+        self.2.visit_buffers(&join(prefix, "2"), f);
+        self.3.visit_buffers(&join(prefix, "3"), f);
+        self.4.visit_buffers(&join(prefix, "4"), f);
+        self.5.visit_buffers(&join(prefix, "5"), f);
+        self.6.visit_buffers(&join(prefix, "6"), f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
+        self.2.visit_buffers_mut(f);
+        self.3.visit_buffers_mut(f);
+        self.4.visit_buffers_mut(f);
+        self.5.visit_buffers_mut(f);
+        self.6.visit_buffers_mut(f);
+    }
+    fn visit_config(&self, prefix: &str, f: &mut dyn FnMut(&str, String)) {
+        self.0.visit_config(&join(prefix, "0"), f);
+        self.1.visit_config(&join(prefix, "1"), f);
+        self.2.visit_config(&join(prefix, "2"), f);
+        self.3.visit_config(&join(prefix, "3"), f);
+        self.4.visit_config(&join(prefix, "4"), f);
+        self.5.visit_config(&join(prefix, "5"), f);
+        self.6.visit_config(&join(prefix, "6"), f);
     }
 }
 
@@ -1010,6 +1136,36 @@ impl<
             .zip_update(&grads.6, states.each_mut().map(|s| &mut s.6), f);
         self.7
             .zip_update(&grads.7, states.each_mut().map(|s| &mut s.7), f);
+    }
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
+        self.0.visit_buffers(&join(prefix, "0"), f);
+        self.1.visit_buffers(&join(prefix, "1"), f);
+        self.2.visit_buffers(&join(prefix, "2"), f);
+        self.3.visit_buffers(&join(prefix, "3"), f);
+        self.4.visit_buffers(&join(prefix, "4"), f);
+        self.5.visit_buffers(&join(prefix, "5"), f);
+        self.6.visit_buffers(&join(prefix, "6"), f);
+        self.7.visit_buffers(&join(prefix, "7"), f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
+        self.2.visit_buffers_mut(f);
+        self.3.visit_buffers_mut(f);
+        self.4.visit_buffers_mut(f);
+        self.5.visit_buffers_mut(f);
+        self.6.visit_buffers_mut(f);
+        self.7.visit_buffers_mut(f);
+    }
+    fn visit_config(&self, prefix: &str, f: &mut dyn FnMut(&str, String)) {
+        self.0.visit_config(&join(prefix, "0"), f);
+        self.1.visit_config(&join(prefix, "1"), f);
+        self.2.visit_config(&join(prefix, "2"), f);
+        self.3.visit_config(&join(prefix, "3"), f);
+        self.4.visit_config(&join(prefix, "4"), f);
+        self.5.visit_config(&join(prefix, "5"), f);
+        self.6.visit_config(&join(prefix, "6"), f);
+        self.7.visit_config(&join(prefix, "7"), f);
     }
 }
 
@@ -1249,6 +1405,39 @@ impl<
             .zip_update(&grads.7, states.each_mut().map(|s| &mut s.7), f);
         self.8
             .zip_update(&grads.8, states.each_mut().map(|s| &mut s.8), f);
+    }
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
+        self.0.visit_buffers(&join(prefix, "0"), f);
+        self.1.visit_buffers(&join(prefix, "1"), f);
+        self.2.visit_buffers(&join(prefix, "2"), f);
+        self.3.visit_buffers(&join(prefix, "3"), f);
+        self.4.visit_buffers(&join(prefix, "4"), f);
+        self.5.visit_buffers(&join(prefix, "5"), f);
+        self.6.visit_buffers(&join(prefix, "6"), f);
+        self.7.visit_buffers(&join(prefix, "7"), f);
+        self.8.visit_buffers(&join(prefix, "8"), f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
+        self.2.visit_buffers_mut(f);
+        self.3.visit_buffers_mut(f);
+        self.4.visit_buffers_mut(f);
+        self.5.visit_buffers_mut(f);
+        self.6.visit_buffers_mut(f);
+        self.7.visit_buffers_mut(f);
+        self.8.visit_buffers_mut(f);
+    }
+    fn visit_config(&self, prefix: &str, f: &mut dyn FnMut(&str, String)) {
+        self.0.visit_config(&join(prefix, "0"), f);
+        self.1.visit_config(&join(prefix, "1"), f);
+        self.2.visit_config(&join(prefix, "2"), f);
+        self.3.visit_config(&join(prefix, "3"), f);
+        self.4.visit_config(&join(prefix, "4"), f);
+        self.5.visit_config(&join(prefix, "5"), f);
+        self.6.visit_config(&join(prefix, "6"), f);
+        self.7.visit_config(&join(prefix, "7"), f);
+        self.8.visit_config(&join(prefix, "8"), f);
     }
 }
 
@@ -1510,6 +1699,42 @@ impl<
             .zip_update(&grads.8, states.each_mut().map(|s| &mut s.8), f);
         self.9
             .zip_update(&grads.9, states.each_mut().map(|s| &mut s.9), f);
+    }
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
+        self.0.visit_buffers(&join(prefix, "0"), f);
+        self.1.visit_buffers(&join(prefix, "1"), f);
+        self.2.visit_buffers(&join(prefix, "2"), f);
+        self.3.visit_buffers(&join(prefix, "3"), f);
+        self.4.visit_buffers(&join(prefix, "4"), f);
+        self.5.visit_buffers(&join(prefix, "5"), f);
+        self.6.visit_buffers(&join(prefix, "6"), f);
+        self.7.visit_buffers(&join(prefix, "7"), f);
+        self.8.visit_buffers(&join(prefix, "8"), f);
+        self.9.visit_buffers(&join(prefix, "9"), f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
+        self.2.visit_buffers_mut(f);
+        self.3.visit_buffers_mut(f);
+        self.4.visit_buffers_mut(f);
+        self.5.visit_buffers_mut(f);
+        self.6.visit_buffers_mut(f);
+        self.7.visit_buffers_mut(f);
+        self.8.visit_buffers_mut(f);
+        self.9.visit_buffers_mut(f);
+    }
+    fn visit_config(&self, prefix: &str, f: &mut dyn FnMut(&str, String)) {
+        self.0.visit_config(&join(prefix, "0"), f);
+        self.1.visit_config(&join(prefix, "1"), f);
+        self.2.visit_config(&join(prefix, "2"), f);
+        self.3.visit_config(&join(prefix, "3"), f);
+        self.4.visit_config(&join(prefix, "4"), f);
+        self.5.visit_config(&join(prefix, "5"), f);
+        self.6.visit_config(&join(prefix, "6"), f);
+        self.7.visit_config(&join(prefix, "7"), f);
+        self.8.visit_config(&join(prefix, "8"), f);
+        self.9.visit_config(&join(prefix, "9"), f);
     }
 }
 
@@ -1793,6 +2018,45 @@ impl<
             .zip_update(&grads.9, states.each_mut().map(|s| &mut s.9), f);
         self.10
             .zip_update(&grads.10, states.each_mut().map(|s| &mut s.10), f);
+    }
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
+        self.0.visit_buffers(&join(prefix, "0"), f);
+        self.1.visit_buffers(&join(prefix, "1"), f);
+        self.2.visit_buffers(&join(prefix, "2"), f);
+        self.3.visit_buffers(&join(prefix, "3"), f);
+        self.4.visit_buffers(&join(prefix, "4"), f);
+        self.5.visit_buffers(&join(prefix, "5"), f);
+        self.6.visit_buffers(&join(prefix, "6"), f);
+        self.7.visit_buffers(&join(prefix, "7"), f);
+        self.8.visit_buffers(&join(prefix, "8"), f);
+        self.9.visit_buffers(&join(prefix, "9"), f);
+        self.10.visit_buffers(&join(prefix, "10"), f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
+        self.2.visit_buffers_mut(f);
+        self.3.visit_buffers_mut(f);
+        self.4.visit_buffers_mut(f);
+        self.5.visit_buffers_mut(f);
+        self.6.visit_buffers_mut(f);
+        self.7.visit_buffers_mut(f);
+        self.8.visit_buffers_mut(f);
+        self.9.visit_buffers_mut(f);
+        self.10.visit_buffers_mut(f);
+    }
+    fn visit_config(&self, prefix: &str, f: &mut dyn FnMut(&str, String)) {
+        self.0.visit_config(&join(prefix, "0"), f);
+        self.1.visit_config(&join(prefix, "1"), f);
+        self.2.visit_config(&join(prefix, "2"), f);
+        self.3.visit_config(&join(prefix, "3"), f);
+        self.4.visit_config(&join(prefix, "4"), f);
+        self.5.visit_config(&join(prefix, "5"), f);
+        self.6.visit_config(&join(prefix, "6"), f);
+        self.7.visit_config(&join(prefix, "7"), f);
+        self.8.visit_config(&join(prefix, "8"), f);
+        self.9.visit_config(&join(prefix, "9"), f);
+        self.10.visit_config(&join(prefix, "10"), f);
     }
 }
 
@@ -2098,6 +2362,48 @@ impl<
             .zip_update(&grads.10, states.each_mut().map(|s| &mut s.10), f);
         self.11
             .zip_update(&grads.11, states.each_mut().map(|s| &mut s.11), f);
+    }
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &[E], &[usize])) {
+        self.0.visit_buffers(&join(prefix, "0"), f);
+        self.1.visit_buffers(&join(prefix, "1"), f);
+        self.2.visit_buffers(&join(prefix, "2"), f);
+        self.3.visit_buffers(&join(prefix, "3"), f);
+        self.4.visit_buffers(&join(prefix, "4"), f);
+        self.5.visit_buffers(&join(prefix, "5"), f);
+        self.6.visit_buffers(&join(prefix, "6"), f);
+        self.7.visit_buffers(&join(prefix, "7"), f);
+        self.8.visit_buffers(&join(prefix, "8"), f);
+        self.9.visit_buffers(&join(prefix, "9"), f);
+        self.10.visit_buffers(&join(prefix, "10"), f);
+        self.11.visit_buffers(&join(prefix, "11"), f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [E])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
+        self.2.visit_buffers_mut(f);
+        self.3.visit_buffers_mut(f);
+        self.4.visit_buffers_mut(f);
+        self.5.visit_buffers_mut(f);
+        self.6.visit_buffers_mut(f);
+        self.7.visit_buffers_mut(f);
+        self.8.visit_buffers_mut(f);
+        self.9.visit_buffers_mut(f);
+        self.10.visit_buffers_mut(f);
+        self.11.visit_buffers_mut(f);
+    }
+    fn visit_config(&self, prefix: &str, f: &mut dyn FnMut(&str, String)) {
+        self.0.visit_config(&join(prefix, "0"), f);
+        self.1.visit_config(&join(prefix, "1"), f);
+        self.2.visit_config(&join(prefix, "2"), f);
+        self.3.visit_config(&join(prefix, "3"), f);
+        self.4.visit_config(&join(prefix, "4"), f);
+        self.5.visit_config(&join(prefix, "5"), f);
+        self.6.visit_config(&join(prefix, "6"), f);
+        self.7.visit_config(&join(prefix, "7"), f);
+        self.8.visit_config(&join(prefix, "8"), f);
+        self.9.visit_config(&join(prefix, "9"), f);
+        self.10.visit_config(&join(prefix, "10"), f);
+        self.11.visit_config(&join(prefix, "11"), f);
     }
 }
 
