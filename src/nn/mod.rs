@@ -8,7 +8,9 @@
 //!   A wrong link is a compile error naming the layer and the tensor it was given.
 
 mod activation;
+mod combinators;
 mod dense;
+mod dropout;
 mod flatten;
 mod grad;
 mod init;
@@ -18,7 +20,9 @@ mod params;
 mod sequential;
 
 pub use activation::{Activation, Linear, Relu, Sigmoid, Softmax, Tanh};
+pub use combinators::{Concat, ConcatCache, PairCache, Residual, ResidualCache, Sum, SumInPlace};
 pub use dense::{Dense, DenseCache};
+pub use dropout::{Dropout, DropoutCache};
 pub use flatten::Flatten;
 pub use grad::{value_and_grad, value_and_grad_with};
 pub use init::Init;

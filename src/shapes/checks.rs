@@ -100,3 +100,23 @@ pub(crate) const fn permutation<Src: Shape>(perm: &[usize]) {
         i += 1;
     }
 }
+
+/// Two blocks of `a` and `b` features concatenate into `n` features.
+pub(crate) const fn concat_width(a: usize, b: usize, n: usize) {
+    if a + b != n {
+        let msg = ConstMsg::new()
+            .str("cannot concatenate ")
+            .num(a)
+            .str(" and ")
+            .num(b)
+            .str(" features into ")
+            .num(n)
+            .str(": ")
+            .num(a)
+            .str(" + ")
+            .num(b)
+            .str(" is ")
+            .num(a + b);
+        panic!("{}", msg.as_str());
+    }
+}
