@@ -86,5 +86,8 @@ pub mod tensor;
 pub mod train;
 
 pub use error::Error;
+/// The random-number crate shaped seeds its initializers and layers with, re-exported so
+/// that layer authors use the same version (`shaped::rand::rngs::StdRng`).
+pub use rand;
 pub use shapes::{ConstDim, Dim, Dimension, Shape, ShapeError, StaticShape};
 pub use tensor::Tensor;

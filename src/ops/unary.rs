@@ -25,6 +25,41 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         }
     }
 
+    /// `out[i] = f(self[i], other[i])` for two tensors of one shape, into a reused buffer
+    /// (reshaped like `self`, its allocation kept): the allocation-free element-wise step
+    /// that layers' forward and backward passes need.
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let x = Tensor::<(usize, Dim<2>)>::from_vec((2, Dim), vec![1.0, 2.0, 3.0, 4.0]);
+    /// let mask = Tensor::<(usize, Dim<2>)>::from_vec((2, Dim), vec![0.0, 2.0, 2.0, 0.0]);
+    /// let mut out = Tensor::<(usize, Dim<2>)>::zeros((0, Dim));
+    /// x.zip_map_into(&mask, &mut out, |v, m| v * m);
+    /// assert_eq!(out.as_slice(), &[0.0, 4.0, 6.0, 0.0]);
+    /// ```
+    #[track_caller]
+    pub fn zip_map_into<F: Dtype, G: Dtype>(
+        &self,
+        other: &Tensor<S, F>,
+        out: &mut Tensor<S, G>,
+        mut f: impl FnMut(E, F) -> G,
+    ) {
+        assert_eq!(
+            self.shape_dims(),
+            other.shape_dims(),
+            "zip_map_into: tensors of different shapes"
+        );
+        out.set_shape(self.shape());
+        for ((o, &a), &b) in out
+            .as_mut_slice()
+            .iter_mut()
+            .zip(self.as_slice())
+            .zip(other.as_slice())
+        {
+            *o = f(a, b);
+        }
+    }
+
     /// Element-wise square.
     pub fn square(&self) -> Self {
         self.map(|x| x * x)
