@@ -174,3 +174,197 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
         }
     })
 }
+
+/// Derives `shaped::nn::Layer` and `shaped::nn::Train` for a struct whose fields are
+/// layers, run in field order on the input type named by `#[model(input = ...)]`: a struct
+/// model, usable wherever a tuple model is (`fit`, `value_and_grad`, save and load with
+/// `#[derive(Params)]`, whose names follow the fields: `hidden.kernel`).
+///
+/// Each link is checked where its field is written: a field that cannot take the previous
+/// field's output is a compile error at that field.
+#[proc_macro_derive(Model, attributes(model))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match model(&input) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn model_input(input: &DeriveInput) -> syn::Result<syn::Type> {
+    let mut ty = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("model")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("input") {
+                ty = Some(meta.value()?.parse::<syn::Type>()?);
+                Ok(())
+            } else {
+                Err(meta.error("expected `input = <tensor type>`"))
+            }
+        })?;
+    }
+    ty.ok_or_else(|| {
+        syn::Error::new(
+            input.ident.span(),
+            "#[derive(Model)] needs the input type: #[model(input = Tensor<(usize, Dim<784>)>)]",
+        )
+    })
+}
+
+fn model(input: &DeriveInput) -> syn::Result<Tokens> {
+    let x = model_input(input)?;
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(
+            input.span(),
+            "#[derive(Model)] works on structs",
+        ));
+    };
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            input.generics.span(),
+            "#[derive(Model)] works on structs without generic parameters",
+        ));
+    }
+    let fields: Vec<(Member, &syn::Type)> = match &data.fields {
+        Fields::Named(f) => f
+            .named
+            .iter()
+            .map(|field| {
+                (
+                    Member::Named(field.ident.clone().expect("named")),
+                    &field.ty,
+                )
+            })
+            .collect(),
+        Fields::Unnamed(f) => f
+            .unnamed
+            .iter()
+            .enumerate()
+            .map(|(i, field)| (Member::Unnamed(Index::from(i)), &field.ty))
+            .collect(),
+        Fields::Unit => Vec::new(),
+    };
+    if fields.is_empty() {
+        return Err(syn::Error::new(
+            input.span(),
+            "a model needs at least one layer",
+        ));
+    }
+    let name = &input.ident;
+    let n = fields.len();
+    // The input type of each layer, from an input type `base`.
+    let inputs = |base: Tokens| {
+        let mut ys: Vec<Tokens> = vec![base];
+        for (_, ty) in &fields[..n - 1] {
+            let prev = ys.last().expect("one input at least").clone();
+            ys.push(quote!(<#ty as ::shaped::nn::Layer<#prev>>::Output));
+        }
+        ys
+    };
+    // The links are checked on the declared input, one error at each field that breaks
+    // one; the impls are generic over the input (`__X`) and bounded by the same links, so
+    // a broken link adds no second error at the derive.
+    let declared = inputs(quote!(#x));
+    let ys = inputs(quote!(__X));
+    let layer_bounds = fields
+        .iter()
+        .zip(&ys)
+        .map(|((_, ty), y)| quote!(#ty: ::shaped::nn::Layer<#y>));
+    let last_ty = fields[n - 1].1;
+    let last_in = &ys[n - 1];
+    let train_bounds: Vec<Tokens> = fields
+        .iter()
+        .zip(&ys)
+        .map(|((_, ty), y)| quote!(#y: ::shaped::nn::HasElem, #ty: ::shaped::nn::Train<#y>))
+        .collect();
+    let links = fields.iter().zip(&declared).map(|((_, ty), y)| {
+        quote::quote_spanned! {ty.span()=>
+            const _: () = {
+                fn link<L: ::shaped::nn::Layer<#y>>() {}
+                let _ = link::<#ty>;
+            };
+        }
+    });
+    let forward = fields.iter().zip(&ys).enumerate().map(|(i, ((m, ty), y))| {
+        let arg = if i == 0 { quote!(x) } else { quote!(&x) };
+        quote!(let x = <#ty as ::shaped::nn::Layer<#y>>::forward(&self.#m, #arg);)
+    });
+    let idx: Vec<Index> = (0..n).map(Index::from).collect();
+    let caches = fields
+        .iter()
+        .zip(&ys)
+        .map(|((_, ty), y)| quote!(<#ty as ::shaped::nn::Train<#y>>::Cache));
+    let buffers = ys[1..].iter().map(|y| quote!(::core::option::Option<#y>));
+    let forward_train = fields.iter().zip(&ys).zip(&idx).map(|(((m, ty), y), i)| {
+        quote!(let x = <#ty as ::shaped::nn::Train<#y>>::forward_train(&mut self.#m, x, &mut c.#i);)
+    });
+    let backward = (0..n).rev().map(|i| {
+        let (m, ty) = &fields[i];
+        let y = &ys[i];
+        let ci = &idx[i];
+        let input = if i == 0 {
+            quote!(x)
+        } else {
+            let (pty, py, pi) = (fields[i - 1].1, &ys[i - 1], &idx[i - 1]);
+            quote!(<#pty as ::shaped::nn::Train<#py>>::output(&c.#pi))
+        };
+        let grad = if i == n - 1 {
+            quote!(grad)
+        } else {
+            quote!(::shaped::nn::Grad::Output(g.#ci.as_ref().expect("filled by the next layer")))
+        };
+        let input_grad = if i == 0 {
+            quote!(input_grad)
+        } else {
+            let pi = &idx[i - 1];
+            quote!(::core::option::Option::Some(::shaped::nn::reuse(&mut g.#pi, input)))
+        };
+        quote! {{
+            let input = #input;
+            <#ty as ::shaped::nn::Train<#y>>::backward(&self.#m, input, &mut c.#ci, #grad, &mut grads.#m, #input_grad);
+        }}
+    });
+    let last_idx = &idx[n - 1];
+    Ok(quote! {
+        #(#links)*
+
+        impl<__X> ::shaped::nn::Layer<__X> for #name
+        where
+            #(#layer_bounds,)*
+        {
+            type Output = <#last_ty as ::shaped::nn::Layer<#last_in>>::Output;
+            fn forward(&self, x: &__X) -> Self::Output {
+                #(#forward)*
+                x
+            }
+        }
+
+        #[allow(unused_variables, clippy::let_and_return)]
+        impl<__X> ::shaped::nn::Train<__X> for #name
+        where
+            #(#train_bounds,)*
+        {
+            type Cache = ((#(#caches,)*), (#(#buffers,)*));
+            const SOFTMAX_OUTPUT: bool = <#last_ty as ::shaped::nn::Train<#last_in>>::SOFTMAX_OUTPUT;
+            fn forward_train<'c>(&mut self, x: &__X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+                let (c, _) = cache;
+                #(#forward_train)*
+                x
+            }
+            fn output(cache: &Self::Cache) -> &Self::Output {
+                <#last_ty as ::shaped::nn::Train<#last_in>>::output(&cache.0.#last_idx)
+            }
+            fn backward(
+                &self,
+                x: &__X,
+                cache: &mut Self::Cache,
+                grad: ::shaped::nn::Grad<&Self::Output>,
+                grads: &mut Self,
+                input_grad: ::core::option::Option<&mut __X>,
+            ) {
+                let (c, g) = cache;
+                #(#backward)*
+            }
+        }
+    })
+}

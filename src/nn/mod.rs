@@ -29,6 +29,9 @@ pub use init::Init;
 #[doc(hidden)]
 pub use macros::Stage;
 pub use params::{Params, join};
+/// Derives [`Layer`] and [`Train`] for a struct of layers run in field order: a struct
+/// model (see the crate docs' layers guide).
+pub use shaped_derive::Model;
 /// Derives [`Params`](trait@Params) for a struct of layers and tensors (see the trait).
 pub use shaped_derive::Params;
 
