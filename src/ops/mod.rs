@@ -2,13 +2,14 @@
 //! `try_x` returns `Result<_, ShapeError>` for shapes with runtime dims, `x` panics with the
 //! same message at the caller's line.
 
-mod binary;
+pub(crate) mod binary;
 mod linear;
 mod matmul;
 mod reduce;
 mod reshape;
 mod slice;
 mod unary;
+mod vjp;
 
 pub use crate::kernels::{num_threads, set_num_threads};
 
