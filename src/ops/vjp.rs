@@ -179,7 +179,7 @@ impl<B: Dimension, const N: usize, E: Float> Tensor<(B, Dim<N>), E> {
         for row in y.as_mut_slice().chunks_exact_mut(N.max(1)) {
             let max = row.iter().copied().fold(E::neg_infinity(), E::max);
             let lse = max + row.iter().fold(E::zero(), |s, &v| s + (v - max).exp()).ln();
-            row.iter_mut().for_each(|v| *v = *v - lse);
+            row.iter_mut().for_each(|v| *v -= lse);
         }
         y
     }
@@ -196,7 +196,7 @@ impl<B: Dimension, const N: usize, E: Float> Tensor<(B, Dim<N>), E> {
             let total = row.iter().fold(E::zero(), |s, &g| s + g);
             row.iter_mut()
                 .zip(yr)
-                .for_each(|(g, &y)| *g = *g - y.exp() * total);
+                .for_each(|(g, &y)| *g -= y.exp() * total);
         }
         dx
     }
