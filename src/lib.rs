@@ -39,7 +39,36 @@
 //! | `model.compile("rmsprop", "sparse_categorical_crossentropy", ["accuracy"])` | [`train::Model::compile`]`(net, RmsProp::default(), SparseCategoricalCrossentropy::default(), Accuracy::default())` |
 //! | `model.fit(x, y, epochs=5, batch_size=128)` | `model.fit(&x, &y, &FitConfig { epochs: 5, batch_size: 128, ..Default::default() })` |
 //! | `model.predict(x)`, `model.evaluate(x, y)` | `model.predict(&x)`, `model.evaluate(&x, &y, 128)` |
-//! | `tape.gradient(loss, model.weights)` | [`nn::value_and_grad`]`(&model, &loss, &x, &y)` |
+//! | `tape.gradient(loss, model.weights)` | [`nn::value_and_grad`]`(&mut model, &loss, &x, &y)` |
+//!
+//! ## Your own models
+//!
+//! A struct of layers is a model (`#[derive(Params, Model)]`): parameters are named after
+//! the fields, and a wrong link is a compile error at the field. Blocks compose without
+//! backward code ([`nn::Residual`], [`nn::Sum`], [`nn::Concat`], [`nn::Dropout`]); the
+//! [`guide`] shows how to write a layer, a block, a stateful layer and an optimizer.
+//!
+//! ```
+//! use shaped::nn::{Dense, Dropout, Layer, Model, Params, Relu, Residual, Softmax};
+//! use shaped::{Dim, Tensor};
+//!
+//! #[derive(Clone, Params, Model)]
+//! #[model(input = Tensor<(usize, Dim<784>)>)]
+//! struct Classifier {
+//!     hidden: Dense<784, 256, Relu>,
+//!     block: Residual<(Dense<256, 256, Relu>, Dense<256, 256>)>,
+//!     dropout: Dropout,
+//!     out: Dense<256, 10, Softmax>,
+//! }
+//!
+//! let net = Classifier {
+//!     hidden: Dense::new(0),
+//!     block: Residual((Dense::new(1), Dense::new(2))),
+//!     dropout: Dropout::new(0.2, 3),
+//!     out: Dense::new(4),
+//! };
+//! assert_eq!(net.forward(&Tensor::zeros((2, Dim))).shape_dims(), [2, 10]);
+//! ```
 //!
 //! ## A first network
 //!
@@ -63,7 +92,8 @@
 //! ```
 //!
 //! The module tree is the architecture: [`shapes`] (dims, shapes, rules) ->
-//! [`tensor`] (storage, creation, printing) -> [`ops`] (one module per kind of operation) ->
+//! [`tensor`] (storage, creation, printing) -> [`ops`] (one module per kind of operation,
+//! with their backward passes; every `unsafe` block lives in a private kernels layer below) ->
 //! [`nn`] (layers, losses, gradients) -> [`optim`] -> [`train`] (fit/evaluate/predict), with
 //! [`data`] (IDX files, MNIST, batching) beside them.
 
@@ -76,6 +106,7 @@ extern crate self as shaped;
 pub mod data;
 pub mod embed;
 mod error;
+pub mod guide;
 pub mod io;
 mod kernels;
 pub mod nn;
