@@ -29,6 +29,17 @@ with open(out / "broadcast_table.rs", "w") as f:
             f.write(f"broadcast!([{', '.join(L)}], [{', '.join(R)}], [{', '.join(lead)}], "
                     f"[{', '.join(f'({x}, {y})' for x, y in pairs)}]);\n")
 
+with open(out / "assign_table.rs", "w") as f:
+    f.write("// Every pair of ranks with the right operand's rank at most the left's: the right\n")
+    f.write("// operand's dims align on the left's last ones (see `BroadcastInto`).\n")
+    for a in range(7):
+        for b in range(a + 1):
+            T = [f"T{i}" for i in range(a)]
+            R = [f"R{i}" for i in range(b)]
+            pairs = list(zip(R, T[a - b:]))
+            f.write(f"broadcast_into!([{', '.join(T)}], [{', '.join(R)}], "
+                    f"[{', '.join(f'({x}, {y})' for x, y in pairs)}]);\n")
+
 with open(out / "axis_table.rs", "w") as f:
     f.write("// Every (rank, axis) pair for HasAxis, every (rank, position) pair for InsertAxis.\n")
     for r in range(1, 7):

@@ -416,3 +416,22 @@ proptest! {
         prop_assert_eq!(ba.as_slice(), sum.as_slice());
     }
 }
+
+#[test]
+fn a_runtime_batch_against_a_static_size_one_axis_keeps_the_runtime_batch() {
+    // The README's normal case: runtime batch, static features, a (1, N) row.
+    for batch in [1, 6, 2000] {
+        let x = Tensor::<(usize, Dim<10>)>::from_fn((batch, Dim), |[i, j]| (i * 10 + j) as f32);
+        let row = Tensor::<(Dim<1>, Dim<10>)>::from_fn(Default::default(), |[_, j]| j as f32);
+        let y: Tensor<(usize, Dim<10>)> = x.try_sub(&row).unwrap();
+        assert_eq!(y.shape_dims(), [batch, 10]);
+        for i in 0..batch {
+            for j in 0..10 {
+                assert_eq!(y[[i, j]], (i * 10) as f32);
+            }
+        }
+        let mut z = x.clone();
+        z -= &row;
+        assert_eq!(z, y);
+    }
+}

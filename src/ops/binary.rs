@@ -2,7 +2,7 @@
 
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Sub, SubAssign};
 
-use crate::shapes::rules::Broadcast;
+use crate::shapes::rules::{Broadcast, BroadcastInto};
 use crate::shapes::{MAX_RANK, Shape, ShapeError, checked_len};
 use crate::tensor::{Dtype, Tensor};
 
@@ -292,13 +292,13 @@ macro_rules! operator {
             }
         }
         /// In place; the right operand broadcasts into the left one's shape.
-        impl<S: Shape + Broadcast<R, Output = S>, R: Shape, E: Dtype> $OpAssign<&Tensor<R, E>> for Tensor<S, E> {
+        impl<S: Shape, R: Shape + BroadcastInto<S>, E: Dtype> $OpAssign<&Tensor<R, E>> for Tensor<S, E> {
             #[track_caller]
             fn $op_assign(&mut self, rhs: &Tensor<R, E>) {
                 unwrap_shape(try_broadcast_assign(stringify!($op_assign), self, rhs, |x, y| *x = *x $sym y));
             }
         }
-        impl<S: Shape + Broadcast<R, Output = S>, R: Shape, E: Dtype> $OpAssign<Tensor<R, E>> for Tensor<S, E> {
+        impl<S: Shape, R: Shape + BroadcastInto<S>, E: Dtype> $OpAssign<Tensor<R, E>> for Tensor<S, E> {
             #[track_caller]
             fn $op_assign(&mut self, rhs: Tensor<R, E>) {
                 <Self as $OpAssign<&Tensor<R, E>>>::$op_assign(self, &rhs);

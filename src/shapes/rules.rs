@@ -2,7 +2,9 @@
 //!
 //! An unsatisfied rule is a compile error carrying the rule's own message and the dims
 //! involved. Relations between a static and a runtime dim type-check and are verified
-//! when the program runs (the `try_*` methods); the static dim wins in the result type.
+//! when the program runs (the `try_*` methods). Where both must be equal (`SameDim`) the
+//! static dim wins in the result type; in broadcasting a runtime dim wins, since the static
+//! side may be a stretched size-1 axis.
 
 use super::dim::{Dim, Dimension};
 use super::shape::Shape;
@@ -51,27 +53,71 @@ pub trait BroadcastDim<Rhs: Dimension>: Dimension {
 impl<const N: usize> BroadcastDim<Dim<N>> for Dim<N> {
     type Output = Dim<N>;
 }
+// A runtime dim against a static one gives a runtime dim: the static side may be a size-1
+// axis that stretches to the runtime size (`(usize, Dim<10>) + (Dim<1>, Dim<10>)` has the
+// runtime batch), and a const generic cannot tell 1 from other sizes here.
 impl<const N: usize> BroadcastDim<usize> for Dim<N> {
-    type Output = Dim<N>;
+    type Output = usize;
 }
 impl<const N: usize> BroadcastDim<Dim<N>> for usize {
-    type Output = Dim<N>;
+    type Output = usize;
 }
 impl BroadcastDim<usize> for usize {
     type Output = usize;
 }
 
+/// A dim of an in-place operation's right operand that fits the left operand's dim
+/// `Target`: equal, a size-1 dim that stretches, or a runtime dim (checked when the program
+/// runs). Unlike [`BroadcastDim`], the result always has the left operand's dim.
+#[diagnostic::on_unimplemented(
+    message = "cannot broadcast `{Self}` into `{Target}` in place",
+    label = "the right operand's size must equal the left's, or be 1",
+    note = "in `a += b` the result keeps `a`'s shape: each of `b`'s sizes equals `a`'s or is 1"
+)]
+pub trait BroadcastsInto<Target: Dimension>: Dimension {}
+
+impl<const N: usize> BroadcastsInto<Dim<N>> for Dim<N> {}
+impl<const N: usize> BroadcastsInto<usize> for Dim<N> {}
+impl<const N: usize> BroadcastsInto<Dim<N>> for usize {}
+impl BroadcastsInto<usize> for usize {}
+
+// The stretch table's impls are not listed in errors: a thousand lines of `Dim<1>`
+// implements ... would bury the message.
 macro_rules! stretch_one {
     ($($n:literal)*) => {$(
+        #[diagnostic::do_not_recommend]
         impl BroadcastDim<Dim<$n>> for Dim<1> {
             type Output = Dim<$n>;
         }
+        #[diagnostic::do_not_recommend]
         impl BroadcastDim<Dim<1>> for Dim<$n> {
             type Output = Dim<$n>;
         }
+        #[diagnostic::do_not_recommend]
+        impl BroadcastsInto<Dim<$n>> for Dim<1> {}
     )*};
 }
 include!("stretch_table.rs");
+
+/// A shape that broadcasts into `Target` in place (`target op= self`): at most `Target`'s
+/// rank, aligned on the last axis, each dim [`BroadcastsInto`] the target's.
+#[diagnostic::on_unimplemented(
+    message = "cannot broadcast shape `{Self}` into `{Target}` in place",
+    label = "this operand does not broadcast into the left one's shape",
+    note = "in `a += b` the result keeps `a`'s shape: `b` has at most `a`'s rank, each size equal to `a`'s or 1"
+)]
+pub trait BroadcastInto<Target: Shape>: Shape {}
+
+macro_rules! broadcast_into {
+    ([$($t:ident),*], [$($r:ident),*], [$(($a:ident, $b:ident)),*]) => {
+        impl<$($t: Dimension,)* $($r: Dimension,)*> BroadcastInto<($($t,)*)> for ($($r,)*)
+        where
+            $($a: BroadcastsInto<$b>,)*
+        {
+        }
+    };
+}
+include!("assign_table.rs");
 
 /// Two shapes that broadcast together; `Output` is the broadcast shape.
 #[diagnostic::on_unimplemented(

@@ -1,0 +1,30 @@
+// Every pair of ranks with the right operand's rank at most the left's: the right
+// operand's dims align on the left's last ones (see `BroadcastInto`).
+broadcast_into!([], [], []);
+broadcast_into!([T0], [], []);
+broadcast_into!([T0], [R0], [(R0, T0)]);
+broadcast_into!([T0, T1], [], []);
+broadcast_into!([T0, T1], [R0], [(R0, T1)]);
+broadcast_into!([T0, T1], [R0, R1], [(R0, T0), (R1, T1)]);
+broadcast_into!([T0, T1, T2], [], []);
+broadcast_into!([T0, T1, T2], [R0], [(R0, T2)]);
+broadcast_into!([T0, T1, T2], [R0, R1], [(R0, T1), (R1, T2)]);
+broadcast_into!([T0, T1, T2], [R0, R1, R2], [(R0, T0), (R1, T1), (R2, T2)]);
+broadcast_into!([T0, T1, T2, T3], [], []);
+broadcast_into!([T0, T1, T2, T3], [R0], [(R0, T3)]);
+broadcast_into!([T0, T1, T2, T3], [R0, R1], [(R0, T2), (R1, T3)]);
+broadcast_into!([T0, T1, T2, T3], [R0, R1, R2], [(R0, T1), (R1, T2), (R2, T3)]);
+broadcast_into!([T0, T1, T2, T3], [R0, R1, R2, R3], [(R0, T0), (R1, T1), (R2, T2), (R3, T3)]);
+broadcast_into!([T0, T1, T2, T3, T4], [], []);
+broadcast_into!([T0, T1, T2, T3, T4], [R0], [(R0, T4)]);
+broadcast_into!([T0, T1, T2, T3, T4], [R0, R1], [(R0, T3), (R1, T4)]);
+broadcast_into!([T0, T1, T2, T3, T4], [R0, R1, R2], [(R0, T2), (R1, T3), (R2, T4)]);
+broadcast_into!([T0, T1, T2, T3, T4], [R0, R1, R2, R3], [(R0, T1), (R1, T2), (R2, T3), (R3, T4)]);
+broadcast_into!([T0, T1, T2, T3, T4], [R0, R1, R2, R3, R4], [(R0, T0), (R1, T1), (R2, T2), (R3, T3), (R4, T4)]);
+broadcast_into!([T0, T1, T2, T3, T4, T5], [], []);
+broadcast_into!([T0, T1, T2, T3, T4, T5], [R0], [(R0, T5)]);
+broadcast_into!([T0, T1, T2, T3, T4, T5], [R0, R1], [(R0, T4), (R1, T5)]);
+broadcast_into!([T0, T1, T2, T3, T4, T5], [R0, R1, R2], [(R0, T3), (R1, T4), (R2, T5)]);
+broadcast_into!([T0, T1, T2, T3, T4, T5], [R0, R1, R2, R3], [(R0, T2), (R1, T3), (R2, T4), (R3, T5)]);
+broadcast_into!([T0, T1, T2, T3, T4, T5], [R0, R1, R2, R3, R4], [(R0, T1), (R1, T2), (R2, T3), (R3, T4), (R4, T5)]);
+broadcast_into!([T0, T1, T2, T3, T4, T5], [R0, R1, R2, R3, R4, R5], [(R0, T0), (R1, T1), (R2, T2), (R3, T3), (R4, T4), (R5, T5)]);
