@@ -206,3 +206,135 @@ fn activations() {
     check::<Sigmoid>(&x, &w);
     check::<Tanh>(&x, &w);
 }
+
+#[test]
+fn element_wise_math() {
+    // Inputs away from 0 so that abs, relu and clamp are differentiable at every point.
+    let x =
+        M::random_uniform(Default::default(), 0.2, 1.8, 18).map(|v| if v > 1.0 { -v } else { v });
+    let pos = M::random_uniform(Default::default(), 0.2, 1.8, 19);
+    let w = m(20);
+    close(
+        x.sin_backward(&w).as_slice(),
+        &numeric(&x, |x| weighted(&x.sin(), &w)),
+        "sin",
+    );
+    close(
+        x.cos_backward(&w).as_slice(),
+        &numeric(&x, |x| weighted(&x.cos(), &w)),
+        "cos",
+    );
+    close(
+        x.exp_backward(&w).as_slice(),
+        &numeric(&x, |x| weighted(&x.exp(), &w)),
+        "exp",
+    );
+    close(
+        pos.log_backward(&w).as_slice(),
+        &numeric(&pos, |x| weighted(&x.log(), &w)),
+        "log",
+    );
+    close(
+        pos.ln_backward(&w).as_slice(),
+        &numeric(&pos, |x| weighted(&x.ln(), &w)),
+        "ln",
+    );
+    close(
+        pos.sqrt_backward(&w).as_slice(),
+        &numeric(&pos, |x| weighted(&x.sqrt(), &w)),
+        "sqrt",
+    );
+    close(
+        x.abs_backward(&w).as_slice(),
+        &numeric(&x, |x| weighted(&x.abs(), &w)),
+        "abs",
+    );
+    close(
+        x.tanh_backward(&w).as_slice(),
+        &numeric(&x, |x| weighted(&x.tanh(), &w)),
+        "tanh",
+    );
+    close(
+        x.sigmoid_backward(&w).as_slice(),
+        &numeric(&x, |x| weighted(&x.sigmoid(), &w)),
+        "sigmoid",
+    );
+    close(
+        x.relu_backward(&w).as_slice(),
+        &numeric(&x, |x| weighted(&x.relu(), &w)),
+        "relu",
+    );
+    close(
+        x.powi_backward(3, &w).as_slice(),
+        &numeric(&x, |x| weighted(&x.powi(3), &w)),
+        "powi",
+    );
+    close(
+        pos.powf_backward(1.5, &w).as_slice(),
+        &numeric(&pos, |x| weighted(&x.powf(1.5), &w)),
+        "powf",
+    );
+    close(
+        x.clamp_backward(-1.0, 0.5, &w).as_slice(),
+        &numeric(&x, |x| weighted(&x.clamp(-1.0, 0.5), &w)),
+        "clamp",
+    );
+}
+
+#[test]
+fn concat_and_friends() {
+    let a = Tensor::<(Dim<3>, Dim<2>), f64>::random_uniform(Default::default(), -1.0, 1.0, 21);
+    let b = Tensor::<(Dim<3>, Dim<4>), f64>::random_uniform(Default::default(), -1.0, 1.0, 22);
+    let w = Tensor::<(Dim<3>, Dim<6>), f64>::random_uniform(Default::default(), -1.0, 1.0, 23);
+    let (ga, gb) = w
+        .try_concat_backward::<1, _, _>(a.shape(), b.shape())
+        .unwrap();
+    close(
+        ga.as_slice(),
+        &numeric(&a, |a| weighted(&a.concat::<1, 6, _>(&b), &w)),
+        "concat da",
+    );
+    close(
+        gb.as_slice(),
+        &numeric(&b, |b| weighted(&a.concat::<1, 6, _>(b), &w)),
+        "concat db",
+    );
+    // Along the first axis, with runtime sizes: the sum is checked when it runs.
+    let r = Tensor::<(usize, Dim<2>), f64>::zeros((2, Dim));
+    let s = Tensor::<(usize, Dim<2>), f64>::ones((3, Dim));
+    assert_eq!(r.try_concat::<0, 5, _>(&s).unwrap().shape_dims(), [5, 2]);
+    assert!(r.try_concat::<0, 6, _>(&s).is_err());
+    // stack, select, one_hot, arange, linspace against hand-written values.
+    let rows = [
+        Tensor::<(Dim<2>,), f64>::from([1.0, 2.0]),
+        Tensor::from([3.0, 4.0]),
+    ];
+    assert_eq!(
+        Tensor::try_stack::<2>(&rows).unwrap().as_slice(),
+        &[1.0, 2.0, 3.0, 4.0]
+    );
+    assert!(Tensor::try_stack::<3>(&rows).is_err());
+    let labels = Tensor::<(usize,), u8>::from_vec((3,), vec![1, 0, 2]);
+    let onehot = labels.try_one_hot::<3, f64>().unwrap();
+    assert_eq!(
+        onehot.as_slice(),
+        &[0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    );
+    assert!(labels.try_one_hot::<2, f64>().is_err());
+    assert_eq!(
+        Tensor::<(usize,), f64>::try_arange(1.0, 2.0, 0.5)
+            .unwrap()
+            .as_slice(),
+        &[1.0, 1.5]
+    );
+    assert!(Tensor::<(usize,), f64>::try_arange(0.0, 1.0, 0.0).is_err());
+    assert!(
+        Tensor::<(usize,), f64>::try_arange(0.0, 1.0, -1.0)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        Tensor::<(Dim<3>,), f64>::linspace(-1.0, 1.0).as_slice(),
+        &[-1.0, 0.0, 1.0]
+    );
+}

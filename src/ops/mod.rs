@@ -3,6 +3,7 @@
 //! same message at the caller's line.
 
 pub(crate) mod binary;
+mod join;
 mod linear;
 mod matmul;
 mod reduce;

@@ -102,6 +102,136 @@ float_unary! {
     sigmoid => |x: E| sigmoid(x);
 }
 
+/// Element-wise math with its vector-Jacobian product: `x.f()` and `x.f_backward(&g)`,
+/// the gradient at `x` given the gradient `g` at `f(x)` (written with `x`, the input).
+macro_rules! float_math {
+    ($($(#[$doc:meta])* $name:ident, $back:ident => $f:expr, $df:expr;)*) => {
+        impl<S: Shape, E: Float> Tensor<S, E> {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> Self {
+                    self.map($f)
+                }
+
+                #[doc = concat!("The vector-Jacobian product of [`", stringify!($name), "`](Self::", stringify!($name), "): `grad * d", stringify!($name), "(x)/dx` element-wise, `self` being the input `x`.")]
+                #[track_caller]
+                pub fn $back(&self, grad: &Self) -> Self {
+                    let mut out = self.clone();
+                    self.zip_map_into(grad, &mut out, |x, g| g * ($df)(x));
+                    out
+                }
+            )*
+        }
+    };
+}
+
+float_math! {
+    /// Element-wise sine.
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let x = Tensor::<(Dim<2>,)>::from([0.0, std::f32::consts::FRAC_PI_2]);
+    /// assert_eq!(x.sin().as_slice(), &[0.0, 1.0]);
+    /// assert_eq!(x.sin_backward(&Tensor::from([1.0, 1.0])).as_slice()[0], 1.0); // cos(0)
+    /// ```
+    sin, sin_backward => |x: E| x.sin(), |x: E| x.cos();
+    /// Element-wise cosine.
+    cos, cos_backward => |x: E| x.cos(), |x: E| -x.sin();
+    /// Element-wise natural logarithm (numpy's `np.log`; the same as [`ln`](Self::ln)).
+    log, log_backward => |x: E| x.ln(), |x: E| E::one() / x;
+}
+
+/// The vector-Jacobian products of the element-wise functions above: `x.f_backward(&g)`.
+macro_rules! float_vjp {
+    ($($name:ident, $back:ident => $df:expr;)*) => {
+        impl<S: Shape, E: Float> Tensor<S, E> {
+            $(
+                #[doc = concat!("The vector-Jacobian product of [`", stringify!($name), "`](Self::", stringify!($name), "): `grad * d", stringify!($name), "(x)/dx` element-wise, `self` being the input `x`.")]
+                #[track_caller]
+                pub fn $back(&self, grad: &Self) -> Self {
+                    let mut out = self.clone();
+                    self.zip_map_into(grad, &mut out, |x, g| g * ($df)(x));
+                    out
+                }
+            )*
+        }
+    };
+}
+
+float_vjp! {
+    exp, exp_backward => |x: E| x.exp();
+    ln, ln_backward => |x: E| E::one() / x;
+    sqrt, sqrt_backward => |x: E| E::one() / (x.sqrt() + x.sqrt());
+    abs, abs_backward => |x: E| if x > E::zero() { E::one() } else if x < E::zero() { -E::one() } else { E::zero() };
+    tanh, tanh_backward => |x: E| E::one() - x.tanh() * x.tanh();
+    sigmoid, sigmoid_backward => |x: E| sigmoid(x) * (E::one() - sigmoid(x));
+    relu, relu_backward => |x: E| if x > E::zero() { E::one() } else { E::zero() };
+}
+
+impl<S: Shape, E: Float> Tensor<S, E> {
+    /// Element-wise integer power.
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// assert_eq!(Tensor::<(Dim<2>,)>::from([2.0, -3.0]).powi(3).as_slice(), &[8.0, -27.0]);
+    /// ```
+    pub fn powi(&self, n: i32) -> Self {
+        self.map(|x| x.powi(n))
+    }
+
+    /// The vector-Jacobian product of [`powi`](Self::powi): `grad * n * x^(n-1)`.
+    #[track_caller]
+    pub fn powi_backward(&self, n: i32, grad: &Self) -> Self {
+        let k = E::from(n).expect("an i32 fits a float");
+        let mut out = self.clone();
+        self.zip_map_into(grad, &mut out, |x, g| g * k * x.powi(n - 1));
+        out
+    }
+
+    /// Element-wise real power.
+    pub fn powf(&self, p: E) -> Self {
+        self.map(|x| x.powf(p))
+    }
+
+    /// The vector-Jacobian product of [`powf`](Self::powf): `grad * p * x^(p-1)`.
+    #[track_caller]
+    pub fn powf_backward(&self, p: E, grad: &Self) -> Self {
+        let mut out = self.clone();
+        self.zip_map_into(grad, &mut out, |x, g| g * p * x.powf(p - E::one()));
+        out
+    }
+
+    /// Element-wise clamp into `[low, high]` (numpy's `np.clip`); NaN stays NaN.
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let x = Tensor::<(Dim<3>,)>::from([-2.0, 0.5, 9.0]);
+    /// assert_eq!(x.clamp(0.0, 1.0).as_slice(), &[0.0, 0.5, 1.0]);
+    /// ```
+    pub fn clamp(&self, low: E, high: E) -> Self {
+        self.map(|x| {
+            if x < low {
+                low
+            } else if x > high {
+                high
+            } else {
+                x
+            }
+        })
+    }
+
+    /// The vector-Jacobian product of [`clamp`](Self::clamp): the gradient where `x` is
+    /// inside `[low, high]`, 0 where it was clamped.
+    #[track_caller]
+    pub fn clamp_backward(&self, low: E, high: E, grad: &Self) -> Self {
+        let mut out = self.clone();
+        self.zip_map_into(grad, &mut out, |x, g| {
+            if x < low || x > high { E::zero() } else { g }
+        });
+        out
+    }
+}
+
 /// The logistic function, computed without overflow for large `|x|`.
 pub(crate) fn sigmoid<E: Float>(x: E) -> E {
     if x >= E::zero() {

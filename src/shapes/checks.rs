@@ -101,15 +101,15 @@ pub(crate) const fn permutation<Src: Shape>(perm: &[usize]) {
     }
 }
 
-/// Two blocks of `a` and `b` features concatenate into `n` features.
+/// Two blocks of sizes `a` and `b` concatenate into `n` along one axis.
 pub(crate) const fn concat_width(a: usize, b: usize, n: usize) {
     if a + b != n {
         let msg = ConstMsg::new()
-            .str("cannot concatenate ")
+            .str("cannot concatenate sizes ")
             .num(a)
             .str(" and ")
             .num(b)
-            .str(" features into ")
+            .str(" into ")
             .num(n)
             .str(": ")
             .num(a)

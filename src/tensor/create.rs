@@ -153,6 +153,59 @@ impl<S: StaticShape, E: Dtype> Default for Tensor<S, E> {
     }
 }
 
+impl<E: super::Float> Tensor<(usize,), E> {
+    /// `start, start + step, ...` while below `stop` (numpy's `np.arange`); `Err` for a
+    /// zero, NaN or wrong-signed step, or a count that does not fit.
+    ///
+    /// ```
+    /// use shaped::Tensor;
+    /// let x = Tensor::<(usize,)>::try_arange(0.0, 1.0, 0.25).unwrap();
+    /// assert_eq!(x.as_slice(), &[0.0, 0.25, 0.5, 0.75]);
+    /// ```
+    pub fn try_arange(start: E, stop: E, step: E) -> Result<Self, ShapeError> {
+        let count = ((stop - start) / step).ceil();
+        let bad = !step.is_finite() || step == E::zero() || !count.is_finite();
+        let n = if bad {
+            None
+        } else {
+            count.max(E::zero()).to_usize()
+        };
+        let Some(n) = n else {
+            return Err(ShapeError::too_large(
+                "arange",
+                &[],
+                format!("{start}..{stop} by {step} is not a finite sequence"),
+            ));
+        };
+        let n = checked_len::<E>("arange", &[n])?;
+        let data = (0..n)
+            .map(|i| start + step * E::from(i).expect("an index fits a float"))
+            .collect();
+        Ok(Tensor::from_parts((n,), data))
+    }
+}
+
+impl<E: super::Float, const N: usize> Tensor<(Dim<N>,), E> {
+    /// `N` evenly spaced values from `start` to `stop`, both included (numpy's
+    /// `np.linspace(start, stop, N)`).
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let x = Tensor::<(Dim<5>,)>::linspace(0.0, 1.0);
+    /// assert_eq!(x.as_slice(), &[0.0, 0.25, 0.5, 0.75, 1.0]);
+    /// ```
+    pub fn linspace(start: E, stop: E) -> Self {
+        let steps = E::from(N.saturating_sub(1).max(1)).expect("a size fits a float");
+        Tensor::from_fn((Dim,), |[i]| {
+            if i + 1 == N && N > 1 {
+                stop
+            } else {
+                start + (stop - start) * E::from(i).expect("an index fits a float") / steps
+            }
+        })
+    }
+}
+
 impl<E: Dtype> Tensor<(), E> {
     /// A rank-0 tensor (numpy's `np.array(12)`).
     pub fn scalar(value: E) -> Self {
