@@ -190,3 +190,15 @@ fn branches_see_the_same_gradient() {
     m.backward(&input(), &mut cache, Grad::Output(&g), &mut grads, None);
     assert_eq!(grads.a, grads.b);
 }
+
+#[test]
+fn element_wise_functions_as_layers() {
+    use shaped::nn::{Apply, Sin, Square};
+    let model = (
+        dense::<4, 5, Tanh>(17),
+        Apply::<Sin>::default(),
+        dense::<5, 3, Tanh>(18),
+        Apply::<Square>::default(),
+    );
+    check(&model, &input(), &target::<3>());
+}

@@ -8,6 +8,7 @@
 //!   A wrong link is a compile error naming the layer and the tensor it was given.
 
 mod activation;
+mod apply;
 mod combinators;
 mod dense;
 mod dropout;
@@ -20,6 +21,7 @@ mod params;
 mod sequential;
 
 pub use activation::{Activation, Linear, Relu, Sigmoid, Softmax, Tanh};
+pub use apply::{Abs, Apply, Cos, ElementWise, Exp, Sin, Square};
 pub use combinators::{Concat, ConcatCache, PairCache, Residual, ResidualCache, Sum, SumInPlace};
 pub use dense::{Dense, DenseCache};
 pub use dropout::{Dropout, DropoutCache};
