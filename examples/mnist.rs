@@ -13,7 +13,7 @@ use shaped::data::mnist::{data_dir, render_digit};
 use shaped::nn::loss::SparseCategoricalCrossentropy;
 use shaped::nn::{Dense, Relu, Softmax};
 use shaped::optim::RmsProp;
-use shaped::train::{Accuracy, FitConfig, Model};
+use shaped::train::{Accuracy, Control, EpochLog, FitConfig, Model};
 use shaped::{Dim, Tensor};
 
 mod common;
@@ -61,25 +61,30 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         Accuracy::default(),
     );
 
-    for epoch in 0..epochs {
-        let config = FitConfig {
-            epochs: epoch + 1,
-            initial_epoch: epoch,
-            batch_size: 128,
-            seed,
-            verbose: !quiet,
-            ..FitConfig::default()
-        };
-        let history = model.fit(&train_x, &mnist.train_labels, &config)?;
-        let log = &history.epochs[0];
+    let config = FitConfig {
+        epochs,
+        batch_size: 128,
+        seed,
+        verbose: !quiet,
+        ..FitConfig::default()
+    };
+    // One fit call; a callback prints each epoch's line as it ends.
+    let mut print_epoch = |epoch: usize, log: &EpochLog| {
         println!(
-            "epoch {}/{epochs}: loss: {:.4} - accuracy: {:.4} - epoch_s: {:.2}",
-            epoch + 1,
+            "epoch {epoch}/{epochs}: loss: {:.4} - accuracy: {:.4} - epoch_s: {:.2}",
             log.loss,
             log.metric.unwrap_or(f64::NAN),
             log.seconds
         );
-    }
+        Control::Continue
+    };
+    model.fit_with(
+        &train_x,
+        &mnist.train_labels,
+        &config,
+        None,
+        &mut [&mut print_epoch],
+    )?;
 
     // Ten digits, or all of a smaller test set.
     let shown = mnist.test_images.batch_size().min(10);

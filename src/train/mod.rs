@@ -1,8 +1,10 @@
 //! A Keras-like training API on typed models: compile, `fit`, `evaluate`, `predict`.
 
+mod callback;
 mod metric;
 mod progress;
 
+pub use callback::{Callback, Control, EarlyStopping, Monitor};
 pub use metric::{Accuracy, Metric};
 
 use std::time::Instant;
@@ -37,6 +39,10 @@ pub struct FitConfig {
     /// [`Error::NonFinite`] when a parameter is not finite at the end of an epoch (Keras's
     /// `TerminateOnNaN`, on by default here). `false` trains on regardless.
     pub terminate_on_nan: bool,
+    /// The fraction of the samples, taken from the end before any shuffling, held out to
+    /// validate on after every epoch (Keras's `validation_split`); 0 for none. Must be in
+    /// `[0, 1)` and leave samples on both sides.
+    pub validation_split: f64,
 }
 
 impl Default for FitConfig {
@@ -49,6 +55,7 @@ impl Default for FitConfig {
             seed: 0,
             verbose: true,
             terminate_on_nan: true,
+            validation_split: 0.0,
         }
     }
 }
@@ -60,6 +67,10 @@ pub struct EpochLog {
     pub loss: f64,
     /// Running value of the metric over the epoch, when there is one.
     pub metric: Option<f64>,
+    /// The loss on the validation data after the epoch, when there is some.
+    pub val_loss: Option<f64>,
+    /// The metric on the validation data after the epoch.
+    pub val_metric: Option<f64>,
     /// Wall-clock seconds of the epoch.
     pub seconds: f64,
 }
@@ -287,12 +298,14 @@ impl<N, O, L, M> Model<N, O, L, M> {
     }
 
     /// Keras's `fit`: trains on `(x, y)` for `config.epochs` epochs of `config.batch_size`
-    /// samples and returns the per-epoch running loss and metric.
+    /// samples and returns the per-epoch running loss and metric (and the validation
+    /// figures when `config.validation_split` holds some samples out).
     ///
-    /// Before any step it checks the configuration (a batch size of 0, no samples, or
-    /// `initial_epoch` past `epochs` are errors) and every target (a bad label is reported
-    /// with its dataset index). A NaN or infinite loss stops training with
-    /// [`Error::Diverged`] naming the epoch and batch (see [`FitConfig::terminate_on_nan`]).
+    /// Before any step it checks the configuration (a batch size of 0, no samples,
+    /// `initial_epoch` past `epochs` or a validation split outside `[0, 1)` are errors) and
+    /// every target (a bad label is reported with its dataset index). A NaN or infinite
+    /// loss stops training with [`Error::Diverged`] naming the epoch and batch (see
+    /// [`FitConfig::terminate_on_nan`]).
     pub fn fit<S, E, T, F>(
         &mut self,
         x: &Tensor<S, E>,
@@ -309,13 +322,78 @@ impl<N, O, L, M> Model<N, O, L, M> {
         L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
         M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
     {
-        let n = sample_count("fit", x, y)?;
+        self.fit_with(x, y, config, None, &mut [])
+    }
+
+    /// [`fit`](Self::fit) with Keras's `validation_data` (evaluated after every epoch;
+    /// it replaces `validation_split`) and per-epoch callbacks, such as
+    /// [`EarlyStopping`] or a closure `|epoch, log| Control::Continue`.
+    ///
+    /// ```
+    /// use shaped::nn::loss::SparseCategoricalCrossentropy;
+    /// use shaped::nn::{Dense, Relu, Softmax};
+    /// use shaped::optim::RmsProp;
+    /// use shaped::train::{Accuracy, Callback, Control, EarlyStopping, EpochLog, FitConfig, Model, Monitor};
+    /// use shaped::{Dim, Tensor};
+    /// let x = Tensor::<(usize, Dim<2>)>::random_uniform((400, Dim), 0.0, 1.0, 0);
+    /// let y = Tensor::<(usize,), u8>::from_fn((400,), |[i]| (x[[i, 0]] > x[[i, 1]]) as u8);
+    /// let net = (Dense::<2, 16, Relu>::new(1), Dense::<16, 2, Softmax>::new(2));
+    /// let mut model = Model::compile(net, RmsProp::new(0.01), SparseCategoricalCrossentropy::default(), Accuracy::default());
+    /// let config = FitConfig { epochs: 50, batch_size: 32, verbose: false, validation_split: 0.25, ..FitConfig::default() };
+    /// let mut stop = EarlyStopping::new(Monitor::ValLoss, 3).restoring_best_weights();
+    /// let mut seen = 0;
+    /// let mut count = |_: usize, _: &EpochLog| { seen += 1; Control::Continue };
+    /// let history = model.fit_with(&x, &y, &config, None, &mut [&mut stop, &mut count]).unwrap();
+    /// let last = history.epochs.last().unwrap();
+    /// assert!(last.val_loss.is_some() && last.val_metric.unwrap() > 0.8);
+    /// assert_eq!(seen, history.epochs.len());
+    /// ```
+    pub fn fit_with<S, E, T, F>(
+        &mut self,
+        x: &Tensor<S, E>,
+        y: &Tensor<T, F>,
+        config: &FitConfig,
+        validation_data: Option<(&Tensor<S, E>, &Tensor<T, F>)>,
+        callbacks: &mut [&mut dyn Callback<N>],
+    ) -> Result<History, Error>
+    where
+        S: HasAxis<0>,
+        E: Float,
+        T: HasAxis<0>,
+        F: Dtype,
+        N: Train<Tensor<S::Replaced<usize>, E>>,
+        O: Optimizer<N, E>,
+        L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
+        M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
+    {
+        let total = sample_count("fit", x, y)?;
         check_batch_size("fit", config.batch_size)?;
         if config.initial_epoch > config.epochs {
             return Err(Error::Config(format!(
                 "fit: initial_epoch {} is past epochs {} (epochs is the index to stop before)",
                 config.initial_epoch, config.epochs
             )));
+        }
+        // Samples `n..total` are held out (Keras takes the last ones, before shuffling).
+        let split = config.validation_split;
+        if !(0.0..1.0).contains(&split) {
+            return Err(Error::Config(format!(
+                "fit: validation_split {split} is outside [0, 1)"
+            )));
+        }
+        let held_out = if validation_data.is_some() {
+            0
+        } else {
+            (total as f64 * split) as usize
+        };
+        let n = total - held_out;
+        if n == 0 || (split > 0.0 && validation_data.is_none() && held_out == 0) {
+            return Err(Error::Config(format!(
+                "fit: validation_split {split} of {total} samples leaves {n} to train on and {held_out} to validate on"
+            )));
+        }
+        if let Some((xv, yv)) = validation_data {
+            sample_count("fit (validation_data)", xv, yv)?;
         }
         // Batches have a runtime batch dim whatever the dataset's: the last one is shorter.
         self.loss.check_targets(&y.clone().dyn_batch())?;
@@ -367,18 +445,76 @@ impl<N, O, L, M> Model<N, O, L, M> {
                     self.metric.result(),
                 );
             }
+            let (loss, metric) = (loss_sum / steps.max(1) as f64, self.metric.result());
+            let validation = match validation_data {
+                Some((xv, yv)) => Some(self.evaluate(xv, yv, config.batch_size)?),
+                None if held_out > 0 => {
+                    Some(self.evaluate_rows(x, y, n..total, config.batch_size)?)
+                }
+                None => None,
+            };
             let log = EpochLog {
-                loss: loss_sum / steps.max(1) as f64,
-                metric: self.metric.result(),
+                loss,
+                metric,
+                val_loss: validation.map(|v| v.0),
+                val_metric: validation.and_then(|v| v.1),
                 seconds: start.elapsed().as_secs_f64(),
             };
-            progress.finish(log.seconds);
+            let mut extra = String::new();
+            if let Some(v) = log.val_loss {
+                extra += &format!(" - val_loss: {v:.4}");
+            }
+            if let (Some(v), Some(name)) = (log.val_metric, self.metric.name()) {
+                extra += &format!(" - val_{name}: {v:.4}");
+            }
+            progress.finish(log.seconds, &extra);
             if config.terminate_on_nan {
                 check_params_finite(&self.net, &format!("after epoch {}", epoch + 1))?;
             }
+            let mut stop = false;
+            for callback in callbacks.iter_mut() {
+                stop |= callback.on_epoch_end(epoch + 1, &log, &self.net) == Control::Stop;
+            }
             history.epochs.push(log);
+            if stop {
+                break;
+            }
+        }
+        for callback in callbacks.iter_mut() {
+            callback.on_train_end(&mut self.net);
         }
         Ok(history)
+    }
+
+    /// Mean loss and metric over rows `range` of `(x, y)`, in batches.
+    fn evaluate_rows<S, E, T, F>(
+        &mut self,
+        x: &Tensor<S, E>,
+        y: &Tensor<T, F>,
+        range: core::ops::Range<usize>,
+        batch_size: usize,
+    ) -> Result<(f64, Option<f64>), Error>
+    where
+        S: HasAxis<0>,
+        E: Float,
+        T: HasAxis<0>,
+        F: Dtype,
+        N: Layer<Tensor<S::Replaced<usize>, E>>,
+        L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
+        M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
+    {
+        self.metric.reset();
+        let mut total = 0.0;
+        let count = range.len();
+        for batch in crate::data::batches(count, batch_size) {
+            let rows = range.start + batch.start..range.start + batch.end;
+            let (xb, yb) = (x.try_rows(rows.clone())?, y.try_rows(rows.clone())?);
+            let out = self.net.forward(&xb);
+            let loss = self.loss.try_loss(&out, &yb)?;
+            total += loss.to_f64().unwrap_or(f64::NAN) * rows.len() as f64;
+            self.metric.update(&out, &yb)?;
+        }
+        Ok((total / count as f64, self.metric.result()))
     }
 
     /// Keras's `evaluate`: mean loss over all samples, and the metric.
@@ -399,16 +535,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
     {
         let n = sample_count("evaluate", x, y)?;
         check_batch_size("evaluate", batch_size)?;
-        self.metric.reset();
-        let mut total = 0.0;
-        for range in crate::data::batches(n, batch_size) {
-            let (xb, yb) = (x.rows(range.clone()), y.rows(range.clone()));
-            let out = self.net.forward(&xb);
-            let loss = self.loss.try_loss(&out, &yb)?;
-            total += loss.to_f64().unwrap_or(f64::NAN) * range.len() as f64;
-            self.metric.update(&out, &yb)?;
-        }
-        Ok((total / n as f64, self.metric.result()))
+        self.evaluate_rows(x, y, 0..n, batch_size)
     }
 
     /// Keras's `predict`: the network's output for every sample.

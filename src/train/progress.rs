@@ -65,13 +65,15 @@ impl Progress {
         }
     }
 
-    pub(crate) fn finish(&mut self, seconds: f64) {
+    /// Ends the epoch's line with its time and `extra` (validation figures).
+    pub(crate) fn finish(&mut self, seconds: f64, extra: &str) {
         if !self.enabled {
             return;
         }
         let line = self
             .line
-            .replacen("] - ", &format!("] - {seconds:.1}s - "), 1);
+            .replacen("] - ", &format!("] - {seconds:.1}s - "), 1)
+            + extra;
         if self.live {
             eprintln!("\r{line}");
         } else {

@@ -1,0 +1,145 @@
+//! Per-epoch callbacks (Keras's `callbacks=[...]`): a trait, and early stopping with
+//! best-weights restoring built on it.
+
+use super::EpochLog;
+
+/// What `fit` does after a callback has seen an epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Go on training.
+    Continue,
+    /// Stop after this epoch.
+    Stop,
+}
+
+/// Called by `fit` at the end of every epoch with the epoch's log and the network, and once
+/// at the end of training with the network mutably (to restore weights, say).
+pub trait Callback<N> {
+    /// After epoch `epoch` (counted from 1); return [`Control::Stop`] to end training.
+    fn on_epoch_end(&mut self, epoch: usize, log: &EpochLog, net: &N) -> Control;
+    /// After the last epoch.
+    fn on_train_end(&mut self, net: &mut N) {
+        let _ = net;
+    }
+}
+
+/// Any closure `FnMut(epoch, &EpochLog) -> Control` is a callback.
+impl<N, F: FnMut(usize, &EpochLog) -> Control> Callback<N> for F {
+    fn on_epoch_end(&mut self, epoch: usize, log: &EpochLog, _: &N) -> Control {
+        self(epoch, log)
+    }
+}
+
+/// Which figure of an epoch a callback watches; lower is better for losses, higher for
+/// metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Monitor {
+    /// The training loss.
+    Loss,
+    /// The validation loss (Keras's default for early stopping).
+    ValLoss,
+    /// The training metric.
+    Metric,
+    /// The validation metric.
+    ValMetric,
+}
+
+impl Monitor {
+    /// The watched value, oriented so that larger is better; `None` when the log lacks it.
+    fn score(self, log: &EpochLog) -> Option<f64> {
+        match self {
+            Monitor::Loss => Some(-log.loss),
+            Monitor::ValLoss => log.val_loss.map(|v| -v),
+            Monitor::Metric => log.metric,
+            Monitor::ValMetric => log.val_metric,
+        }
+    }
+}
+
+/// Keras's `EarlyStopping`: stops when the monitored figure has not improved by more than
+/// `min_delta` for `patience` epochs, and (with `restore_best_weights`) puts back the
+/// weights of the best epoch when training ends.
+///
+/// ```
+/// use shaped::train::{Callback, Control, EarlyStopping, EpochLog, Monitor};
+/// let mut stop = EarlyStopping::new(Monitor::Loss, 1);
+/// let log = |loss| EpochLog { loss, metric: None, val_loss: None, val_metric: None, seconds: 0.0 };
+/// let net = ();
+/// assert_eq!(stop.on_epoch_end(1, &log(1.0), &net), Control::Continue);
+/// assert_eq!(stop.on_epoch_end(2, &log(0.5), &net), Control::Continue); // better
+/// assert_eq!(stop.on_epoch_end(3, &log(0.6), &net), Control::Stop); // 1 epoch without
+/// assert_eq!(stop.best_epoch(), Some(2));
+/// ```
+#[derive(Clone, Debug)]
+pub struct EarlyStopping<N> {
+    /// The watched figure.
+    pub monitor: Monitor,
+    /// Epochs without improvement before stopping.
+    pub patience: usize,
+    /// The least change that counts as an improvement.
+    pub min_delta: f64,
+    /// Restore the best epoch's weights when training ends.
+    pub restore_best_weights: bool,
+    best: Option<(usize, f64)>,
+    best_weights: Option<N>,
+    waited: usize,
+}
+
+impl<N> EarlyStopping<N> {
+    /// Stops after `patience` epochs without improvement of `monitor`; keeps the last
+    /// weights (see [`restore_best_weights`](Self::restore_best_weights)).
+    pub fn new(monitor: Monitor, patience: usize) -> Self {
+        EarlyStopping {
+            monitor,
+            patience,
+            min_delta: 0.0,
+            restore_best_weights: false,
+            best: None,
+            best_weights: None,
+            waited: 0,
+        }
+    }
+
+    /// The same, restoring the best epoch's weights at the end (they are copied at each
+    /// improvement).
+    pub fn restoring_best_weights(mut self) -> Self {
+        self.restore_best_weights = true;
+        self
+    }
+
+    /// The epoch with the best figure so far.
+    pub fn best_epoch(&self) -> Option<usize> {
+        self.best.map(|(epoch, _)| epoch)
+    }
+}
+
+impl<N: Clone> Callback<N> for EarlyStopping<N> {
+    fn on_epoch_end(&mut self, epoch: usize, log: &EpochLog, net: &N) -> Control {
+        let Some(score) = self.monitor.score(log) else {
+            return Control::Continue; // nothing to watch (no validation data, say)
+        };
+        let improved = self
+            .best
+            .is_none_or(|(_, best)| score > best + self.min_delta);
+        if improved {
+            self.best = Some((epoch, score));
+            self.waited = 0;
+            if self.restore_best_weights {
+                self.best_weights = Some(net.clone());
+            }
+            return Control::Continue;
+        }
+        self.waited += 1;
+        if self.waited >= self.patience {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    }
+
+    fn on_train_end(&mut self, net: &mut N) {
+        if let Some(best) = self.best_weights.take() {
+            *net = best;
+        }
+    }
+}
