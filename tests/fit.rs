@@ -118,7 +118,7 @@ fn early_stopping_restores_the_best_weights() {
         ..config(10)
     };
     let mut m = sgd();
-    let mut stop = EarlyStopping::new(Monitor::Loss, 2).restoring_best_weights();
+    let mut stop = EarlyStopping::new(Monitor::TrainLoss, 2).restoring_best_weights();
     let history = m.fit_with(&x, &y, &cfg, None, &mut [&mut stop]).unwrap();
     let losses: Vec<f64> = history.epochs.iter().map(|e| e.loss).collect();
     let best = losses

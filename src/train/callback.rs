@@ -34,12 +34,13 @@ impl<N, F: FnMut(usize, &EpochLog) -> Control> Callback<N> for F {
 /// metrics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Monitor {
-    /// The training loss.
-    Loss,
+    /// The training loss. (Not named `Loss`: that name would make rustc print the `Loss`
+    /// trait with its full path in every error.)
+    TrainLoss,
     /// The validation loss (Keras's default for early stopping).
     ValLoss,
     /// The training metric.
-    Metric,
+    TrainMetric,
     /// The validation metric.
     ValMetric,
 }
@@ -48,9 +49,9 @@ impl Monitor {
     /// The watched value, oriented so that larger is better; `None` when the log lacks it.
     fn score(self, log: &EpochLog) -> Option<f64> {
         match self {
-            Monitor::Loss => Some(-log.loss),
+            Monitor::TrainLoss => Some(-log.loss),
             Monitor::ValLoss => log.val_loss.map(|v| -v),
-            Monitor::Metric => log.metric,
+            Monitor::TrainMetric => log.metric,
             Monitor::ValMetric => log.val_metric,
         }
     }
@@ -62,7 +63,7 @@ impl Monitor {
 ///
 /// ```
 /// use shaped::train::{Callback, Control, EarlyStopping, EpochLog, Monitor};
-/// let mut stop = EarlyStopping::new(Monitor::Loss, 1);
+/// let mut stop = EarlyStopping::new(Monitor::TrainLoss, 1);
 /// let log = |loss| EpochLog { loss, metric: None, val_loss: None, val_metric: None, seconds: 0.0 };
 /// let net = ();
 /// assert_eq!(stop.on_epoch_end(1, &log(1.0), &net), Control::Continue);
