@@ -40,8 +40,9 @@ pub trait Optimizer<M: Params<E>, E: Float> {
     }
 }
 
-/// Casts an f64 hyper-parameter to the element type.
-pub(crate) fn hp<E: Float>(x: f64) -> E {
+/// Casts an f64 hyper-parameter to the element type (for optimizers written outside the
+/// crate too): `let lr: f32 = hp(0.001);`.
+pub fn hp<E: Float>(x: f64) -> E {
     E::from(x).expect("hyper-parameter fits the float type")
 }
 

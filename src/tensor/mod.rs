@@ -46,9 +46,16 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
 
     /// Gives the tensor another shape of the same type, keeping its allocation when it is
     /// large enough (buffers reused across training steps whose batch size varies).
-    /// Contents are unspecified afterwards.
+    /// Contents are unspecified afterwards. Panics when the shape is too large for memory.
+    ///
+    /// ```
+    /// use shaped::{Dim, Tensor};
+    /// let mut buffer = Tensor::<(usize, Dim<4>)>::zeros((128, Dim));
+    /// buffer.set_shape((96, Dim)); // the last, shorter batch: no new allocation
+    /// assert_eq!(buffer.shape_dims(), [96, 4]);
+    /// ```
     #[track_caller]
-    pub(crate) fn set_shape(&mut self, shape: S) {
+    pub fn set_shape(&mut self, shape: S) {
         self.data.resize(shape.numel(), E::zero());
         self.shape = shape;
     }
