@@ -4,7 +4,12 @@
 784 -> 512 relu -> 10 softmax, RMSprop (Keras defaults), batch 128, 60000 samples per
 epoch, synthetic data of MNIST's shape. Each framework runs in its own process with 1 and
 2 threads; medians of 3 epochs after a warm-up. numpy and PyTorch are optional: a missing
-one is reported and skipped. Prints shaped's time as a ratio to each peer's.
+one is reported and skipped. Prints shaped's time as a ratio to each peer's, the CPU, and
+the BLAS kernel numpy runs (threadpoolctl, when installed).
+
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from the peers' environment only (some
+machines here set them, which makes a current numpy run older, slower kernels); tests and
+CI never change them.
 
     python3 scripts/compare_peers.py
 """
@@ -68,6 +73,13 @@ def run_torch():
             opt.step()
     return epoch
 
+if sys.argv[1] == "numpy":
+    try:
+        from threadpoolctl import threadpool_info
+        for pool in threadpool_info():
+            print("kernel:", pool.get("internal_api"), pool.get("architecture"), pool.get("version"), file=sys.stderr)
+    except ImportError:
+        print("kernel: unknown (pip install threadpoolctl to print it)", file=sys.stderr)
 epoch = {"numpy": run_numpy, "torch": run_torch}[sys.argv[1]]()
 epoch()
 times = []
@@ -78,11 +90,24 @@ print(sorted(times)[1])
 
 
 def peer(name, threads):
-    r = subprocess.run([sys.executable, "-c", WORKER, name, str(threads)], capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    r = subprocess.run([sys.executable, "-c", WORKER, name, str(threads)],
+                       capture_output=True, text=True, env=env)
     if r.returncode != 0:
         last = (r.stderr.strip().splitlines() or ["failed"])[-1]
         return None, last
+    for line in r.stderr.splitlines():
+        if line.startswith("kernel:"):
+            print(f"  {name} {line}")
     return float(r.stdout.strip()), None
+
+
+def cpu():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        return "unknown"
 
 
 def main():
@@ -91,6 +116,8 @@ def main():
                          capture_output=True, text=True, check=True).stdout
     shaped = {1: float(re.search(r"epoch_s_1thread: ([\d.]+)", out).group(1)),
               2: float(re.search(r"epoch_s_2threads: ([\d.]+)", out).group(1))}
+    print(f"cpu: {cpu()}, {os.cpu_count()} cores; shaped's f32 kernel: "
+          + (re.search(r"kernel: (\S+)", out).group(1) if "kernel:" in out else "see SHAPED_KERNEL"))
     print(f"shaped: 1 thread {shaped[1]:.3f} s, 2 threads {shaped[2]:.3f} s per epoch")
     for name in ("numpy", "torch"):
         for threads in (1, 2):
