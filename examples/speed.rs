@@ -74,6 +74,7 @@ fn epoch_seconds(x: &Images, y: &Labels, threads: usize, reps: usize) -> f64 {
 }
 
 fn main() {
+    println!("kernel: {}", shaped::ops::f32_kernel());
     let (x, y) = synthetic(60_000);
     let one = epoch_seconds(&x, &y, 1, 3);
     println!("epoch_s_1thread: {one:.3}");
