@@ -308,3 +308,31 @@ fn reversed_row_ranges_are_errors_naming_the_range() {
     assert!(x.try_window::<4>(6).is_ok());
     assert!(x.try_window::<4>(7).is_err());
 }
+
+#[test]
+fn metric_names_and_the_empty_metric() {
+    type P = Tensor<(Dim<2>, Dim<3>)>;
+    let sparse = <Accuracy as Metric<P, Tensor<(Dim<2>,), u8>>>::name(&Accuracy::default());
+    let dense = <Accuracy as Metric<P, P>>::name(&Accuracy::default());
+    assert_eq!((sparse, dense), (Some("accuracy"), Some("accuracy")));
+    // `()` is "no metric": no name, no value, even after updates.
+    let mut none = ();
+    let p = P::zeros(Default::default());
+    let y = Tensor::<(Dim<2>,), u8>::zeros(Default::default());
+    Metric::update(&mut none, &p, &y).unwrap();
+    assert_eq!(<() as Metric<P, Tensor<(Dim<2>,), u8>>>::name(&none), None);
+    assert_eq!(
+        <() as Metric<P, Tensor<(Dim<2>,), u8>>>::result(&none),
+        None
+    );
+    // A model compiled without a metric reports none in its history.
+    let (x, y) = data(64);
+    let mut m = Model::compile(
+        net(),
+        RmsProp::default(),
+        SparseCategoricalCrossentropy::default(),
+        (),
+    );
+    let history = m.fit(&x, &y, &quiet(1)).unwrap();
+    assert_eq!(history.epochs[0].metric, None);
+}
