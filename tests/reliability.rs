@@ -157,6 +157,28 @@ fn accuracy_counts_by_hand() {
     let mut dense = Accuracy::default();
     Metric::update(&mut dense, &p, &onehot).unwrap();
     assert_eq!(dense.value(), Some(3.0 / 5.0));
+    // reset starts over, for both kinds of targets.
+    <Accuracy as Metric<Tensor<(Dim<5>, Dim<3>)>, Tensor<(Dim<5>, Dim<3>)>>>::reset(&mut dense);
+    assert_eq!((dense.value(), dense.count()), (None, 0));
+    <Accuracy as Metric<Tensor<(Dim<5>, Dim<3>)>, Tensor<(Dim<5>,), u8>>>::reset(&mut accuracy);
+    assert_eq!((accuracy.value(), accuracy.count()), (None, 0));
+    Metric::update(&mut dense, &p, &onehot).unwrap();
+    assert_eq!(
+        dense.value(),
+        Some(3.0 / 5.0),
+        "counts from zero after a reset"
+    );
+    // `Metric::result` is the same figure.
+    type Pt = Tensor<(Dim<5>, Dim<3>)>;
+    assert_eq!(
+        <Accuracy as Metric<Pt, Pt>>::result(&dense),
+        Some(3.0 / 5.0)
+    );
+    Metric::update(&mut accuracy, &p, &y).unwrap();
+    assert_eq!(
+        <Accuracy as Metric<Pt, Tensor<(Dim<5>,), u8>>>::result(&accuracy),
+        Some(3.0 / 5.0)
+    );
 }
 
 #[test]
