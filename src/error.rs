@@ -122,3 +122,18 @@ pub(crate) fn first_non_finite<E: num_traits::Float>(values: &[E]) -> Option<(us
         .position(|x| !x.is_finite())
         .map(|i| (i, values[i].to_f64().unwrap_or(f64::NAN)))
 }
+
+/// The first parameter of `model` holding NaN or an infinity: `(name, index, value)`.
+pub(crate) fn first_non_finite_param<M: crate::nn::Params<E>, E: crate::tensor::Float>(
+    model: &M,
+) -> Option<(String, usize, f64)> {
+    let mut found = None;
+    model.visit("", &mut |name, values, _| {
+        if found.is_none()
+            && let Some((index, value)) = first_non_finite(values)
+        {
+            found = Some((name.to_string(), index, value));
+        }
+    });
+    found
+}

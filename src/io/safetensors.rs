@@ -508,19 +508,10 @@ pub struct LoadOptions {
 
 /// `Err` naming the first parameter of `model` with a NaN or infinite value.
 fn check_finite<M: Params<E>, E: Float>(model: &M) -> Result<(), IoError> {
-    let mut found = None;
-    model.visit("", &mut |name, values, _| {
-        if found.is_none()
-            && let Some((index, value)) = crate::error::first_non_finite(values)
-        {
-            found = Some(IoError::NonFinite {
-                name: name.to_string(),
-                index,
-                value,
-            });
-        }
-    });
-    found.map_or(Ok(()), Err)
+    match crate::error::first_non_finite_param(model) {
+        None => Ok(()),
+        Some((name, index, value)) => Err(IoError::NonFinite { name, index, value }),
+    }
 }
 
 /// Loads weights from safetensors bytes into `model`, checking every tensor.

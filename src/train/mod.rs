@@ -9,7 +9,7 @@ pub use metric::{Accuracy, Metric};
 
 use std::time::Instant;
 
-use crate::error::{Error, first_non_finite};
+use crate::error::Error;
 use crate::nn::loss::Loss;
 use std::any::Any;
 
@@ -203,19 +203,14 @@ fn check_params_finite<N: crate::nn::Params<E>, E: Float>(
     net: &N,
     when: &str,
 ) -> Result<(), Error> {
-    let mut found = None;
-    net.visit("", &mut |name, values, _| {
-        if found.is_none()
-            && let Some((index, value)) = first_non_finite(values)
-        {
-            found = Some(Error::NonFinite {
-                what: format!("parameter `{name}` {when}"),
-                index,
-                value,
-            });
-        }
-    });
-    found.map_or(Ok(()), Err)
+    match crate::error::first_non_finite_param(net) {
+        None => Ok(()),
+        Some((name, index, value)) => Err(Error::NonFinite {
+            what: format!("parameter `{name}` {when}"),
+            index,
+            value,
+        }),
+    }
 }
 
 /// One gradient step: forward, loss, metric, backward, update. Allocates nothing once the
