@@ -4,8 +4,8 @@
 //! cargo run --release --example 01-tensors -- [--data DIR]
 //! ```
 
-use shaped::data::Mnist;
-use shaped::data::mnist::{data_dir, render_digit};
+mod common;
+use shaped::data::mnist::render_digit;
 use shaped::{Dim, Tensor};
 
 fn main() {
@@ -27,7 +27,7 @@ fn main() {
         x.shape_dims()
     );
 
-    let mnist = match Mnist::load(data_dir(&std::env::args().collect::<Vec<_>>())) {
+    let mnist = match common::load_mnist(&std::env::args().skip(1).collect::<Vec<_>>()) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("error: {e}");

@@ -10,8 +10,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use shaped::data::Mnist;
-use shaped::data::mnist::data_dir;
 use shaped::embed::{FixedMlp, FixedWeights};
 use shaped::io::{load_weights, save_weights};
 use shaped::nn::loss::SparseCategoricalCrossentropy;
@@ -32,7 +30,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
-    let mnist = Mnist::load(data_dir(args))?;
+    let mnist = common::load_mnist(args)?;
     let weights: PathBuf =
         common::flag(args, "--weights")?.unwrap_or_else(|| "mnist.safetensors".into());
 

@@ -6,8 +6,6 @@
 //! cargo run --release --example from_scratch -- [--data DIR] [--epochs N]
 //! ```
 
-use shaped::data::Mnist;
-use shaped::data::mnist::data_dir;
 use shaped::{Dim, Tensor};
 
 mod common;
@@ -142,7 +140,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mnist = match Mnist::load(data_dir(&args)) {
+    let mnist = match common::load_mnist(&args) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("error: {e}");

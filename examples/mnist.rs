@@ -2,14 +2,18 @@
 //! RMSprop, sparse categorical crossentropy, 5 epochs of batch 128 (cell 1 of chapter 2).
 //!
 //! ```text
-//! cargo run --release --example mnist -- [--data DIR] [--epochs N] [--seed N] [--png FILE] [--save FILE] [--quiet]
+//! cargo run --release --example mnist -- [--data DIR] [--dataset mnist|fashion] [--epochs N] [--seed N]
+//!     [--validation-split F] [--plot FILE] [--png FILE] [--save FILE] [--quiet]
 //! ```
+//!
+//! With no `--data`, the files come from `MNIST_DIR`, the cache, or a download (see
+//! `shaped::datasets`). `--plot history.png` draws the loss and accuracy per epoch (with
+//! `--validation-split 0.2`, validation curves too).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use shaped::data::Mnist;
-use shaped::data::mnist::{data_dir, render_digit};
+use shaped::data::mnist::render_digit;
 use shaped::nn::loss::SparseCategoricalCrossentropy;
 use shaped::nn::{Dense, Relu, Softmax};
 use shaped::optim::RmsProp;
@@ -27,9 +31,11 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let seed: u64 = common::flag(args, "--seed")?.unwrap_or(0);
     let png: Option<PathBuf> = common::flag(args, "--png")?;
     let save: Option<PathBuf> = common::flag(args, "--save")?;
+    let plot: Option<PathBuf> = common::flag(args, "--plot")?;
+    let validation_split: f64 = common::flag(args, "--validation-split")?.unwrap_or(0.0);
     let quiet = args.iter().any(|a| a == "--quiet");
 
-    let mnist = Mnist::load(data_dir(args))?;
+    let mnist = common::load_mnist(args)?;
     println!(
         "train_images: {:?}, test_images: {:?}",
         mnist.train_images.shape_dims(),
@@ -66,25 +72,34 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         batch_size: 128,
         seed,
         verbose: !quiet,
+        validation_split,
         ..FitConfig::default()
     };
     // One fit call; a callback prints each epoch's line as it ends.
     let mut print_epoch = |epoch: usize, log: &EpochLog| {
+        let validation = match (log.val_loss, log.val_metric) {
+            (Some(loss), Some(acc)) => format!(" - val_loss: {loss:.4} - val_accuracy: {acc:.4}"),
+            _ => String::new(),
+        };
         println!(
-            "epoch {epoch}/{epochs}: loss: {:.4} - accuracy: {:.4} - epoch_s: {:.2}",
+            "epoch {epoch}/{epochs}: loss: {:.4} - accuracy: {:.4}{validation} - epoch_s: {:.2}",
             log.loss,
             log.metric.unwrap_or(f64::NAN),
             log.seconds
         );
         Control::Continue
     };
-    model.fit_with(
+    let history = model.fit_with(
         &train_x,
         &mnist.train_labels,
         &config,
         None,
         &mut [&mut print_epoch],
     )?;
+    if let Some(path) = plot {
+        common::plot::plot_history(&path, &history, "accuracy")?;
+        println!("wrote {}", path.display());
+    }
 
     // Ten digits, or all of a smaller test set.
     let shown = mnist.test_images.batch_size().min(10);

@@ -4,6 +4,7 @@
 use core::fmt;
 
 use crate::data::DataError;
+#[cfg(feature = "io")]
 use crate::io::IoError;
 use crate::nn::loss::LossError;
 use crate::shapes::ShapeError;
@@ -29,7 +30,11 @@ pub enum Error {
     /// A data file (IDX, MNIST) that could not be read or is invalid.
     Data(DataError),
     /// A weights or checkpoint file that could not be saved or loaded.
+    #[cfg(feature = "io")]
     Io(IoError),
+    /// A dataset file that could not be downloaded with the right checksum.
+    #[cfg(feature = "download")]
+    Download(crate::datasets::DownloadError),
     /// A configuration that cannot run (`batch_size: 0`, no samples, ...).
     Config(String),
     /// The training loss became NaN or infinite: the run diverged.
@@ -58,7 +63,10 @@ impl fmt::Display for Error {
             Error::Shape(e) => e.fmt(f),
             Error::Targets(e) => e.fmt(f),
             Error::Data(e) => e.fmt(f),
+            #[cfg(feature = "io")]
             Error::Io(e) => e.fmt(f),
+            #[cfg(feature = "download")]
+            Error::Download(e) => e.fmt(f),
             Error::Config(reason) => write!(f, "invalid configuration: {reason}"),
             Error::Diverged { epoch, batch, loss } => write!(
                 f,
@@ -78,7 +86,10 @@ impl std::error::Error for Error {
             Error::Shape(e) => Some(e),
             Error::Targets(e) => Some(e),
             Error::Data(e) => Some(e),
+            #[cfg(feature = "io")]
             Error::Io(e) => Some(e),
+            #[cfg(feature = "download")]
+            Error::Download(e) => Some(e),
             _ => None,
         }
     }
@@ -105,6 +116,7 @@ impl From<DataError> for Error {
     }
 }
 
+#[cfg(feature = "io")]
 impl From<IoError> for Error {
     fn from(e: IoError) -> Self {
         Error::Io(e)

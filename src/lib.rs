@@ -104,9 +104,12 @@
 extern crate self as shaped;
 
 pub mod data;
+#[cfg(feature = "data")]
+pub mod datasets;
 pub mod embed;
 mod error;
 pub mod guide;
+#[cfg(feature = "io")]
 pub mod io;
 mod kernels;
 pub mod nn;

@@ -1,6 +1,7 @@
 //! Residual, Sum, Concat and Dropout against finite differences in f64 (parameters and
 //! inputs), and dropout's masks: new on every step, none at inference.
 
+#![cfg_attr(not(feature = "io"), allow(unused_imports))]
 use shaped::nn::loss::{Loss, MeanSquaredError};
 use shaped::nn::{
     Concat, Dense, Dropout, Grad, Init, Layer, Params, Relu, Residual, Sum, Tanh, Train,
@@ -141,6 +142,7 @@ fn dropout_gradients_follow_its_mask() {
 }
 
 #[test]
+#[cfg(feature = "io")]
 fn dropout_draws_a_new_mask_every_step_and_none_at_inference() {
     let mut model = (
         dense::<4, 64, Tanh>(14),

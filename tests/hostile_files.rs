@@ -6,6 +6,7 @@
 //! 8 KiB buffer, the gzip decoder's window and tables); for a header the reader refuses
 //! before reading the body, only `SLACK`.
 
+#![cfg(all(feature = "data", feature = "io"))]
 #[path = "common/counting_alloc.rs"]
 mod counting_alloc;
 

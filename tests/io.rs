@@ -1,6 +1,7 @@
 //! Saving and loading weights and checkpoints: bit-exact round trips, every kind of bad
 //! file, PyTorch's nn.Linear layout, and training resumed in a fresh process.
 
+#![cfg(feature = "io")]
 use std::path::PathBuf;
 
 use proptest::prelude::*;

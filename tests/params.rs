@@ -1,6 +1,7 @@
 //! `#[derive(Params)]`: parameters by field name, buffers that optimizers never touch but
 //! files keep, and settings recorded in the file and checked on load.
 
+#![cfg(feature = "io")]
 use shaped::io::{IoError, load_weights_bytes, weights_to_bytes};
 use shaped::nn::{Dense, Params, Relu};
 use shaped::optim::{Adam, Optimizer};

@@ -1,6 +1,7 @@
 //! Struct models: `#[derive(Params, Model)]` on a struct of layers runs them in field
 //! order, names parameters after the fields, and works wherever a tuple model does.
 
+#![cfg(feature = "io")]
 use shaped::io::{
     checkpoint_to_bytes, load_checkpoint_bytes, load_weights_bytes, weights_to_bytes,
 };

@@ -4,11 +4,9 @@
 
 #[path = "../../tests/common/counting_alloc.rs"]
 pub mod counting_alloc;
+pub mod plot;
 
-use std::path::Path;
 use std::str::FromStr;
-
-use shaped::data::mnist::Images;
 
 /// Runs an example's body on its arguments; an error is printed and exits non-zero.
 pub fn main_with(
@@ -63,6 +61,20 @@ where
         .transpose()
 }
 
+/// MNIST, or Fashion-MNIST with `--dataset fashion`: from `--data DIR` when given, else
+/// from `MNIST_DIR` / `FASHION_MNIST_DIR`, the cache, or a download (shaped::datasets).
+#[cfg(feature = "data")]
+pub fn load_mnist(args: &[String]) -> Result<shaped::data::Mnist, Box<dyn std::error::Error>> {
+    let dir: Option<String> = flag(args, "--data")?;
+    let loader = shaped::datasets::Loader::new().dir(dir);
+    let dataset: Option<String> = flag(args, "--dataset")?;
+    Ok(match dataset.as_deref() {
+        None | Some("mnist") => loader.mnist()?,
+        Some("fashion") | Some("fashion-mnist") => loader.fashion_mnist()?,
+        Some(other) => return Err(format!("--dataset {other}: expected mnist or fashion").into()),
+    })
+}
+
 /// 3x5 pixel glyphs of the digits 0-9, one row per string.
 const GLYPHS: [[&str; 5]; 10] = [
     ["###", "#.#", "#.#", "#.#", "###"],
@@ -78,9 +90,10 @@ const GLYPHS: [[&str; 5]; 10] = [
 ];
 
 /// Writes the digits side by side, scaled 4x, each with its predicted label drawn below.
+#[cfg(feature = "data")]
 pub fn write_digits_png(
-    path: &Path,
-    images: &Images,
+    path: &std::path::Path,
+    images: &shaped::data::mnist::Images,
     labels: &[usize],
 ) -> Result<(), Box<dyn std::error::Error>> {
     const SCALE: usize = 4;

@@ -30,6 +30,7 @@ pub enum DataError {
 }
 
 impl DataError {
+    #[cfg_attr(not(feature = "data"), allow(dead_code))]
     pub(crate) fn invalid(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
         DataError::Invalid {
             path: path.into(),
@@ -42,14 +43,14 @@ impl fmt::Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DataError::Missing { dir, files } => {
-                writeln!(f, "MNIST files missing in {}:", dir.display())?;
+                writeln!(f, "dataset files missing in {}:", dir.display())?;
                 for file in files {
-                    writeln!(f, "  - {file} (or {file}.gz)")?;
+                    writeln!(f, "  - {file}")?;
                 }
                 write!(
                     f,
-                    "get them with `scripts/download_mnist.sh {}`, or point --data DIR or MNIST_DIR at a directory that has them",
-                    dir.display()
+                    "put them there (raw or gzip), point --data DIR or MNIST_DIR at a directory \
+                     that has them, or leave both unset so that shaped::datasets downloads them"
                 )
             }
             DataError::Io { path, source } => write!(f, "{}: {source}", path.display()),

@@ -37,6 +37,10 @@ pub const FILES: [&str; 4] = [
 ];
 
 /// The data directory: `--data DIR` from `args`, else `$MNIST_DIR`, else `data/mnist`.
+#[deprecated(
+    since = "0.3.0",
+    note = "use shaped::datasets::Loader::new().dir(dir).mnist(), which also finds the cache and downloads"
+)]
 pub fn data_dir(args: &[String]) -> PathBuf {
     let flag = args
         .iter()

@@ -2,9 +2,12 @@
 
 mod batches;
 mod error;
+#[cfg(feature = "data")]
 pub mod idx;
+#[cfg(feature = "data")]
 pub mod mnist;
 
 pub use batches::{Batches, batches, epoch_permutation};
 pub use error::DataError;
+#[cfg(feature = "data")]
 pub use mnist::Mnist;

@@ -12,7 +12,8 @@ use std::sync::{Condvar, Mutex, OnceLock};
 /// 0 means "not set": use `SHAPED_NUM_THREADS`, else the available cores.
 static REQUESTED: AtomicUsize = AtomicUsize::new(0);
 
-/// Sets how many threads large products use (at least 1).
+/// Sets how many threads large products use (at least 1; without the `threads` feature,
+/// everything runs on the caller's thread whatever is set).
 ///
 /// ```
 /// shaped::ops::set_num_threads(1);
@@ -23,8 +24,12 @@ pub fn set_num_threads(n: usize) {
 }
 
 /// The number of threads large products use: the last [`set_num_threads`], else the
-/// `SHAPED_NUM_THREADS` environment variable, else the number of available cores.
+/// `SHAPED_NUM_THREADS` environment variable, else the number of available cores. Always 1
+/// without the `threads` feature.
 pub fn num_threads() -> usize {
+    if !cfg!(feature = "threads") {
+        return 1;
+    }
     match REQUESTED.load(Ordering::Relaxed) {
         0 => {
             let from_env = std::env::var("SHAPED_NUM_THREADS")
