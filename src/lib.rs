@@ -95,7 +95,8 @@
 //! [`tensor`] (storage, creation, printing) -> [`ops`] (one module per kind of operation,
 //! with their backward passes; every `unsafe` block lives in a private kernels layer below) ->
 //! [`nn`] (layers, losses, gradients) -> [`optim`] -> [`train`] (fit/evaluate/predict), with
-//! [`data`] (IDX files, MNIST, batching) beside them.
+//! [`data`] (IDX files, MNIST, batching) and `datasets` (MNIST and Fashion-MNIST fetched and
+//! cached, like `keras.datasets`) beside them.
 
 #![warn(missing_docs)]
 #![deny(unsafe_code)]

@@ -177,3 +177,143 @@ fn bad_validation_settings_are_errors() {
         .unwrap_err();
     assert!(matches!(err, Error::Shape(_)), "{err}");
 }
+
+// ---- several metrics, hand-counted metric values, predict in batches ----
+
+use shaped::train::{MeanAbsoluteError, MeanSquaredError, Metric, TopKAccuracy};
+
+#[test]
+fn several_metrics_are_each_reported_by_name() {
+    let (x, y) = data(300, 5);
+    let mut m = Model::compile(
+        (
+            Dense::<2, 16, Relu>::new(1),
+            Dense::<16, 2, Softmax>::new(2),
+        ),
+        RmsProp::new(0.01),
+        SparseCategoricalCrossentropy::default(),
+        (
+            Accuracy::default(),
+            TopKAccuracy::new(1),
+            TopKAccuracy::new(2),
+        ),
+    );
+    let cfg = FitConfig {
+        validation_split: 0.2,
+        ..config(3)
+    };
+    let history = m.fit(&x, &y, &cfg).unwrap();
+    for log in &history.epochs {
+        let names: Vec<_> = log.metrics.iter().map(|m| m.0).collect();
+        assert_eq!(names, ["accuracy", "top_k_accuracy", "top_k_accuracy"]);
+        // Top-1 is accuracy (no ties in softmax outputs here); top-2 of 2 classes is 1.
+        assert_eq!(log.metrics[0].1, log.metrics[1].1);
+        assert_eq!(log.metrics[2].1, 1.0);
+        assert_eq!(log.metric, Some(log.metrics[0].1));
+        assert_eq!(log.val_metrics.len(), 3);
+        assert_eq!(log.val_metric, Some(log.val_metrics[0].1));
+    }
+    let e = m
+        .evaluate_metrics(&x.rows(240..300), &y.rows(240..300), 32)
+        .unwrap();
+    let last = history.epochs.last().unwrap();
+    assert_eq!(Some(e.loss), last.val_loss);
+    assert_eq!(e.metrics, last.val_metrics);
+}
+
+#[test]
+fn top_k_accuracy_hand_counted() {
+    let p = Tensor::<(Dim<4>, Dim<4>)>::from([
+        [0.1, 0.2, 0.3, 0.4],      // label 3: first
+        [0.4, 0.3, 0.2, 0.1],      // label 2: third
+        [0.25, 0.25, 0.25, 0.25],  // label 1: tied with all, counts
+        [f32::NAN, 0.0, 0.0, 1.0], // NaN: never a hit
+    ]);
+    let y = Tensor::<(Dim<4>,), u8>::from([3, 2, 1, 3]);
+    let count = |k: usize| {
+        let mut m = TopKAccuracy::new(k);
+        m.update(&p, &y).unwrap();
+        m.value().unwrap()
+    };
+    assert_eq!(count(0), 0.0);
+    assert_eq!(count(1), 0.5); // rows 0 and 2
+    assert_eq!(count(2), 0.5);
+    assert_eq!(count(3), 0.75); // row 1 too
+    assert_eq!(count(9), 0.75);
+    // One-hot targets give the same counts.
+    let one_hot = Tensor::<(Dim<4>, Dim<4>)>::from([
+        [0.0, 0.0, 0.0, 1.0],
+        [0.0, 0.0, 1.0, 0.0],
+        [0.0, 1.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0, 1.0],
+    ]);
+    let mut m = TopKAccuracy::new(3);
+    m.update(&p, &one_hot).unwrap();
+    assert_eq!(m.value(), Some(0.75));
+    // A label out of range is an error and counts nothing.
+    let mut m = TopKAccuracy::new(3);
+    let bad = Tensor::<(Dim<4>,), u8>::from([3, 2, 4, 0]);
+    assert!(m.update(&p, &bad).is_err());
+    assert_eq!(m.value(), None);
+}
+
+#[test]
+fn regression_metrics_hand_counted() {
+    let p = Tensor::<(Dim<2>, Dim<2>)>::from([[1.0, -2.0], [0.5, 3.0]]);
+    let y = Tensor::<(Dim<2>, Dim<2>)>::from([[0.0, 2.0], [0.5, 1.0]]);
+    // |d| = 1, 4, 0, 2 -> mean 7/4; d^2 = 1, 16, 0, 4 -> mean 21/4.
+    let mut mae = MeanAbsoluteError::default();
+    let mut mse = MeanSquaredError::default();
+    mae.update(&p, &y).unwrap();
+    mse.update(&p, &y).unwrap();
+    assert_eq!(mae.value(), Some(1.75));
+    assert_eq!(mse.value(), Some(5.25));
+    // A second batch counts by elements: (7 + 2) / 6 and (21 + 2) / 6 after [[1, -1]].
+    let p2 = Tensor::<(Dim<1>, Dim<2>)>::from([[1.0, -1.0]]);
+    let y2 = Tensor::<(Dim<1>, Dim<2>)>::from([[0.0, 0.0]]);
+    mae.update(&p2, &y2).unwrap();
+    mse.update(&p2, &y2).unwrap();
+    assert_eq!(mae.value(), Some(9.0 / 6.0));
+    assert_eq!(mse.value(), Some(23.0 / 6.0));
+    // Different shapes: an error naming both.
+    let z = Tensor::<(usize, Dim<2>)>::zeros((3, Dim));
+    let err = mae.update(&p.clone().dyn_batch(), &z).unwrap_err();
+    assert!(err.to_string().contains("[2, 2] and [3, 2]"), "{err}");
+}
+
+#[test]
+fn a_metric_tuple_counts_nothing_when_a_part_fails() {
+    // Accuracy accepts label 2 of 3 classes... and so does TopK; a label of 7 fails both,
+    // but MAE on a one-hot shape mismatch fails only the second part.
+    let p = Tensor::<(Dim<2>, Dim<3>)>::from([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]);
+    let y = Tensor::<(Dim<2>,), u8>::from([0, 7]);
+    let mut both = (Accuracy::default(), TopKAccuracy::new(1));
+    assert!(both.update(&p, &y).is_err());
+    assert_eq!(both.0.count(), 0);
+    let good = Tensor::<(Dim<2>,), u8>::from([0, 2]);
+    both.update(&p, &good).unwrap();
+    let mut seen = Vec::new();
+    Metric::<Tensor<(Dim<2>, Dim<3>)>, Tensor<(Dim<2>,), u8>>::for_each_result(
+        &both,
+        &mut |name, v| seen.push((name, v)),
+    );
+    assert_eq!(seen, [("accuracy", 1.0), ("top_k_accuracy", 1.0)]);
+}
+
+#[test]
+fn predict_in_batches_equals_predict() {
+    let (x, _) = data(103, 9);
+    let m = model(0.01);
+    let whole = m.predict(&x);
+    for batch_size in [1, 7, 32, 103, 500] {
+        let p = m.predict_in_batches(&x, batch_size).unwrap();
+        assert_eq!(p.shape_dims(), [103, 2]);
+        // Equal up to rounding: a one-row batch may take another product kernel.
+        for (a, b) in p.as_slice().iter().zip(whole.as_slice()) {
+            assert!((a - b).abs() <= 1e-6, "batch_size {batch_size}: {a} vs {b}");
+        }
+    }
+    assert!(matches!(m.predict_in_batches(&x, 0), Err(Error::Config(_))));
+    let empty = m.predict_in_batches(&x.rows(0..0), 8).unwrap();
+    assert_eq!(empty.shape_dims(), [0, 2]);
+}

@@ -15,6 +15,7 @@ fn history(epochs: usize, validation: bool) -> History {
                 val_loss: validation.then_some(1.2 / (i + 1) as f64),
                 val_metric: validation.then_some(0.88 + 0.01 * i as f64),
                 seconds: 0.5,
+                ..EpochLog::default()
             })
             .collect(),
     }

@@ -16,6 +16,10 @@ use shaped::{Dim, Tensor};
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// The counter is process-wide: the two tests must not run at once (the first one's child
+/// processes are spawned with allocations of its own).
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A machine without shaped's kernels (products through matrixmultiply, which allocates
 /// its packing buffers) cannot pass: say so loudly instead of passing by skipping, unless
 /// `SHAPED_ALLOW_SKIP=1` says the run knows.
@@ -34,6 +38,7 @@ fn own_kernel_or_explain() -> bool {
 
 #[test]
 fn every_kernel_of_this_machine_trains_without_allocating() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     if std::env::var("SHAPED_KERNEL").is_ok() {
         return; // a child process: the other test does the work
     }
@@ -65,6 +70,7 @@ fn every_kernel_of_this_machine_trains_without_allocating() {
 
 #[test]
 fn warmed_up_training_steps_do_not_allocate() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     if !own_kernel_or_explain() {
         return;
     }

@@ -64,7 +64,7 @@ impl Monitor {
 /// ```
 /// use shaped::train::{Callback, Control, EarlyStopping, EpochLog, Monitor};
 /// let mut stop = EarlyStopping::new(Monitor::TrainLoss, 1);
-/// let log = |loss| EpochLog { loss, metric: None, val_loss: None, val_metric: None, seconds: 0.0 };
+/// let log = |loss| EpochLog { loss, ..EpochLog::default() };
 /// let net = ();
 /// assert_eq!(stop.on_epoch_end(1, &log(1.0), &net), Control::Continue);
 /// assert_eq!(stop.on_epoch_end(2, &log(0.5), &net), Control::Continue); // better

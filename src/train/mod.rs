@@ -5,7 +5,7 @@ mod metric;
 mod progress;
 
 pub use callback::{Callback, Control, EarlyStopping, Monitor};
-pub use metric::{Accuracy, Metric};
+pub use metric::{Accuracy, MeanAbsoluteError, MeanSquaredError, Metric, TopKAccuracy};
 
 use std::time::Instant;
 
@@ -61,18 +61,34 @@ impl Default for FitConfig {
 }
 
 /// What one epoch of `fit` measured.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EpochLog {
     /// Mean of the batch losses over the epoch (Keras's running mean).
     pub loss: f64,
-    /// Running value of the metric over the epoch, when there is one.
+    /// Running value of the metric over the epoch, when there is one (the first one, for
+    /// several).
     pub metric: Option<f64>,
     /// The loss on the validation data after the epoch, when there is some.
     pub val_loss: Option<f64>,
-    /// The metric on the validation data after the epoch.
+    /// The metric on the validation data after the epoch (the first one, for several).
     pub val_metric: Option<f64>,
+    /// Every metric's value over the epoch, by name (a tuple of metrics gives several).
+    pub metrics: Vec<(&'static str, f64)>,
+    /// Every metric's value on the validation data, by name (without the `val_` prefix).
+    pub val_metrics: Vec<(&'static str, f64)>,
     /// Wall-clock seconds of the epoch.
     pub seconds: f64,
+}
+
+/// What `evaluate_metrics` measured.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Evaluation {
+    /// Mean loss over all samples.
+    pub loss: f64,
+    /// The metric (the first one, for several).
+    pub metric: Option<f64>,
+    /// Every metric by name.
+    pub metrics: Vec<(&'static str, f64)>,
 }
 
 /// Per-epoch results of `fit`.
@@ -396,6 +412,8 @@ impl<N, O, L, M> Model<N, O, L, M> {
         let mut ws =
             Workspace::<N, Tensor<S::Replaced<usize>, E>, Tensor<T::Replaced<usize>, F>>::default();
         let mut history = History::default();
+        // The progress line's metric values, refilled every step (allocation-free).
+        let mut shown: Vec<(&'static str, f64)> = Vec::new();
         for epoch in config.initial_epoch..config.epochs {
             let start = Instant::now();
             let order: Vec<usize> = if config.shuffle {
@@ -433,33 +451,45 @@ impl<N, O, L, M> Model<N, O, L, M> {
                     });
                 }
                 loss_sum += loss;
-                progress.update(
-                    step + 1,
-                    loss_sum / (step + 1) as f64,
-                    self.metric.name(),
-                    self.metric.result(),
-                );
+                if config.verbose {
+                    shown.clear();
+                    self.metric
+                        .for_each_result(&mut |name, v| shown.push((name, v)));
+                    progress.update(step + 1, loss_sum / (step + 1) as f64, &shown);
+                }
             }
             let (loss, metric) = (loss_sum / steps.max(1) as f64, self.metric.result());
+            let mut metrics = Vec::new();
+            self.metric
+                .for_each_result(&mut |name, v| metrics.push((name, v)));
             let validation = match validation_data {
-                Some((xv, yv)) => Some(self.evaluate(xv, yv, config.batch_size)?),
+                Some((xv, yv)) => {
+                    let n = sample_count("fit (validation_data)", xv, yv)?;
+                    Some(self.evaluate_rows(xv, yv, 0..n, config.batch_size)?)
+                }
                 None if held_out > 0 => {
                     Some(self.evaluate_rows(x, y, n..total, config.batch_size)?)
                 }
                 None => None,
             };
+            let (val_loss, val_metric, val_metrics) = match validation {
+                Some(v) => (Some(v.loss), v.metric, v.metrics),
+                None => (None, None, Vec::new()),
+            };
             let log = EpochLog {
                 loss,
                 metric,
-                val_loss: validation.map(|v| v.0),
-                val_metric: validation.and_then(|v| v.1),
+                val_loss,
+                val_metric,
+                metrics,
+                val_metrics,
                 seconds: start.elapsed().as_secs_f64(),
             };
             let mut extra = String::new();
             if let Some(v) = log.val_loss {
                 extra += &format!(" - val_loss: {v:.4}");
             }
-            if let (Some(v), Some(name)) = (log.val_metric, self.metric.name()) {
+            for (name, v) in &log.val_metrics {
                 extra += &format!(" - val_{name}: {v:.4}");
             }
             progress.finish(log.seconds, &extra);
@@ -481,14 +511,14 @@ impl<N, O, L, M> Model<N, O, L, M> {
         Ok(history)
     }
 
-    /// Mean loss and metric over rows `range` of `(x, y)`, in batches.
+    /// Mean loss and metrics over rows `range` of `(x, y)`, in batches.
     fn evaluate_rows<S, E, T, F>(
         &mut self,
         x: &Tensor<S, E>,
         y: &Tensor<T, F>,
         range: core::ops::Range<usize>,
         batch_size: usize,
-    ) -> Result<(f64, Option<f64>), Error>
+    ) -> Result<Evaluation, Error>
     where
         S: HasAxis<0>,
         E: Float,
@@ -509,7 +539,14 @@ impl<N, O, L, M> Model<N, O, L, M> {
             total += loss.to_f64().unwrap_or(f64::NAN) * rows.len() as f64;
             self.metric.update(&out, &yb)?;
         }
-        Ok((total / count as f64, self.metric.result()))
+        let mut metrics = Vec::new();
+        self.metric
+            .for_each_result(&mut |name, v| metrics.push((name, v)));
+        Ok(Evaluation {
+            loss: total / count as f64,
+            metric: self.metric.result(),
+            metrics,
+        })
     }
 
     /// Keras's `evaluate`: mean loss over all samples, and the metric.
@@ -519,6 +556,42 @@ impl<N, O, L, M> Model<N, O, L, M> {
         y: &Tensor<T, F>,
         batch_size: usize,
     ) -> Result<(f64, Option<f64>), Error>
+    where
+        S: HasAxis<0>,
+        E: Float,
+        T: HasAxis<0>,
+        F: Dtype,
+        N: Layer<Tensor<S::Replaced<usize>, E>>,
+        L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
+        M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
+    {
+        let e = self.evaluate_metrics(x, y, batch_size)?;
+        Ok((e.loss, e.metric))
+    }
+
+    /// `evaluate` with every metric by name (Keras's `evaluate(..., return_dict=True)`),
+    /// for a tuple of metrics.
+    ///
+    /// ```
+    /// use shaped::nn::loss::SparseCategoricalCrossentropy;
+    /// use shaped::nn::{Dense, Softmax};
+    /// use shaped::train::{Accuracy, Model, TopKAccuracy};
+    /// use shaped::{Dim, Tensor};
+    /// let net = Dense::<4, 3, Softmax>::new(0);
+    /// let metrics = (Accuracy::default(), TopKAccuracy::new(2));
+    /// let mut model = Model::compile(net, (), SparseCategoricalCrossentropy::default(), metrics);
+    /// let x = Tensor::<(usize, Dim<4>)>::ones((8, Dim));
+    /// let y = Tensor::<(usize,), u8>::zeros((8,));
+    /// let e = model.evaluate_metrics(&x, &y, 4).unwrap();
+    /// let names: Vec<_> = e.metrics.iter().map(|m| m.0).collect();
+    /// assert_eq!(names, ["accuracy", "top_k_accuracy"]);
+    /// ```
+    pub fn evaluate_metrics<S, E, T, F>(
+        &mut self,
+        x: &Tensor<S, E>,
+        y: &Tensor<T, F>,
+        batch_size: usize,
+    ) -> Result<Evaluation, Error>
     where
         S: HasAxis<0>,
         E: Float,
@@ -539,5 +612,56 @@ impl<N, O, L, M> Model<N, O, L, M> {
         N: Layer<X>,
     {
         self.net.forward(x)
+    }
+
+    /// Keras's `predict(x, batch_size)`: the output for every sample, computed
+    /// `batch_size` rows at a time, so the activations of only one batch are alive at once
+    /// (the output itself is one tensor). The values of [`predict`](Self::predict), up to
+    /// rounding (a one-row batch may take another product kernel).
+    ///
+    /// ```
+    /// use shaped::nn::{Dense, Softmax};
+    /// use shaped::train::Model;
+    /// use shaped::{Dim, Tensor};
+    /// let model = Model::compile(Dense::<3, 2, Softmax>::new(0), (), (), ());
+    /// let x = Tensor::<(usize, Dim<3>)>::random_uniform((10, Dim), -1.0, 1.0, 1);
+    /// let p = model.predict_in_batches(&x, 4).unwrap();
+    /// assert_eq!(p.shape_dims(), [10, 2]);
+    /// let q = model.predict(&x);
+    /// assert!(p.as_slice().iter().zip(q.as_slice()).all(|(a, b)| (a - b).abs() < 1e-6));
+    /// ```
+    pub fn predict_in_batches<S, E, P, E2>(
+        &self,
+        x: &Tensor<S, E>,
+        batch_size: usize,
+    ) -> Result<Tensor<P, E2>, Error>
+    where
+        S: HasAxis<0>,
+        E: Dtype,
+        P: Shape,
+        E2: Dtype,
+        N: Layer<Tensor<S::Replaced<usize>, E>, Output = Tensor<P, E2>>,
+    {
+        check_batch_size("predict", batch_size)?;
+        let n = x.batch_size();
+        let mut data = Vec::new();
+        let mut dims = None;
+        for batch in crate::data::batches(n, batch_size).chain((n == 0).then_some(0..0)) {
+            let out = self.net.forward(&x.try_rows(batch)?);
+            if dims.is_none() {
+                let mut all = out.shape_dims();
+                all.as_mut()[0] = n;
+                let len = crate::shapes::checked_len::<E2>("predict", all.as_ref())?;
+                data.reserve_exact(len);
+                dims = Some(all);
+            }
+            data.extend_from_slice(out.as_slice());
+        }
+        let dims = dims.expect("at least one batch runs");
+        let shape = P::from_dims(dims.as_ref()).ok_or_else(|| {
+            crate::shapes::ShapeError::incompatible("predict", dims.as_ref(), dims.as_ref())
+                .with_detail("the output's first dim is not the batch")
+        })?;
+        Ok(Tensor::try_from_vec(shape, data)?)
     }
 }

@@ -29,13 +29,7 @@ impl Progress {
         }
     }
 
-    pub(crate) fn update(
-        &mut self,
-        step: usize,
-        loss: f64,
-        metric: Option<&str>,
-        value: Option<f64>,
-    ) {
+    pub(crate) fn update(&mut self, step: usize, loss: f64, metrics: &[(&'static str, f64)]) {
         if !self.enabled {
             return;
         }
@@ -52,7 +46,7 @@ impl Progress {
             })
             .collect();
         self.line = format!("{step}/{} [{bar}] - loss: {loss:.4}", self.steps);
-        if let (Some(name), Some(v)) = (metric, value) {
+        for (name, v) in metrics {
             self.line.push_str(&format!(" - {name}: {v:.4}"));
         }
         let due = self
