@@ -154,11 +154,12 @@ fn params(input: &DeriveInput) -> syn::Result<Tokens> {
             fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [#e])) {
                 #(#visit_mut)*
             }
-            fn zip_update<const K: usize>(
+            // A name no user struct has for its own generics (a `const K` is common).
+            fn zip_update<const __SHAPED_STATES: usize>(
                 &mut self,
                 grads: &Self,
-                mut states: [&mut Self; K],
-                f: &mut dyn FnMut(&mut [#e], &[#e], [&mut [#e]; K]),
+                mut states: [&mut Self; __SHAPED_STATES],
+                f: &mut dyn FnMut(&mut [#e], &[#e], [&mut [#e]; __SHAPED_STATES]),
             ) {
                 #(#zip)*
             }

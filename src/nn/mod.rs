@@ -10,6 +10,7 @@
 mod activation;
 mod apply;
 mod combinators;
+mod conv;
 mod dense;
 mod dropout;
 mod flatten;
@@ -18,11 +19,13 @@ mod init;
 pub mod loss;
 mod macros;
 mod params;
+mod pool;
 mod sequential;
 
 pub use activation::{Activation, Linear, Relu, Sigmoid, Softmax, Tanh};
 pub use apply::{Abs, Apply, Cos, ElementWise, Exp, Sin, Square};
 pub use combinators::{Concat, ConcatCache, PairCache, Residual, ResidualCache, Sum, SumInPlace};
+pub use conv::{Conv2D, Conv2DCache, Padding, Same, Valid};
 pub use dense::{Dense, DenseCache};
 pub use dropout::{Dropout, DropoutCache};
 pub use flatten::Flatten;
@@ -31,6 +34,7 @@ pub use init::Init;
 #[doc(hidden)]
 pub use macros::Stage;
 pub use params::{Params, join};
+pub use pool::{AveragePooling2D, GlobalAveragePooling2D, MaxPoolCache, MaxPooling2D};
 /// Derives [`Layer`] and [`Train`] for a struct of layers run in field order: a struct
 /// model (see the crate docs' layers guide).
 pub use shaped_derive::Model;

@@ -19,9 +19,11 @@
 //! | threads and kernels | [`set_num_threads`], [`num_threads`], [`f32_kernel`] |
 
 pub(crate) mod binary;
+pub(crate) mod conv;
 mod join;
 mod linear;
 mod matmul;
+pub(crate) mod pool;
 mod reduce;
 mod reshape;
 mod slice;

@@ -120,3 +120,79 @@ pub(crate) const fn concat_width(a: usize, b: usize, n: usize) {
         panic!("{}", msg.as_str());
     }
 }
+
+/// The output size of a sliding window of size `k` and stride `s` over `n` positions:
+/// `valid` (no padding) gives `(n - k) / s + 1`, `same` (zero padding) `ceil(n / s)`.
+/// `None` when the window does not fit (`valid`, `k > n`) or `k` or `s` is 0.
+pub(crate) const fn window_out(n: usize, k: usize, s: usize, same: bool) -> Option<usize> {
+    if k == 0 || s == 0 {
+        None
+    } else if same {
+        Some(n.div_ceil(s))
+    } else if k > n {
+        None
+    } else {
+        Some((n - k) / s + 1)
+    }
+}
+
+/// A 2-D window layer (`Conv2D`, pooling) of size `k` x `k`, stride `s`, on `h` x `w` gives
+/// `oh` x `ow`; the message states the formula's result, e.g. `Conv2D 3x3, stride 1,
+/// valid, on 28x28 gives 26x26, not 27x27`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) const fn window_2d(
+    layer: &str,
+    k: usize,
+    s: usize,
+    same: bool,
+    (h, w): (usize, usize),
+    (oh, ow): (usize, usize),
+) {
+    let describe = ConstMsg::new()
+        .str(layer)
+        .str(" ")
+        .num(k)
+        .str("x")
+        .num(k)
+        .str(", stride ")
+        .num(s)
+        .str(if same { ", same, on " } else { ", valid, on " })
+        .num(h)
+        .str("x")
+        .num(w);
+    match (window_out(h, k, s, same), window_out(w, k, s, same)) {
+        (Some(gh), Some(gw)) => {
+            if gh != oh || gw != ow {
+                let msg = describe
+                    .str(" gives ")
+                    .num(gh)
+                    .str("x")
+                    .num(gw)
+                    .str(", not ")
+                    .num(oh)
+                    .str("x")
+                    .num(ow);
+                panic!("{}", msg.as_str());
+            }
+        }
+        _ => {
+            let msg = describe.str(if k == 0 || s == 0 {
+                ": the window and the stride must be at least 1"
+            } else {
+                ": the window is larger than the input (valid padding); use same padding or a smaller window"
+            });
+            panic!("{}", msg.as_str());
+        }
+    }
+}
+
+/// The zero padding before the first position (top or left) for `same`: Keras (and
+/// TensorFlow) pad `max((out - 1) * s + k - n, 0)` in all, the smaller half first.
+pub(crate) const fn pad_before(n: usize, k: usize, s: usize, same: bool) -> usize {
+    if !same || s == 0 {
+        return 0;
+    }
+    let out = n.div_ceil(s);
+    let total = (out.saturating_sub(1) * s + k).saturating_sub(n);
+    total / 2
+}

@@ -1,0 +1,348 @@
+//! Keras's `Conv2D` on channels-last images: `activation(conv(x, kernel) + bias)`.
+
+use core::fmt;
+use core::marker::PhantomData;
+
+use rand::distr::Distribution;
+use rand::distr::uniform::SampleUniform;
+use rand_distr::StandardNormal;
+
+use super::{Activation, Grad, Init, Layer, Linear, Params, Train, reuse};
+use crate::ops::conv::{
+    Window2d, col2im, conv2d_backward_cols, conv2d_backward_params, conv2d_forward, im2col,
+};
+use crate::shapes::checks::window_2d;
+use crate::shapes::{Dim, Dimension};
+use crate::tensor::{Float, Tensor};
+
+/// How a window layer treats the border (Keras's `padding`).
+pub trait Padding: Copy + Default + fmt::Debug + Send + Sync + 'static {
+    /// `true` for `same`: zero padding so that the output is `ceil(input / stride)`.
+    const SAME: bool;
+    /// Keras's name for it.
+    const NAME: &'static str;
+}
+
+/// No padding (Keras's default): the output is `(input - kernel) / stride + 1`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Valid;
+
+/// Zero padding, smaller half first (as Keras and TensorFlow do): the output is
+/// `ceil(input / stride)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Same;
+
+impl Padding for Valid {
+    const SAME: bool = false;
+    const NAME: &'static str = "valid";
+}
+
+impl Padding for Same {
+    const SAME: bool = true;
+    const NAME: &'static str = "same";
+}
+
+/// A 2-D convolution of `IH x IW x IC` images into `OH x OW x OC` feature maps with a
+/// `K x K` kernel, stride `S` (1 by default), padding `P` ([`Valid`] by default) and
+/// activation `A`: Keras's `Conv2D(filters=OC, kernel_size=K, strides=S, padding=..,
+/// activation=..)`. Images are channels-last, `(batch, height, width, channels)`, as in
+/// Keras; the kernel is Keras's `(K, K, IC, OC)`.
+///
+/// Stable Rust cannot compute `(IH - K) / S + 1` in a type, so the output size is named
+/// and checked when the program is built: `Conv2D::<28, 28, 1, 27, 27, 32, 3>::new(0)`
+/// fails with `Conv2D 3x3, stride 1, valid, on 28x28 gives 26x26, not 27x27` at that line.
+/// A layer that does not take the previous one's output does not compile either.
+///
+/// ```
+/// use shaped::nn::{Conv2D, Layer, Relu, Same};
+/// use shaped::{Dim, Tensor};
+/// // The book's first layer: 32 filters of 3x3 on 28x28x1, relu.
+/// let conv = Conv2D::<28, 28, 1, 26, 26, 32, 3, Relu>::new(0);
+/// let x = Tensor::<(usize, Dim<28>, Dim<28>, Dim<1>)>::zeros((2, Dim, Dim, Dim));
+/// assert_eq!(conv.forward(&x).shape_dims(), [2, 26, 26, 32]);
+/// // Stride 2 with same padding halves the size, rounding up.
+/// let down = Conv2D::<7, 7, 4, 4, 4, 8, 3, Relu, 2, Same>::new(1);
+/// let y = down.forward(&Tensor::<(usize, Dim<7>, Dim<7>, Dim<4>)>::zeros((1, Dim, Dim, Dim)));
+/// assert_eq!(y.shape_dims(), [1, 4, 4, 8]);
+/// ```
+#[derive(Params)]
+pub struct Conv2D<
+    const IH: usize,
+    const IW: usize,
+    const IC: usize,
+    const OH: usize,
+    const OW: usize,
+    const OC: usize,
+    const K: usize,
+    A: Activation = Linear,
+    const S: usize = 1,
+    P: Padding = Valid,
+    E: Float = f32,
+> {
+    /// `(K, K, IC, OC)`, Keras's layout.
+    pub kernel: Tensor<(Dim<K>, Dim<K>, Dim<IC>, Dim<OC>), E>,
+    /// One per output channel.
+    pub bias: Tensor<(Dim<OC>,), E>,
+    marker: PhantomData<(A, P)>,
+}
+
+/// The const generics of a `Conv2D` in order, to keep impl headers short.
+macro_rules! conv_impl {
+    ($($t:tt)*) => {
+        impl<
+            const IH: usize,
+            const IW: usize,
+            const IC: usize,
+            const OH: usize,
+            const OW: usize,
+            const OC: usize,
+            const K: usize,
+            A: Activation,
+            const S: usize,
+            P: Padding,
+            E: Float,
+        > $($t)*
+    };
+}
+
+conv_impl! { Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E> {
+    /// The geometry, after the declared output size has been checked.
+    const WINDOW: Window2d = {
+        window_2d("Conv2D", K, S, P::SAME, (IH, IW), (OH, OW));
+        Window2d::new(IH, IW, IC, K, S, P::SAME)
+    };
+
+    /// A layer from its kernel and bias.
+    #[track_caller]
+    pub fn from_tensors(
+        kernel: Tensor<(Dim<K>, Dim<K>, Dim<IC>, Dim<OC>), E>,
+        bias: Tensor<(Dim<OC>,), E>,
+    ) -> Self {
+        let _ = const { Self::WINDOW };
+        Conv2D {
+            kernel,
+            bias,
+            marker: PhantomData,
+        }
+    }
+
+    /// Runs the layer on `x` into `out` (resized to the batch), keeping the patches in
+    /// `cols` for the backward pass.
+    fn forward_into<B: Dimension>(
+        &self,
+        x: &Tensor<(B, Dim<IH>, Dim<IW>, Dim<IC>), E>,
+        cols: &mut Vec<E>,
+        out: &mut Tensor<(B, Dim<OH>, Dim<OW>, Dim<OC>), E>,
+    ) {
+        let g = const { Self::WINDOW };
+        let batch = x.batch_size();
+        let pixels = batch * OH * OW;
+        cols.resize(pixels * g.patch_len(), E::zero());
+        im2col(x.as_slice(), batch, &g, cols);
+        out.set_shape((x.shape().0, Dim, Dim, Dim));
+        conv2d_forward(
+            cols,
+            self.kernel.as_slice(),
+            self.bias.as_slice(),
+            pixels,
+            &g,
+            out.as_mut_slice(),
+        );
+        A::apply(out.as_mut_slice(), OC);
+    }
+}}
+
+impl<
+    const IH: usize,
+    const IW: usize,
+    const IC: usize,
+    const OH: usize,
+    const OW: usize,
+    const OC: usize,
+    const K: usize,
+    A: Activation,
+    const S: usize,
+    P: Padding,
+    E: Float + SampleUniform,
+> Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E>
+where
+    StandardNormal: Distribution<E>,
+{
+    /// Keras's default initialization: Glorot-uniform kernel (fans `K*K*IC` and
+    /// `K*K*OC`), zero bias; reproducible from `seed`.
+    #[track_caller]
+    pub fn new(seed: u64) -> Self {
+        Self::with_init(Init::GlorotUniform, Init::Zeros, seed)
+    }
+
+    /// With other initializers.
+    #[track_caller]
+    pub fn with_init(kernel: Init, bias: Init, seed: u64) -> Self {
+        let _ = const { Self::WINDOW };
+        let (fan_in, fan_out) = (K * K * IC, K * K * OC);
+        let k = kernel.sample(K * K * IC * OC, fan_in, fan_out, seed);
+        let b = bias.sample(
+            OC,
+            fan_in,
+            fan_out,
+            seed.wrapping_add(0x9E37_79B9_7F4A_7C15),
+        );
+        Self::from_tensors(
+            Tensor::from_vec(Default::default(), k),
+            Tensor::from_vec(Default::default(), b),
+        )
+    }
+}
+
+conv_impl! { Clone for Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E> {
+    fn clone(&self) -> Self {
+        Conv2D {
+            kernel: self.kernel.clone(),
+            bias: self.bias.clone(),
+            marker: PhantomData,
+        }
+    }
+}}
+
+conv_impl! { PartialEq for Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.kernel == other.kernel && self.bias == other.bias
+    }
+}}
+
+conv_impl! { fmt::Debug for Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Conv2D({IH}x{IW}x{IC} -> {OH}x{OW}x{OC}, {K}x{K}, stride {S}, {}, {})",
+            P::NAME,
+            A::NAME
+        )
+    }
+}}
+
+/// The buffers a `Conv2D` keeps between its forward and backward passes.
+pub struct Conv2DCache<B: Dimension, const OH: usize, const OW: usize, const OC: usize, E: Float> {
+    cols: Vec<E>,
+    output: Option<Tensor<(B, Dim<OH>, Dim<OW>, Dim<OC>), E>>,
+    pre_activation_grad: Option<Tensor<(B, Dim<OH>, Dim<OW>, Dim<OC>), E>>,
+    col_grads: Vec<E>,
+}
+
+impl<B: Dimension, const OH: usize, const OW: usize, const OC: usize, E: Float> Default
+    for Conv2DCache<B, OH, OW, OC, E>
+{
+    fn default() -> Self {
+        Conv2DCache {
+            cols: Vec::new(),
+            output: None,
+            pre_activation_grad: None,
+            col_grads: Vec::new(),
+        }
+    }
+}
+
+impl<
+    B: Dimension,
+    const IH: usize,
+    const IW: usize,
+    const IC: usize,
+    const OH: usize,
+    const OW: usize,
+    const OC: usize,
+    const K: usize,
+    A: Activation,
+    const S: usize,
+    P: Padding,
+    E: Float,
+> Layer<Tensor<(B, Dim<IH>, Dim<IW>, Dim<IC>), E>>
+    for Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E>
+{
+    type Output = Tensor<(B, Dim<OH>, Dim<OW>, Dim<OC>), E>;
+    fn forward(&self, x: &Tensor<(B, Dim<IH>, Dim<IW>, Dim<IC>), E>) -> Self::Output {
+        let mut out = Tensor::zeros((x.shape().0, Dim, Dim, Dim));
+        self.forward_into(x, &mut Vec::new(), &mut out);
+        out
+    }
+}
+
+impl<
+    B: Dimension,
+    const IH: usize,
+    const IW: usize,
+    const IC: usize,
+    const OH: usize,
+    const OW: usize,
+    const OC: usize,
+    const K: usize,
+    A: Activation,
+    const S: usize,
+    P: Padding,
+    E: Float,
+> Train<Tensor<(B, Dim<IH>, Dim<IW>, Dim<IC>), E>>
+    for Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E>
+{
+    type Cache = Conv2DCache<B, OH, OW, OC, E>;
+    const SOFTMAX_OUTPUT: bool = A::IS_SOFTMAX;
+
+    fn forward_train<'c>(
+        &mut self,
+        x: &Tensor<(B, Dim<IH>, Dim<IW>, Dim<IC>), E>,
+        cache: &'c mut Self::Cache,
+    ) -> &'c Self::Output {
+        let shape = (x.shape().0, Dim, Dim, Dim);
+        let out = cache.output.get_or_insert_with(|| Tensor::zeros(shape));
+        self.forward_into(x, &mut cache.cols, out);
+        out
+    }
+
+    fn output(cache: &Self::Cache) -> &Self::Output {
+        cache
+            .output
+            .as_ref()
+            .expect("forward_train runs before backward")
+    }
+
+    fn backward(
+        &self,
+        x: &Tensor<(B, Dim<IH>, Dim<IW>, Dim<IC>), E>,
+        cache: &mut Self::Cache,
+        grad: Grad<&Self::Output>,
+        grads: &mut Self,
+        input_grad: Option<&mut Tensor<(B, Dim<IH>, Dim<IW>, Dim<IC>), E>>,
+    ) {
+        let g = const { Self::WINDOW };
+        let pixels = x.batch_size() * OH * OW;
+        let gz: &Tensor<(B, Dim<OH>, Dim<OW>, Dim<OC>), E> = match grad {
+            Grad::PreActivation(g) => g,
+            Grad::Output(g) if A::IS_IDENTITY => g,
+            Grad::Output(g) => {
+                let output = cache.output.as_ref().expect("forward_train runs first");
+                let dz = reuse(&mut cache.pre_activation_grad, g);
+                A::backward_into(output.as_slice(), g.as_slice(), dz.as_mut_slice(), OC);
+                dz
+            }
+        };
+        conv2d_backward_params(
+            &cache.cols,
+            gz.as_slice(),
+            pixels,
+            &g,
+            grads.kernel.as_mut_slice(),
+            grads.bias.as_mut_slice(),
+        );
+        if let Some(dx) = input_grad {
+            cache.col_grads.resize(pixels * g.patch_len(), E::zero());
+            conv2d_backward_cols(
+                gz.as_slice(),
+                self.kernel.as_slice(),
+                pixels,
+                OC,
+                &g,
+                &mut cache.col_grads,
+            );
+            dx.set_shape(x.shape());
+            col2im(&cache.col_grads, x.batch_size(), &g, dx.as_mut_slice());
+        }
+    }
+}

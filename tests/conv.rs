@@ -1,0 +1,251 @@
+//! Conv2D and pooling: gradients of parameters and inputs against central differences in
+//! f64 (valid and same padding, strides 1-2, odd sizes), through small models that end in
+//! a dense layer, and training a tiny convnet.
+
+use shaped::nn::loss::{Loss, MeanSquaredError};
+use shaped::nn::{
+    AveragePooling2D, Conv2D, Dense, Flatten, GlobalAveragePooling2D, Init, Linear, MaxPooling2D,
+    Params, Relu, Same, Tanh, Train, Valid, value_and_grad,
+};
+use shaped::shapes::Shape;
+use shaped::{Dim, Tensor};
+
+fn params(m: &impl Params<f64>) -> Vec<f64> {
+    let mut v = Vec::new();
+    m.visit("", &mut |_, values, _| v.extend_from_slice(values));
+    v
+}
+
+fn set(m: &mut impl Params<f64>, values: &[f64]) {
+    let mut i = 0;
+    m.visit_mut(&mut |v| {
+        for x in v.iter_mut() {
+            *x = values[i];
+            i += 1;
+        }
+    });
+}
+
+type Target<const O: usize> = Tensor<(usize, Dim<O>), f64>;
+
+/// Parameter and input gradients of `model` against central differences.
+fn check<S: Shape, M, const O: usize>(model: &M, x: &Tensor<S, f64>, target: &Target<O>)
+where
+    M: Train<Tensor<S, f64>, Output = Target<O>> + Params<f64> + Clone,
+{
+    let loss = MeanSquaredError;
+    let f = |m: &M, x: &Tensor<S, f64>| {
+        let mut m = m.clone();
+        let out = m.forward_train(x, &mut Default::default()).clone();
+        loss.try_loss(&out, target).unwrap()
+    };
+    let mut trained = model.clone();
+    let (value, grads) = value_and_grad(&mut trained, &loss, x, target).unwrap();
+    assert!((value - f(model, x)).abs() < 1e-12);
+    let analytic = params(&grads);
+    let flat = params(model);
+    assert!(!flat.is_empty() || analytic.is_empty());
+    let h = 1e-6;
+    for i in 0..flat.len() {
+        let mut p = flat.clone();
+        let mut m = model.clone();
+        p[i] += h;
+        set(&mut m, &p);
+        let up = f(&m, x);
+        p[i] -= 2.0 * h;
+        set(&mut m, &p);
+        let down = f(&m, x);
+        let numeric = (up - down) / (2.0 * h);
+        assert!(
+            (analytic[i] - numeric).abs() < 1e-6 * (1.0 + numeric.abs()),
+            "parameter {i}: {} vs {numeric}",
+            analytic[i]
+        );
+    }
+    let mut m = model.clone();
+    let mut cache = M::Cache::default();
+    let out = m.forward_train(x, &mut cache).clone();
+    let (_, g) = loss.try_loss_and_grad(&out, target, false).unwrap();
+    let mut scratch = model.clone();
+    let mut dx = x.clone();
+    m.backward(x, &mut cache, g.as_ref(), &mut scratch, Some(&mut dx));
+    for i in 0..x.len() {
+        let mut xp = x.clone();
+        xp.as_mut_slice()[i] += h;
+        let up = f(model, &xp);
+        xp.as_mut_slice()[i] -= 2.0 * h;
+        let down = f(model, &xp);
+        let numeric = (up - down) / (2.0 * h);
+        let a = dx.as_slice()[i];
+        assert!(
+            (a - numeric).abs() < 1e-6 * (1.0 + numeric.abs()),
+            "input {i}: {a} vs {numeric}"
+        );
+    }
+}
+
+fn images<const H: usize, const W: usize, const C: usize>(
+    seed: u64,
+) -> Tensor<(usize, Dim<H>, Dim<W>, Dim<C>), f64> {
+    Tensor::random_uniform((2, Dim, Dim, Dim), -1.0, 1.0, seed)
+}
+
+fn target<const O: usize>() -> Target<O> {
+    Tensor::random_uniform((2, Dim), -1.0, 1.0, 99)
+}
+
+fn conv<
+    const IH: usize,
+    const IW: usize,
+    const IC: usize,
+    const OH: usize,
+    const OW: usize,
+    const OC: usize,
+    const K: usize,
+    const S: usize,
+    P: shaped::nn::Padding,
+>(
+    seed: u64,
+) -> Conv2D<IH, IW, IC, OH, OW, OC, K, Tanh, S, P, f64> {
+    Conv2D::with_init(Init::GlorotUniform, Init::Uniform(-0.3, 0.3), seed)
+}
+
+fn head<const I: usize, const O: usize>(seed: u64) -> Dense<I, O, Linear, f64> {
+    Dense::with_init(Init::GlorotUniform, Init::Uniform(-0.3, 0.3), seed)
+}
+
+#[test]
+fn conv_valid_stride_1() {
+    let model = (
+        conv::<5, 5, 2, 3, 3, 3, 3, 1, Valid>(1),
+        Flatten::<27>,
+        head::<27, 2>(2),
+    );
+    check(&model, &images::<5, 5, 2>(3), &target());
+}
+
+#[test]
+fn conv_same_stride_2_pads_on_both_sides() {
+    // 5x5, 3x3, stride 2, same: 3x3 out, one row and column of zeros on each side.
+    let model = (
+        conv::<5, 5, 2, 3, 3, 2, 3, 2, Same>(4),
+        Flatten::<18>,
+        head::<18, 2>(5),
+    );
+    check(&model, &images::<5, 5, 2>(6), &target());
+}
+
+#[test]
+fn conv_same_stride_1_even_kernel_pads_after() {
+    // 4x3, 2x2, stride 1, same: the one padding row and column go after the image.
+    let model = (
+        conv::<4, 3, 1, 4, 3, 2, 2, 1, Same>(7),
+        Flatten::<24>,
+        head::<24, 2>(8),
+    );
+    check(&model, &images::<4, 3, 1>(9), &target());
+}
+
+#[test]
+fn conv_valid_stride_2_odd_size_drops_the_last_column() {
+    // 6x7, 3x3, stride 2, valid: 2x3 out; the last row is never read.
+    let model = (
+        conv::<6, 7, 2, 2, 3, 2, 3, 2, Valid>(10),
+        Flatten::<12>,
+        head::<12, 2>(11),
+    );
+    check(&model, &images::<6, 7, 2>(12), &target());
+}
+
+#[test]
+fn stacked_convs_and_pooling() {
+    let model = (
+        conv::<6, 6, 1, 4, 4, 3, 3, 1, Valid>(13),
+        MaxPooling2D::<4, 4, 3, 2, 2, 2>::new(),
+        conv::<2, 2, 3, 2, 2, 2, 3, 1, Same>(14),
+        Flatten::<8>,
+        head::<8, 2>(15),
+    );
+    check(&model, &images::<6, 6, 1>(16), &target());
+}
+
+#[test]
+fn max_pooling_valid_odd_and_same() {
+    let model = (
+        MaxPooling2D::<5, 5, 2, 2, 2, 2>::new(),
+        Flatten::<8>,
+        head::<8, 2>(17),
+    );
+    check(&model, &images::<5, 5, 2>(18), &target());
+    let model = (
+        MaxPooling2D::<5, 5, 2, 3, 3, 2, Same>::new(),
+        Flatten::<18>,
+        head::<18, 2>(19),
+    );
+    check(&model, &images::<5, 5, 2>(20), &target());
+}
+
+#[test]
+fn average_pooling_valid_and_same() {
+    let model = (
+        AveragePooling2D::<4, 6, 2, 2, 3, 2>::new(),
+        Flatten::<12>,
+        head::<12, 2>(21),
+    );
+    check(&model, &images::<4, 6, 2>(22), &target());
+    let model = (
+        AveragePooling2D::<5, 5, 1, 2, 2, 3, Same>::new(),
+        Flatten::<4>,
+        head::<4, 2>(23),
+    );
+    check(&model, &images::<5, 5, 1>(24), &target());
+}
+
+#[test]
+fn global_average_pooling() {
+    let model = (
+        conv::<4, 4, 2, 4, 4, 3, 3, 1, Same>(25),
+        GlobalAveragePooling2D,
+        head::<3, 2>(26),
+    );
+    check(&model, &images::<4, 4, 2>(27), &target());
+}
+
+#[test]
+fn a_tiny_convnet_learns_to_tell_bright_tops_from_bright_bottoms() {
+    use shaped::nn::Softmax;
+    use shaped::nn::loss::SparseCategoricalCrossentropy;
+    use shaped::optim::RmsProp;
+    use shaped::train::{Accuracy, FitConfig, Model};
+    // 8x8 images: the top or the bottom half is brighter; the label says which.
+    let n = 256;
+    let noise =
+        Tensor::<(usize, Dim<8>, Dim<8>, Dim<1>)>::random_uniform((n, Dim, Dim, Dim), 0.0, 0.5, 1);
+    let labels = Tensor::<(usize,), u8>::from_fn((n,), |[i]| (i % 2) as u8);
+    let x =
+        Tensor::<(usize, Dim<8>, Dim<8>, Dim<1>)>::from_fn((n, Dim, Dim, Dim), |[i, r, c, _]| {
+            let bright = if (r < 4) == (i % 2 == 0) { 0.5 } else { 0.0 };
+            noise[[i, r, c, 0]] + bright
+        });
+    let net = (
+        Conv2D::<8, 8, 1, 6, 6, 4, 3, Relu>::new(2),
+        MaxPooling2D::<6, 6, 4, 3, 3, 2>::new(),
+        Flatten::<36>,
+        Dense::<36, 2, Softmax>::new(3),
+    );
+    let mut model = Model::compile(
+        net,
+        RmsProp::new(0.01),
+        SparseCategoricalCrossentropy::default(),
+        Accuracy::default(),
+    );
+    let config = FitConfig {
+        epochs: 10,
+        batch_size: 32,
+        verbose: false,
+        ..FitConfig::default()
+    };
+    model.fit(&x, &labels, &config).unwrap();
+    let (_, accuracy) = model.evaluate(&x, &labels, 64).unwrap();
+    assert!(accuracy.unwrap() > 0.95, "accuracy {accuracy:?}");
+}
