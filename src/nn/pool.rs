@@ -62,11 +62,11 @@ pub struct AveragePooling2D<
     padding: P,
 }
 
-/// The buffers a max-pooling layer keeps for its backward pass: its output and where each
-/// maximum came from.
+/// The buffers a max-pooling layer keeps for its backward pass: its output and scratch.
 pub struct MaxPoolCache<B: Dimension, const OH: usize, const OW: usize, const C: usize, E: Float> {
     output: Option<Tensor<(B, Dim<OH>, Dim<OW>, Dim<C>), E>>,
-    argmax: Vec<usize>,
+    nan: [u8; C],
+    left: Option<Tensor<(Dim<C>,), E>>,
 }
 
 impl<B: Dimension, const OH: usize, const OW: usize, const C: usize, E: Float> Default
@@ -75,7 +75,8 @@ impl<B: Dimension, const OH: usize, const OW: usize, const C: usize, E: Float> D
     fn default() -> Self {
         MaxPoolCache {
             output: None,
-            argmax: Vec::new(),
+            nan: [0; C],
+            left: None,
         }
     }
 }
@@ -196,13 +197,12 @@ impl<
     fn forward(&self, x: &Tensor<(B, Dim<IH>, Dim<IW>, Dim<C>), E>) -> Self::Output {
         let g = const { Self::WINDOW };
         let mut out = Tensor::zeros((x.shape().0, Dim, Dim, Dim));
-        let mut argmax = vec![0; out.len()];
         max_pool_forward(
             x.as_slice(),
             x.batch_size(),
             &g,
             out.as_mut_slice(),
-            &mut argmax,
+            &mut [0; C],
         );
         out
     }
@@ -232,13 +232,12 @@ impl<
         let shape = (x.shape().0, Dim, Dim, Dim);
         let out = cache.output.get_or_insert_with(|| Tensor::zeros(shape));
         out.set_shape(shape);
-        cache.argmax.resize(out.len(), 0);
         max_pool_forward(
             x.as_slice(),
             x.batch_size(),
             &g,
             out.as_mut_slice(),
-            &mut cache.argmax,
+            &mut cache.nan,
         );
         out
     }
@@ -259,9 +258,21 @@ impl<
         input_grad: Option<&mut Tensor<(B, Dim<IH>, Dim<IW>, Dim<C>), E>>,
     ) {
         let (Grad::Output(g) | Grad::PreActivation(g)) = grad;
-        if let Some(dx) = input_grad {
+        if let (Some(dx), Some(out)) = (input_grad, cache.output.as_ref()) {
             dx.set_shape(x.shape());
-            max_pool_backward(g.as_slice(), &cache.argmax, dx.as_mut_slice());
+            let window = const { Self::WINDOW };
+            let left = cache
+                .left
+                .get_or_insert_with(|| Tensor::zeros(Default::default()));
+            max_pool_backward(
+                x.as_slice(),
+                out.as_slice(),
+                g.as_slice(),
+                x.batch_size(),
+                &window,
+                left.as_mut_slice(),
+                dx.as_mut_slice(),
+            );
         }
     }
 }

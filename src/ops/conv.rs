@@ -99,7 +99,7 @@ pub(crate) fn im2col<E: Float>(x: &[E], batch: usize, g: &Window2d, cols: &mut [
                     if first >= g.pad_left && first - g.pad_left + k <= g.w {
                         // The whole window row is inside: one contiguous copy.
                         let ix = first - g.pad_left;
-                        dst.copy_from_slice(&line[ix * c..(ix + k) * c]);
+                        copy_run(dst, &line[ix * c..(ix + k) * c]);
                     } else {
                         for (kx, d) in dst.chunks_exact_mut(c).enumerate() {
                             match g.input_col(ox, kx) {
@@ -111,6 +111,19 @@ pub(crate) fn im2col<E: Float>(x: &[E], batch: usize, g: &Window2d, cols: &mut [
                 }
             }
         }
+    }
+}
+
+/// `dst.copy_from_slice(src)`, without a library call for the short runs of a first
+/// layer's patches (3 values for a 3x3 kernel on one channel).
+#[inline(always)]
+fn copy_run<E: Copy>(dst: &mut [E], src: &[E]) {
+    match (dst, src) {
+        ([d0], [s0]) => *d0 = *s0,
+        ([d0, d1], [s0, s1]) => (*d0, *d1) = (*s0, *s1),
+        ([d0, d1, d2], [s0, s1, s2]) => (*d0, *d1, *d2) = (*s0, *s1, *s2),
+        ([d0, d1, d2, d3], [s0, s1, s2, s3]) => (*d0, *d1, *d2, *d3) = (*s0, *s1, *s2, *s3),
+        (dst, src) => dst.copy_from_slice(src),
     }
 }
 

@@ -5,52 +5,93 @@
 use super::conv::Window2d;
 use crate::tensor::Float;
 
-/// For every output value, the flat input index of its window's maximum (the first one on
-/// ties; NaN wins, so it propagates). `out` and `argmax` have `batch * oh * ow * c` entries.
+/// The maximum of each window's inside positions, per channel. A NaN is the maximum of any
+/// window holding one (it propagates). `nan` is scratch of `c` entries.
 pub(crate) fn max_pool_forward<E: Float>(
     x: &[E],
     batch: usize,
     g: &Window2d,
     out: &mut [E],
-    argmax: &mut [usize],
+    nan: &mut [u8],
 ) {
     let c = g.c;
     assert_eq!(x.len(), batch * g.h * g.w * c, "max_pool: input size");
     assert_eq!(out.len(), batch * g.oh * g.ow * c, "max_pool: output size");
-    assert_eq!(argmax.len(), out.len(), "max_pool: index buffer size");
+    assert_eq!(nan.len(), c, "max_pool: scratch size");
     let mut o = 0;
     for b in 0..batch {
         for oy in 0..g.oh {
             for ox in 0..g.ow {
-                for ch in 0..c {
-                    let mut best: Option<(usize, E)> = None;
-                    for_window(g, oy, ox, |iy, ix| {
-                        let i = ((b * g.h + iy) * g.w + ix) * c + ch;
-                        let v = x[i];
-                        let better = match best {
-                            None => true,
-                            Some((_, m)) => !m.is_nan() && (v > m || v.is_nan()),
-                        };
-                        if better {
-                            best = Some((i, v));
-                        }
-                    });
-                    let (i, v) = best.expect("a window holds at least one input position");
-                    out[o] = v;
-                    argmax[o] = i;
-                    o += 1;
+                let best = &mut out[o..o + c];
+                best.fill(E::neg_infinity());
+                nan.fill(0);
+                for_window(g, oy, ox, |iy, ix| {
+                    let start = ((b * g.h + iy) * g.w + ix) * c;
+                    // `max` (which skips NaN) and a NaN flag vectorize; a branch would not.
+                    for ((m, n), &v) in best
+                        .iter_mut()
+                        .zip(nan.iter_mut())
+                        .zip(&x[start..start + c])
+                    {
+                        *m = m.max(v);
+                        *n |= v.is_nan() as u8;
+                    }
+                });
+                for (m, &n) in best.iter_mut().zip(nan.iter()) {
+                    if n != 0 {
+                        *m = E::nan();
+                    }
                 }
+                o += c;
             }
         }
     }
 }
 
-/// The input gradient of max pooling: each output gradient goes to its window's maximum.
-/// Overwrites `dx`.
-pub(crate) fn max_pool_backward<E: Float>(grad: &[E], argmax: &[usize], dx: &mut [E]) {
+/// The input gradient of max pooling: each output gradient goes to the first inside
+/// position (row-major) of its window that holds the maximum `out` (from
+/// [`max_pool_forward`] on the same `x`). `left` is scratch of `c` entries. Overwrites `dx`.
+pub(crate) fn max_pool_backward<E: Float>(
+    x: &[E],
+    out: &[E],
+    grad: &[E],
+    batch: usize,
+    g: &Window2d,
+    left: &mut [E],
+    dx: &mut [E],
+) {
+    let c = g.c;
+    assert_eq!(dx.len(), x.len(), "max_pool backward: input size");
+    assert_eq!(
+        x.len(),
+        batch * g.h * g.w * c,
+        "max_pool backward: input size"
+    );
+    assert_eq!(left.len(), c, "max_pool backward: scratch size");
     dx.fill(E::zero());
-    for (&g, &i) in grad.iter().zip(argmax) {
-        dx[i] += g;
+    let mut o = 0;
+    for b in 0..batch {
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let best = &out[o..o + c];
+                // The gradient not yet handed out: all of it goes to the first match.
+                left.copy_from_slice(&grad[o..o + c]);
+                for_window(g, oy, ox, |iy, ix| {
+                    let start = ((b * g.h + iy) * g.w + ix) * c;
+                    for (((d, l), &v), &m) in dx[start..start + c]
+                        .iter_mut()
+                        .zip(left.iter_mut())
+                        .zip(&x[start..start + c])
+                        .zip(best)
+                    {
+                        let hit = (v == m) | (v.is_nan() & m.is_nan());
+                        *d += if hit { *l } else { E::zero() };
+                        *l = if hit { E::zero() } else { *l };
+                    }
+                });
+                o += c;
+            }
+        }
     }
 }
 
@@ -143,17 +184,18 @@ mod tests {
             -1., 2., 7., 6.,
         ];
         let g = Window2d::new(4, 4, 1, 2, 2, false);
-        let (mut out, mut idx) = (vec![0.0; 4], vec![0; 4]);
-        max_pool_forward(&x, 1, &g, &mut out, &mut idx);
+        let mut out = vec![0.0; 4];
+        max_pool_forward(&x, 1, &g, &mut out, &mut [0]);
         assert_eq!(out, [5., 8., 2., 7.]);
-        assert_eq!(idx, [1, 6, 13, 10]); // ties: the first (row-major) 7
         let mut mean = vec![0.0; 4];
         avg_pool_forward(&x, 1, &g, &mut mean);
         assert_eq!(mean, [13. / 4., 11. / 4., 1. / 4., 27. / 4.]);
         let mut dx = vec![9.0; 16];
-        max_pool_backward(&[1., 2., 3., 4.], &idx, &mut dx);
-        assert_eq!(dx[1] + dx[6] + dx[13] + dx[10], 10.0);
-        assert_eq!(dx.iter().sum::<f64>(), 10.0);
+        max_pool_backward(&x, &out, &[1., 2., 3., 4.], 1, &g, &mut [0.0], &mut dx);
+        // Each gradient at its window's maximum; ties go to the first (row-major) 7.
+        let mut want = vec![0.0; 16];
+        (want[1], want[6], want[13], want[10]) = (1., 2., 3., 4.);
+        assert_eq!(dx, want);
     }
 
     #[test]
@@ -175,9 +217,11 @@ mod tests {
     fn nan_wins_the_max() {
         let x = [1.0, f64::NAN, 3.0, 2.0];
         let g = Window2d::new(2, 2, 1, 2, 2, false);
-        let (mut out, mut idx) = (vec![0.0; 1], vec![0; 1]);
-        max_pool_forward(&x, 1, &g, &mut out, &mut idx);
+        let mut out = vec![0.0; 1];
+        max_pool_forward(&x, 1, &g, &mut out, &mut [0]);
         assert!(out[0].is_nan());
-        assert_eq!(idx[0], 1);
+        let mut dx = vec![0.0; 4];
+        max_pool_backward(&x, &out, &[1.0], 1, &g, &mut [0.0], &mut dx);
+        assert_eq!(dx, [0.0, 1.0, 0.0, 0.0]);
     }
 }
