@@ -66,19 +66,8 @@ impl Padding for Same {
 /// assert_eq!(y.shape_dims(), [1, 4, 4, 8]);
 /// ```
 #[derive(Params)]
-pub struct Conv2D<
-    const IH: usize,
-    const IW: usize,
-    const IC: usize,
-    const OH: usize,
-    const OW: usize,
-    const OC: usize,
-    const K: usize,
-    A: Activation = Linear,
-    const S: usize = 1,
-    P: Padding = Valid,
-    E: Float = f32,
-> {
+#[rustfmt::skip] // one line, so that a wiring error quotes it in one line
+pub struct Conv2D<const IH: usize, const IW: usize, const IC: usize, const OH: usize, const OW: usize, const OC: usize, const K: usize, A: Activation = Linear, const S: usize = 1, P: Padding = Valid, E: Float = f32> {
     /// `(K, K, IC, OC)`, Keras's layout.
     pub kernel: Tensor<(Dim<K>, Dim<K>, Dim<IC>, Dim<OC>), E>,
     /// One per output channel.
@@ -106,11 +95,18 @@ macro_rules! conv_impl {
 }
 
 conv_impl! { Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E> {
-    /// The geometry, after the declared output size has been checked.
-    const WINDOW: Window2d = {
-        window_2d("Conv2D", K, S, P::SAME, (IH, IW), (OH, OW));
-        Window2d::new(IH, IW, IC, K, S, P::SAME)
-    };
+    /// The geometry. Every constructor checks the declared output size first (each in its
+    /// own `const` block, so that an error names the caller's line, once).
+    const WINDOW: Window2d = Window2d::new(IH, IW, IC, K, S, P::SAME);
+
+    /// The layer from parts whose sizes were checked.
+    fn build(kernel: Tensor<(Dim<K>, Dim<K>, Dim<IC>, Dim<OC>), E>, bias: Tensor<(Dim<OC>,), E>) -> Self {
+        Conv2D {
+            kernel,
+            bias,
+            marker: PhantomData,
+        }
+    }
 
     /// A layer from its kernel and bias.
     #[track_caller]
@@ -118,12 +114,8 @@ conv_impl! { Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E> {
         kernel: Tensor<(Dim<K>, Dim<K>, Dim<IC>, Dim<OC>), E>,
         bias: Tensor<(Dim<OC>,), E>,
     ) -> Self {
-        let _ = const { Self::WINDOW };
-        Conv2D {
-            kernel,
-            bias,
-            marker: PhantomData,
-        }
+        const { window_2d("Conv2D", K, S, P::SAME, (IH, IW), (OH, OW)) };
+        Self::build(kernel, bias)
     }
 
     /// Runs the layer on `x` into `out` (resized to the batch), keeping the patches in
@@ -172,13 +164,18 @@ where
     /// `K*K*OC`), zero bias; reproducible from `seed`.
     #[track_caller]
     pub fn new(seed: u64) -> Self {
-        Self::with_init(Init::GlorotUniform, Init::Zeros, seed)
+        const { window_2d("Conv2D", K, S, P::SAME, (IH, IW), (OH, OW)) };
+        Self::initialized(Init::GlorotUniform, Init::Zeros, seed)
     }
 
     /// With other initializers.
     #[track_caller]
     pub fn with_init(kernel: Init, bias: Init, seed: u64) -> Self {
-        let _ = const { Self::WINDOW };
+        const { window_2d("Conv2D", K, S, P::SAME, (IH, IW), (OH, OW)) };
+        Self::initialized(kernel, bias, seed)
+    }
+
+    fn initialized(kernel: Init, bias: Init, seed: u64) -> Self {
         let (fan_in, fan_out) = (K * K * IC, K * K * OC);
         let k = kernel.sample(K * K * IC * OC, fan_in, fan_out, seed);
         let b = bias.sample(
@@ -187,7 +184,7 @@ where
             fan_out,
             seed.wrapping_add(0x9E37_79B9_7F4A_7C15),
         );
-        Self::from_tensors(
+        Self::build(
             Tensor::from_vec(Default::default(), k),
             Tensor::from_vec(Default::default(), b),
         )

@@ -24,15 +24,8 @@ use crate::tensor::{Float, Tensor};
 /// assert_eq!(pool.forward(&x).shape_dims(), [3, 13, 13, 32]);
 /// ```
 #[derive(Params)]
-pub struct MaxPooling2D<
-    const IH: usize,
-    const IW: usize,
-    const C: usize,
-    const OH: usize,
-    const OW: usize,
-    const POOL: usize,
-    P: Padding = Valid,
-> {
+#[rustfmt::skip] // one line, so that a wiring error quotes it in one line
+pub struct MaxPooling2D<const IH: usize, const IW: usize, const C: usize, const OH: usize, const OW: usize, const POOL: usize, P: Padding = Valid> {
     #[params(skip)]
     padding: P,
 }
@@ -49,15 +42,8 @@ pub struct MaxPooling2D<
 /// assert_eq!(pool.forward(&x).as_slice(), &[2.5, 4.5, 10.5, 12.5]);
 /// ```
 #[derive(Params)]
-pub struct AveragePooling2D<
-    const IH: usize,
-    const IW: usize,
-    const C: usize,
-    const OH: usize,
-    const OW: usize,
-    const POOL: usize,
-    P: Padding = Valid,
-> {
+#[rustfmt::skip] // one line, so that a wiring error quotes it in one line
+pub struct AveragePooling2D<const IH: usize, const IW: usize, const C: usize, const OH: usize, const OW: usize, const POOL: usize, P: Padding = Valid> {
     #[params(skip)]
     padding: P,
 }
@@ -93,16 +79,13 @@ macro_rules! pooling_layer {
             P: Padding,
         > $name<IH, IW, C, OH, OW, POOL, P>
         {
-            /// The geometry, after the declared output size has been checked.
-            const WINDOW: Window2d = {
-                window_2d($keras, POOL, POOL, P::SAME, (IH, IW), (OH, OW));
-                Window2d::new(IH, IW, C, POOL, POOL, P::SAME)
-            };
+            /// The geometry. `new` and `default` check the declared output size first.
+            const WINDOW: Window2d = Window2d::new(IH, IW, C, POOL, POOL, P::SAME);
 
             /// The layer (it has no parameters).
             #[track_caller]
             pub fn new() -> Self {
-                let _ = const { Self::WINDOW };
+                const { window_2d($keras, POOL, POOL, P::SAME, (IH, IW), (OH, OW)) };
                 $name {
                     padding: P::default(),
                 }
@@ -121,7 +104,10 @@ macro_rules! pooling_layer {
         {
             #[track_caller]
             fn default() -> Self {
-                Self::new()
+                const { window_2d($keras, POOL, POOL, P::SAME, (IH, IW), (OH, OW)) };
+                $name {
+                    padding: P::default(),
+                }
             }
         }
 
