@@ -249,3 +249,79 @@ fn a_tiny_convnet_learns_to_tell_bright_tops_from_bright_bottoms() {
     let (_, accuracy) = model.evaluate(&x, &labels, 64).unwrap();
     assert!(accuracy.unwrap() > 0.95, "accuracy {accuracy:?}");
 }
+
+// ---- normalization ----
+
+use shaped::nn::{BatchNormalization, LayerNormalization};
+
+/// gamma and beta away from 1 and 0, so that their gradients matter.
+fn batch_norm<const C: usize>() -> BatchNormalization<C, f64> {
+    let mut bn = BatchNormalization::new();
+    bn.gamma = Tensor::random_uniform(Default::default(), 0.5, 1.5, 31);
+    bn.beta = Tensor::random_uniform(Default::default(), -0.5, 0.5, 32);
+    bn
+}
+
+fn layer_norm<const C: usize>() -> LayerNormalization<C, f64> {
+    let mut ln = LayerNormalization::new();
+    ln.gamma = Tensor::random_uniform(Default::default(), 0.5, 1.5, 33);
+    ln.beta = Tensor::random_uniform(Default::default(), -0.5, 0.5, 34);
+    ln
+}
+
+#[test]
+fn batch_normalization_gradients_dense_and_conv() {
+    let x = Tensor::<(usize, Dim<3>), f64>::random_uniform((5, Dim), -2.0, 2.0, 35);
+    let model = (head::<3, 4>(36), batch_norm::<4>(), head::<4, 2>(37));
+    let t = Tensor::random_uniform((5, Dim), -1.0, 1.0, 38);
+    check(&model, &x, &t);
+    let model = (
+        conv::<4, 4, 1, 2, 2, 3, 3, 1, Valid>(39),
+        batch_norm::<3>(),
+        Flatten::<12>,
+        head::<12, 2>(40),
+    );
+    check(&model, &images::<4, 4, 1>(41), &target());
+}
+
+#[test]
+fn layer_normalization_gradients() {
+    let x = Tensor::<(usize, Dim<3>), f64>::random_uniform((4, Dim), -2.0, 2.0, 42);
+    let model = (head::<3, 5>(43), layer_norm::<5>(), head::<5, 2>(44));
+    let t = Tensor::random_uniform((4, Dim), -1.0, 1.0, 45);
+    check(&model, &x, &t);
+    let model = (layer_norm::<2>(), Flatten::<32>, head::<32, 2>(46));
+    check(&model, &images::<4, 4, 2>(47), &target());
+}
+
+#[test]
+fn batch_normalization_statistics_by_hand() {
+    // Channel 0: 1, 3, 5, 7 (mean 4, biased variance 5); channel 1: 2, 2, 2, 2.
+    let x = Tensor::<(usize, Dim<2>), f64>::from_vec(
+        (4, Dim),
+        vec![1.0, 2.0, 3.0, 2.0, 5.0, 2.0, 7.0, 2.0],
+    );
+    let mut bn = BatchNormalization::<2, f64>::with(0.9, 1e-3);
+    let y = bn.forward_train(&x, &mut Default::default()).clone();
+    let inv = 1.0 / (5.0f64 + 1e-3).sqrt();
+    for (i, v) in [1.0, 3.0, 5.0, 7.0].iter().enumerate() {
+        assert!((y[[i, 0]] - (v - 4.0) * inv).abs() < 1e-12);
+        assert!(
+            y[[i, 1]].abs() < 1e-12,
+            "a constant channel normalizes to 0"
+        );
+    }
+    // moving = 0.9 * moving + 0.1 * batch: mean 0.4 and 0.2; variance 0.9 + 0.5 and 0.9.
+    assert!((bn.moving_mean[[0]] - 0.4).abs() < 1e-12);
+    assert!((bn.moving_mean[[1]] - 0.2).abs() < 1e-12);
+    assert!((bn.moving_variance[[0]] - 1.4).abs() < 1e-12);
+    assert!((bn.moving_variance[[1]] - 0.9).abs() < 1e-12);
+    // Inference: (x - moving_mean) / sqrt(moving_var + eps).
+    use shaped::nn::Layer;
+    let z = bn.forward(&x);
+    assert!((z[[0, 0]] - (1.0 - 0.4) / (1.4f64 + 1e-3).sqrt()).abs() < 1e-12);
+    // The moving statistics are buffers: named in the file, skipped by optimizers.
+    let mut names = Vec::new();
+    bn.visit_buffers("bn", &mut |name, _, _| names.push(name.to_string()));
+    assert_eq!(names, ["bn.moving_mean", "bn.moving_variance"]);
+}

@@ -18,6 +18,7 @@ mod grad;
 mod init;
 pub mod loss;
 mod macros;
+mod norm;
 mod params;
 mod pool;
 mod sequential;
@@ -33,6 +34,7 @@ pub use grad::{value_and_grad, value_and_grad_with};
 pub use init::Init;
 #[doc(hidden)]
 pub use macros::Stage;
+pub use norm::{BatchNormalization, LayerNormalization, NormCache};
 pub use params::{Params, join};
 pub use pool::{AveragePooling2D, GlobalAveragePooling2D, MaxPoolCache, MaxPooling2D};
 /// Derives [`Layer`] and [`Train`] for a struct of layers run in field order: a struct
