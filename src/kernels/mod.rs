@@ -5,7 +5,8 @@
 //!   sealed [`GemmElement`] trait to shaped's f32 kernels or to matrixmultiply.
 //! * `sgemm`: the blocked f32 product (packing, the narrow path); its micro-kernels are in
 //!   `avx512` and `avx2`, chosen at run time.
-//! * `pool`: the persistent worker threads; `update`: element-wise updates split over them.
+//! * `pool`: the persistent worker threads; `update`: element-wise updates split over them;
+//!   `chunks`: independent pieces of one output (a batch's images) split over them.
 //!
 //! Everything above this module is `#![deny(unsafe_code)]`. `scripts/sanitize.sh` runs
 //! these modules' tests under Miri and the whole suite under AddressSanitizer.
@@ -14,11 +15,13 @@
 
 mod avx2;
 mod avx512;
+mod chunks;
 mod gemm;
 mod pool;
 mod sgemm;
 mod update;
 
+pub(crate) use chunks::par_chunks;
 pub use gemm::GemmElement;
 pub(crate) use gemm::{Mat, gemm};
 pub use pool::{num_threads, set_num_threads};

@@ -48,22 +48,16 @@ pub struct AveragePooling2D<const IH: usize, const IW: usize, const C: usize, co
     padding: P,
 }
 
-/// The buffers a max-pooling layer keeps for its backward pass: its output and scratch.
+/// The buffer a max-pooling layer keeps for its backward pass: its output.
 pub struct MaxPoolCache<B: Dimension, const OH: usize, const OW: usize, const C: usize, E: Float> {
     output: Option<Tensor<(B, Dim<OH>, Dim<OW>, Dim<C>), E>>,
-    nan: [u8; C],
-    left: Option<Tensor<(Dim<C>,), E>>,
 }
 
 impl<B: Dimension, const OH: usize, const OW: usize, const C: usize, E: Float> Default
     for MaxPoolCache<B, OH, OW, C, E>
 {
     fn default() -> Self {
-        MaxPoolCache {
-            output: None,
-            nan: [0; C],
-            left: None,
-        }
+        MaxPoolCache { output: None }
     }
 }
 
@@ -183,13 +177,7 @@ impl<
     fn forward(&self, x: &Tensor<(B, Dim<IH>, Dim<IW>, Dim<C>), E>) -> Self::Output {
         let g = const { Self::WINDOW };
         let mut out = Tensor::zeros((x.shape().0, Dim, Dim, Dim));
-        max_pool_forward(
-            x.as_slice(),
-            x.batch_size(),
-            &g,
-            out.as_mut_slice(),
-            &mut [0; C],
-        );
+        max_pool_forward(x.as_slice(), x.batch_size(), &g, out.as_mut_slice());
         out
     }
 }
@@ -218,13 +206,7 @@ impl<
         let shape = (x.shape().0, Dim, Dim, Dim);
         let out = cache.output.get_or_insert_with(|| Tensor::zeros(shape));
         out.set_shape(shape);
-        max_pool_forward(
-            x.as_slice(),
-            x.batch_size(),
-            &g,
-            out.as_mut_slice(),
-            &mut cache.nan,
-        );
+        max_pool_forward(x.as_slice(), x.batch_size(), &g, out.as_mut_slice());
         out
     }
 
@@ -247,16 +229,12 @@ impl<
         if let (Some(dx), Some(out)) = (input_grad, cache.output.as_ref()) {
             dx.set_shape(x.shape());
             let window = const { Self::WINDOW };
-            let left = cache
-                .left
-                .get_or_insert_with(|| Tensor::zeros(Default::default()));
             max_pool_backward(
                 x.as_slice(),
                 out.as_slice(),
                 g.as_slice(),
                 x.batch_size(),
                 &window,
-                left.as_mut_slice(),
                 dx.as_mut_slice(),
             );
         }

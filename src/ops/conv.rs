@@ -3,7 +3,7 @@
 //! c_out)` kernel gives the output. With its two vector-Jacobian products (kernel and
 //! input), writing into reused buffers, so a training step allocates nothing.
 
-use crate::kernels::{Mat, gemm};
+use crate::kernels::{Mat, gemm, par_chunks};
 use crate::shapes::checks::{pad_before, window_out};
 use crate::tensor::Float;
 
@@ -73,39 +73,43 @@ impl Window2d {
 
 /// `cols[(b, oy, ox), (ky, kx, ch)] = x[b, oy*s + ky - pad_top, ox*s + kx - pad_left, ch]`,
 /// zero outside the image. `x` holds `batch` images of `h * w * c`; `cols` has
-/// `batch * oh * ow` rows of `patch_len` values.
+/// `batch * oh * ow` rows of `patch_len` values. Images are spread over the pool.
 pub(crate) fn im2col<E: Float>(x: &[E], batch: usize, g: &Window2d, cols: &mut [E]) {
-    let (c, k) = (g.c, g.k);
-    let image = g.h * g.w * c;
+    let image = g.h * g.w * g.c;
     assert_eq!(x.len(), batch * image, "im2col: input size");
     assert_eq!(
         cols.len(),
         batch * g.oh * g.ow * g.patch_len(),
         "im2col: buffer size"
     );
+    par_chunks(cols, g.oh * g.ow * g.patch_len(), 4, &|b, rows| {
+        im2col_image(&x[b * image..(b + 1) * image], g, rows)
+    });
+}
+
+fn im2col_image<E: Float>(xb: &[E], g: &Window2d, cols: &mut [E]) {
+    let (c, k) = (g.c, g.k);
     let mut rows = cols.chunks_exact_mut(g.patch_len());
-    for xb in x.chunks_exact(image) {
-        for oy in 0..g.oh {
-            for ox in 0..g.ow {
-                let row = rows.next().expect("sized above");
-                for ky in 0..k {
-                    let dst = &mut row[ky * k * c..(ky + 1) * k * c];
-                    let Some(iy) = g.input_row(oy, ky) else {
-                        dst.fill(E::zero());
-                        continue;
-                    };
-                    let line = &xb[iy * g.w * c..(iy + 1) * g.w * c];
-                    let first = ox * g.stride;
-                    if first >= g.pad_left && first - g.pad_left + k <= g.w {
-                        // The whole window row is inside: one contiguous copy.
-                        let ix = first - g.pad_left;
-                        copy_run(dst, &line[ix * c..(ix + k) * c]);
-                    } else {
-                        for (kx, d) in dst.chunks_exact_mut(c).enumerate() {
-                            match g.input_col(ox, kx) {
-                                Some(ix) => d.copy_from_slice(&line[ix * c..(ix + 1) * c]),
-                                None => d.fill(E::zero()),
-                            }
+    for oy in 0..g.oh {
+        for ox in 0..g.ow {
+            let row = rows.next().expect("sized by the caller");
+            for ky in 0..k {
+                let dst = &mut row[ky * k * c..(ky + 1) * k * c];
+                let Some(iy) = g.input_row(oy, ky) else {
+                    dst.fill(E::zero());
+                    continue;
+                };
+                let line = &xb[iy * g.w * c..(iy + 1) * g.w * c];
+                let first = ox * g.stride;
+                if first >= g.pad_left && first - g.pad_left + k <= g.w {
+                    // The whole window row is inside: one contiguous copy.
+                    let ix = first - g.pad_left;
+                    copy_run(dst, &line[ix * c..(ix + k) * c]);
+                } else {
+                    for (kx, d) in dst.chunks_exact_mut(c).enumerate() {
+                        match g.input_col(ox, kx) {
+                            Some(ix) => d.copy_from_slice(&line[ix * c..(ix + 1) * c]),
+                            None => d.fill(E::zero()),
                         }
                     }
                 }
@@ -128,35 +132,37 @@ fn copy_run<E: Copy>(dst: &mut [E], src: &[E]) {
 }
 
 /// The adjoint of [`im2col`]: every patch value added back to the input position it came
-/// from (positions in the padding are dropped). Overwrites `dx`.
+/// from (positions in the padding are dropped). Overwrites `dx`. Images are spread over the
+/// pool.
 pub(crate) fn col2im<E: Float>(cols: &[E], batch: usize, g: &Window2d, dx: &mut [E]) {
-    let (c, k) = (g.c, g.k);
-    let image = g.h * g.w * c;
+    let image = g.h * g.w * g.c;
+    let per_image = g.oh * g.ow * g.patch_len();
     assert_eq!(dx.len(), batch * image, "col2im: input size");
-    assert_eq!(
-        cols.len(),
-        batch * g.oh * g.ow * g.patch_len(),
-        "col2im: buffer size"
-    );
-    dx.fill(E::zero());
+    assert_eq!(cols.len(), batch * per_image, "col2im: buffer size");
+    par_chunks(dx, image, 4, &|b, db| {
+        col2im_image(&cols[b * per_image..(b + 1) * per_image], g, db)
+    });
+}
+
+fn col2im_image<E: Float>(cols: &[E], g: &Window2d, db: &mut [E]) {
+    let (c, k) = (g.c, g.k);
+    db.fill(E::zero());
     let mut rows = cols.chunks_exact(g.patch_len());
-    for db in dx.chunks_exact_mut(image) {
-        for oy in 0..g.oh {
-            for ox in 0..g.ow {
-                let row = rows.next().expect("sized above");
-                for ky in 0..k {
-                    let Some(iy) = g.input_row(oy, ky) else {
-                        continue;
-                    };
-                    let src = &row[ky * k * c..(ky + 1) * k * c];
-                    let line = &mut db[iy * g.w * c..(iy + 1) * g.w * c];
-                    for (kx, s) in src.chunks_exact(c).enumerate() {
-                        if let Some(ix) = g.input_col(ox, kx) {
-                            line[ix * c..(ix + 1) * c]
-                                .iter_mut()
-                                .zip(s)
-                                .for_each(|(d, &v)| *d += v);
-                        }
+    for oy in 0..g.oh {
+        for ox in 0..g.ow {
+            let row = rows.next().expect("sized by the caller");
+            for ky in 0..k {
+                let Some(iy) = g.input_row(oy, ky) else {
+                    continue;
+                };
+                let src = &row[ky * k * c..(ky + 1) * k * c];
+                let line = &mut db[iy * g.w * c..(iy + 1) * g.w * c];
+                for (kx, s) in src.chunks_exact(c).enumerate() {
+                    if let Some(ix) = g.input_col(ox, kx) {
+                        line[ix * c..(ix + 1) * c]
+                            .iter_mut()
+                            .zip(s)
+                            .for_each(|(d, &v)| *d += v);
                     }
                 }
             }
@@ -303,7 +309,9 @@ mod tests {
             (1, 1, 1, 1, 1, false),
         ] {
             let g = Window2d::new(h, w, c, k, s, same);
-            let (batch, c_out) = (2, 3);
+            // Six images on two threads: the split over the pool is exercised too.
+            crate::kernels::set_num_threads(2);
+            let (batch, c_out) = (6, 3);
             let x = values(batch * h * w * c, 1);
             let kernel = values(g.patch_len() * c_out, 2);
             let bias = values(c_out, 3);
@@ -328,7 +336,8 @@ mod tests {
             (4, 4, 3, 2, 2, false),
         ] {
             let g = Window2d::new(h, w, c, k, s, same);
-            let batch = 2;
+            crate::kernels::set_num_threads(2);
+            let batch = 5;
             let x = values(batch * h * w * c, 4);
             let y = values(batch * g.oh * g.ow * g.patch_len(), 5);
             let mut cols = vec![0.0; y.len()];
