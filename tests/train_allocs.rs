@@ -108,3 +108,43 @@ fn warmed_up_training_steps_do_not_allocate() {
         );
     }
 }
+
+#[test]
+fn warmed_up_convnet_steps_do_not_allocate() {
+    use shaped::nn::{Conv2D, Flatten, MaxPooling2D};
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !own_kernel_or_explain() {
+        return;
+    }
+    type Images = Tensor<(usize, Dim<12>, Dim<12>, Dim<1>)>;
+    let x = Images::random_uniform((16, Dim, Dim, Dim), 0.0, 1.0, 1);
+    let y = Tensor::<(usize,), u8>::from_fn((16,), |[i]| (i % 10) as u8);
+    let net = (
+        Conv2D::<12, 12, 1, 10, 10, 8, 3, Relu>::new(0),
+        MaxPooling2D::<10, 10, 8, 5, 5, 2>::new(),
+        Conv2D::<5, 5, 8, 3, 3, 16, 3, Relu>::new(1),
+        Flatten::<144>,
+        Dense::<144, 10, Softmax>::new(2),
+    );
+    let mut model = Model::compile(
+        net,
+        RmsProp::default(),
+        SparseCategoricalCrossentropy::default(),
+        Accuracy::default(),
+    );
+    // Two threads: im2col, col2im and pooling split the batch's images over the pool.
+    for threads in [1, 2] {
+        shaped::ops::set_num_threads(threads);
+        model.train_step(&x, &y).unwrap();
+        model.train_step(&x, &y).unwrap();
+        let before = allocations();
+        for _ in 0..5 {
+            model.train_step(&x, &y).unwrap();
+        }
+        let allocations = allocations() - before;
+        assert_eq!(
+            allocations, 0,
+            "{threads} thread(s): 5 convnet steps allocated {allocations} times"
+        );
+    }
+}
