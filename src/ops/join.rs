@@ -7,6 +7,14 @@ use crate::shapes::rules::{HasAxis, InsertAxis};
 use crate::shapes::{Dim, RUNTIME, Shape, ShapeError, checks};
 use crate::tensor::{Dtype, Float, Tensor};
 
+/// Static sizes along `axis` must add up to `n` (runtime ones are checked when run).
+const fn concat_check<S: Shape, R: Shape>(axis: usize, n: usize) {
+    let (a, b) = (S::STATIC_DIMS[axis], R::STATIC_DIMS[axis]);
+    if a != RUNTIME && b != RUNTIME {
+        checks::concat_width(a, b, n);
+    }
+}
+
 /// Copies `b`'s and `a`'s blocks along `axis` into `out` (a's first).
 fn join_along<E: Copy>(a: &[E], b: &[E], na: usize, nb: usize, inner: usize, out: &mut Vec<E>) {
     let (ra, rb) = (na * inner, nb * inner);
@@ -37,12 +45,19 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         S: HasAxis<AXIS>,
         R: HasAxis<AXIS>,
     {
-        const {
-            let (a, b) = (S::STATIC_DIMS[AXIS], R::STATIC_DIMS[AXIS]);
-            if a != RUNTIME && b != RUNTIME {
-                checks::concat_width(a, b, N);
-            }
-        };
+        const { concat_check::<S, R>(AXIS, N) };
+        self.concat_unchecked::<AXIS, N, R>(other)
+    }
+
+    /// `try_concat` after the static check: the runtime one.
+    fn concat_unchecked<const AXIS: usize, const N: usize, R>(
+        &self,
+        other: &Tensor<R, E>,
+    ) -> Result<Tensor<S::Replaced<Dim<N>>, E>, ShapeError>
+    where
+        S: HasAxis<AXIS>,
+        R: HasAxis<AXIS>,
+    {
         let (da, db) = (self.shape_dims(), other.shape_dims());
         let (da, db) = (da.as_ref(), db.as_ref());
         let err = || {
@@ -84,7 +99,9 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         S: HasAxis<AXIS>,
         R: HasAxis<AXIS>,
     {
-        super::binary::unwrap_shape(self.try_concat::<AXIS, N, R>(other))
+        // Checked here too, so that an error names the caller's line.
+        const { concat_check::<S, R>(AXIS, N) };
+        super::binary::unwrap_shape(self.concat_unchecked::<AXIS, N, R>(other))
     }
 
     /// Stacks tensors of one shape along a new first axis of `N` (numpy's `np.stack`);

@@ -69,7 +69,10 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     where
         S: HasAxis<AXIS>,
     {
-        unwrap_shape(self.try_narrow::<AXIS, START, LEN>())
+        // The check sits here as well as in `try_narrow`, so that an error names the
+        // caller's line (a post-monomorphization error points at the innermost call).
+        const { checks::narrow::<S>(AXIS, START, LEN) };
+        unwrap_shape(copy_range("narrow", self, AXIS, START, LEN))
     }
 
     /// [`narrow`](Self::narrow) on a runtime axis: `Err` when the range does not fit.
@@ -174,7 +177,8 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     where
         S: HasAxis<0>,
     {
-        unwrap_shape(self.try_window(start))
+        const { checks::narrow::<S>(0, 0, LEN) };
+        unwrap_shape(copy_range("window", self, 0, start, LEN))
     }
 
     /// Element `i` of the first axis, a tensor of rank one less (numpy's `x[i]`).
