@@ -5,6 +5,14 @@
 //! ```text
 //! cargo run --release --example mnist -- --save mnist.safetensors   # optional
 //! cargo run --release --example embed -- [--data DIR] [--weights mnist.safetensors]
+//!     [--count N] [--predictions FILE]
+//! ```
+//!
+//! `--predictions FILE` writes the predicted class of each of the first `--count` test
+//! digits (1000 by default), one per line: `scripts/run_firmware.sh` compares them with the
+//! firmware's.
+//!
+//! ```text
 //! ```
 
 use std::path::PathBuf;
@@ -33,6 +41,9 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let mnist = common::load_mnist(args)?;
     let weights: PathBuf =
         common::flag(args, "--weights")?.unwrap_or_else(|| "mnist.safetensors".into());
+    let predictions: Option<PathBuf> = common::flag(args, "--predictions")?;
+    let n: usize = common::flag(args, "--count")?.unwrap_or(1000);
+    let n = n.min(mnist.test_images.batch_size());
 
     // 1. A trained typed model: the MNIST example's weights when present, else one epoch.
     let mut net: Net = (Dense::new(0), Dense::new(1));
@@ -77,7 +88,6 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let fixed = FixedMlp::new(w1.layer::<Relu>(), w2.layer::<Softmax>());
 
     // 3. Classify test digits; count allocations on the inference path only.
-    let n = 1000;
     let images: Vec<[f32; 784]> = (0..n)
         .map(|i| {
             let mut x = [0.0f32; 784];
@@ -102,13 +112,21 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         .zip(mnist.test_labels.as_slice())
         .filter(|(c, l)| **c == **l as usize)
         .count();
-    println!("first 10 digits: {:?}", &classes[..10]);
+    println!(
+        "first digits: {:?}",
+        &classes[..n.min(10)]
+    );
     println!(
         "accuracy on {n} test digits: {:.4}",
         correct as f64 / n as f64
     );
     println!("{:.1} us per digit", elapsed.as_secs_f64() * 1e6 / n as f64);
     println!("infer_allocs: {allocations}");
+    if let Some(path) = predictions {
+        let lines: String = classes.iter().map(|c| format!("{c}\n")).collect();
+        std::fs::write(&path, lines)?;
+        println!("wrote {}", path.display());
+    }
     if allocations != 0 {
         return Err(format!("the inference path allocated {allocations} times").into());
     }
