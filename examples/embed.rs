@@ -18,7 +18,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use shaped::embed::{FixedMlp, FixedWeights};
+use shaped::embed::{FixedMlp, FixedWeights, Int8Mlp, Int8Weights, input_scale};
 use shaped::io::{load_weights, save_weights};
 use shaped::nn::loss::SparseCategoricalCrossentropy;
 use shaped::nn::{Dense, Relu, Softmax};
@@ -112,10 +112,7 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         .zip(mnist.test_labels.as_slice())
         .filter(|(c, l)| **c == **l as usize)
         .count();
-    println!(
-        "first digits: {:?}",
-        &classes[..n.min(10)]
-    );
+    println!("first digits: {:?}", &classes[..n.min(10)]);
     println!(
         "accuracy on {n} test digits: {:.4}",
         correct as f64 / n as f64
@@ -127,8 +124,117 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         std::fs::write(&path, lines)?;
         println!("wrote {}", path.display());
     }
+
+    // 4. int8: per-channel weights, input scales calibrated on 1000 training images.
+    let pixel = |images: &shaped::data::mnist::Images, i: usize| -> [f32; 784] {
+        let mut x = [0.0f32; 784];
+        let p = &images.as_slice()[i * 784..(i + 1) * 784];
+        x.iter_mut()
+            .zip(p)
+            .for_each(|(v, &q)| *v = q as f32 / 255.0);
+        x
+    };
+    let calibration: Vec<[f32; 784]> = (0..mnist.train_images.batch_size().min(1000))
+        .map(|i| pixel(&mnist.train_images, i))
+        .collect();
+    let scale1 = input_scale(calibration.iter().flatten().copied());
+    let hidden = w1.layer::<Relu>();
+    let mut activations = Vec::with_capacity(calibration.len() * 512);
+    for x in &calibration {
+        let mut h = [0.0f32; 512];
+        hidden.forward(x, &mut h);
+        activations.extend_from_slice(&h);
+    }
+    let scale2 = input_scale(activations);
+    let (q1, q2) = (
+        Int8Weights::from_dense(&reloaded.0, scale1),
+        Int8Weights::from_dense(&reloaded.1, scale2),
+    );
+    let quantized = Int8Mlp::new(q1.layer::<Relu>(), q2.layer::<Softmax>());
+    let int8_classes: Vec<usize> = images.iter().map(|x| quantized.classify(x).0).collect();
+    // Accuracy on the whole test set, f32 against int8.
+    let total = mnist.test_images.batch_size();
+    let (mut right_f32, mut right_int8) = (0usize, 0usize);
+    for i in 0..total {
+        let x = pixel(&mnist.test_images, i);
+        let label = mnist.test_labels.as_slice()[i] as usize;
+        right_f32 += (fixed.classify(&x).0 == label) as usize;
+        right_int8 += (quantized.classify(&x).0 == label) as usize;
+    }
+    let (acc_f32, acc_int8) = (
+        right_f32 as f64 / total.max(1) as f64,
+        right_int8 as f64 / total.max(1) as f64,
+    );
+    println!(
+        "int8: accuracy {acc_int8:.4} against f32 {acc_f32:.4} on {total} test digits; weights {} KB against {} KB",
+        (784 * 512 + 512 * 10) / 1024,
+        (784 * 512 + 512 * 10) * 4 / 1024
+    );
+    if let Some(path) = common::flag::<PathBuf>(args, "--predictions-int8")? {
+        let lines: String = int8_classes.iter().map(|c| format!("{c}\n")).collect();
+        std::fs::write(&path, lines)?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = common::flag::<PathBuf>(args, "--save-int8")? {
+        save_int8(&path, &q1, &q2)?;
+        println!("wrote {}", path.display());
+    }
+    if acc_f32 - acc_int8 > 0.005 {
+        return Err(
+            format!("int8 loses more than 0.5 points: {acc_int8:.4} against {acc_f32:.4}").into(),
+        );
+    }
     if allocations != 0 {
         return Err(format!("the inference path allocated {allocations} times").into());
     }
+    Ok(())
+}
+
+/// The int8 weights as safetensors: per layer `i`, `i.kernel` (I8, `[in, out]`),
+/// `i.kernel_scale` (F32, `[out]`), `i.bias` (F32, `[out]`), `i.input_scale` (F32, `[1]`).
+fn save_int8(
+    path: &std::path::Path,
+    q1: &Int8Weights<784, 512>,
+    q2: &Int8Weights<512, 10>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use safetensors::tensor::{Dtype, TensorView};
+    type Buffer = (String, Dtype, Vec<usize>, Vec<u8>);
+    fn layer<const I: usize, const O: usize>(
+        i: usize,
+        q: &Int8Weights<I, O>,
+        out: &mut Vec<Buffer>,
+    ) {
+        let floats = |v: &[f32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
+        let kernel = q.kernel.iter().flatten().map(|&v| v as u8).collect();
+        out.push((format!("{i}.kernel"), Dtype::I8, vec![I, O], kernel));
+        out.push((
+            format!("{i}.kernel_scale"),
+            Dtype::F32,
+            vec![O],
+            floats(&q.scales[..]),
+        ));
+        out.push((
+            format!("{i}.bias"),
+            Dtype::F32,
+            vec![O],
+            floats(&q.bias[..]),
+        ));
+        out.push((
+            format!("{i}.input_scale"),
+            Dtype::F32,
+            vec![1],
+            floats(&[q.input_scale]),
+        ));
+    }
+    let mut buffers = Vec::new();
+    layer(0, q1, &mut buffers);
+    layer(1, q2, &mut buffers);
+    let views = buffers
+        .iter()
+        .map(|(name, dtype, shape, data)| {
+            Ok((name.clone(), TensorView::new(*dtype, shape.clone(), data)?))
+        })
+        .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()?;
+    safetensors::serialize_to_file(views, None, path)?;
     Ok(())
 }

@@ -44,7 +44,9 @@ with open(out, "wb") as f:
 PY
 
 cargo run --release --quiet --example embed -- --data "$data" --weights "$weights" \
-  --count "$count" --predictions "$work/host.txt" >/dev/null
+  --count "$count" --predictions "$work/host_f32.txt" --predictions-int8 "$work/host_int8.txt" \
+  --save-int8 "$work/int8.safetensors" >/dev/null
+export SHAPED_WEIGHTS_INT8="$work/int8.safetensors"
 
 (cd embed/firmware && SHAPED_WEIGHTS="$weights" SHAPED_DIGITS="$work/digits.bin" \
   cargo build --release --quiet)
@@ -72,33 +74,42 @@ echo "weights of the wrong shape: build error naming the tensor and both shapes"
 
 timeout 900 qemu-system-arm -machine mps2-an386 -nographic \
   -semihosting-config enable=on,target=native -kernel "$elf" >"$work/firmware.txt"
-sed -n 's/^digit [0-9]*: //p' "$work/firmware.txt" >"$work/firmware_classes.txt"
-if ! cmp -s "$work/host.txt" "$work/firmware_classes.txt"; then
-  echo "run_firmware: the firmware's predictions differ from the host's:" >&2
-  diff "$work/host.txt" "$work/firmware_classes.txt" | head >&2
-  exit 1
-fi
-summary="$(grep '^firmware f32: ' "$work/firmware.txt")"
+for variant in f32 int8; do
+  sed -n "s/^$variant [0-9]*: //p" "$work/firmware.txt" >"$work/firmware_$variant.txt"
+  if ! cmp -s "$work/host_$variant.txt" "$work/firmware_$variant.txt"; then
+    echo "run_firmware: the firmware's $variant predictions differ from the host's:" >&2
+    diff "$work/host_$variant.txt" "$work/firmware_$variant.txt" | head >&2
+    exit 1
+  fi
+  echo "firmware and host agree on all $(wc -l <"$work/host_$variant.txt") $variant predictions"
+done
 
-# Flash: code, read-only data and initial values of data; RAM: data, bss and the stack the
-# forward pass uses (its input and hidden arrays, fixed by the model's types).
-read -r flash ram < <(readelf -S -W "$elf" | python3 -c '
+# Flash per variant: the code (.vector_table and .text) and that variant's weights (their
+# statics: f32 kernels and biases; int8 kernels, f32 scales and biases, two input scales).
+# RAM per variant: statics (.data, .bss) and the forward pass's arrays, fixed by the types
+# (f32 input and hidden activations; for int8 also the hidden layer's i32 accumulators).
+read -r code image ram < <(readelf -S -W "$elf" | python3 -c '
 import re, sys
-flash = ram = 0
+code = image = ram = 0
 for line in sys.stdin:
     m = re.match(r"\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)", line)
     if not m:
         continue
     name, size = m.group(1), int(m.group(2), 16)
-    if name in (".vector_table", ".text", ".rodata"):
-        flash += size
-    elif name == ".data":
-        flash += size
+    if name in (".vector_table", ".text"):
+        code += size
+    if name in (".vector_table", ".text", ".rodata", ".data"):
+        image += size
+    if name in (".data", ".bss", ".uninit"):
         ram += size
-    elif name in (".bss", ".uninit"):
-        ram += size
-print(flash, ram)')
-stack=$(( (784 + 512 + 10) * 4 ))
-echo "firmware and host agree on all $(wc -l <"$work/host.txt") predictions"
-awk -v s="$summary" -v f="$flash" -v r="$ram" -v k="$stack" \
-  'BEGIN { printf "%s, flash %.1f KB, ram %.1f KB\n", s, f / 1024, (r + k) / 1024 }'
+print(code, image, ram)')
+awk -v c="$code" -v i="$image" 'BEGIN { printf "firmware image: %.1f KB (code %.1f KB, both variants'"'"' weights, %d digits)\n", i / 1024, c / 1024, '"$count"' }'
+for variant in f32 int8; do
+  summary="$(grep "^firmware $variant: " "$work/firmware.txt")"
+  case $variant in
+    f32) weights=$(( (784 * 512 + 512 + 512 * 10 + 10) * 4 )); stack=$(( (784 + 512 + 10) * 4 )) ;;
+    int8) weights=$(( 784 * 512 + 512 * 10 + (512 + 512 + 10 + 10 + 2) * 4 )); stack=$(( (784 + 512 + 10 + 512) * 4 )) ;;
+  esac
+  awk -v s="$summary" -v c="$code" -v w="$weights" -v r="$ram" -v k="$stack" \
+    'BEGIN { printf "%s, flash %.1f KB, ram %.1f KB\n", s, (c + w) / 1024, (r + k) / 1024 }'
+done

@@ -12,8 +12,12 @@ use shaped::{Dim, Tensor};
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// The allocation counter is process-wide: tests that read it run one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn fixed_forward_matches_and_never_allocates() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let net = (
         Dense::<784, 512, Relu>::new(1),
         Dense::<512, 10, Softmax>::new(2),
@@ -40,4 +44,47 @@ fn fixed_forward_matches_and_never_allocates() {
     }
     assert_eq!(class, expected.argmax());
     assert_eq!(p, out[class]);
+}
+
+#[test]
+fn int8_forward_tracks_f32_and_never_allocates() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    use shaped::embed::{Int8Mlp, Int8Weights, input_scale};
+    let net = (
+        Dense::<784, 512, Relu>::new(1),
+        Dense::<512, 10, Softmax>::new(2),
+    );
+    let xs: Vec<Tensor<(Dim<1>, Dim<784>)>> = (0..20)
+        .map(|s| Tensor::random_uniform(Default::default(), 0.0, 1.0, 100 + s))
+        .collect();
+    // Calibrate each layer's input scale on the inputs and the f32 hidden activations.
+    let scale1 = input_scale(xs.iter().flat_map(|x| x.as_slice().to_vec()));
+    let hidden: Vec<f32> = xs
+        .iter()
+        .flat_map(|x| net.0.forward(x).as_slice().to_vec())
+        .collect();
+    let scale2 = input_scale(hidden);
+    let (q1, q2) = (
+        Int8Weights::from_dense(&net.0, scale1),
+        Int8Weights::from_dense(&net.1, scale2),
+    );
+    // Weights quantize within half a step of their channel's scale.
+    let k = net.0.kernel.as_slice();
+    for (i, row) in q1.kernel.iter().enumerate() {
+        for (o, &q) in row.iter().enumerate() {
+            assert!((q as f32 * q1.scales[o] - k[i * 512 + o]).abs() <= q1.scales[o] * 0.5 + 1e-7);
+        }
+    }
+    let quantized = Int8Mlp::new(q1.layer::<Relu>(), q2.layer::<Softmax>());
+    let mut out = [0.0f32; 10];
+    for x in &xs {
+        let input: [f32; 784] = x.as_slice().try_into().unwrap();
+        let before = allocations();
+        quantized.forward(&input, &mut out);
+        assert_eq!(allocations() - before, 0, "the int8 forward pass allocated");
+        let expected = net.forward(x);
+        for (a, b) in out.iter().zip(expected.as_slice()) {
+            assert!((a - b).abs() < 0.02, "int8 {a} vs f32 {b}");
+        }
+    }
 }

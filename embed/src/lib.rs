@@ -167,6 +167,132 @@ impl<'w, const I: usize, const H: usize, const O: usize, A1: FixedActivation, A2
     }
 }
 
+/// A dense layer with int8 weights: symmetric, one scale per output channel
+/// (`w[i][o] ~ kernel[i][o] * scales[o]`), the input quantized to int8 with a scale
+/// calibrated on sample data (`x ~ xq * input_scale`, `xq` in -127..=127), products summed in
+/// i32, then scaled back to f32 for the bias and the activation. TensorFlow Lite's
+/// per-channel scheme for the weights; unlike it, activations are symmetric (no zero point)
+/// and the output stays f32 between layers.
+///
+/// ```
+/// use shaped_embed::{Int8Dense, Linear};
+/// // w = [[0.5, -1.0], [1.0, 0.25]]: scales 1/127 and 1/127 per output channel.
+/// static K: [[i8; 2]; 2] = [[64, -127], [127, 32]];
+/// static S: [f32; 2] = [1.0 / 127.0, 1.0 / 127.0];
+/// static B: [f32; 2] = [0.0, 1.0];
+/// let layer = Int8Dense::<2, 2, Linear>::new(&K, &S, &B, 1.0 / 127.0);
+/// let mut y = [0.0; 2];
+/// layer.forward(&[1.0, 1.0], &mut y);
+/// assert!((y[0] - 1.5).abs() < 0.01 && (y[1] - 0.25).abs() < 0.01);
+/// ```
+pub struct Int8Dense<'w, const I: usize, const O: usize, A> {
+    kernel: &'w [[i8; O]; I],
+    scales: &'w [f32; O],
+    bias: &'w [f32; O],
+    input_scale: f32,
+    activation: PhantomData<A>,
+}
+
+impl<'w, const I: usize, const O: usize, A: FixedActivation> Int8Dense<'w, I, O, A> {
+    /// A layer over borrowed int8 weights, their per-channel scales, the f32 bias and the
+    /// input's scale.
+    pub const fn new(
+        kernel: &'w [[i8; O]; I],
+        scales: &'w [f32; O],
+        bias: &'w [f32; O],
+        input_scale: f32,
+    ) -> Self {
+        Int8Dense {
+            kernel,
+            scales,
+            bias,
+            input_scale,
+            activation: PhantomData,
+        }
+    }
+
+    /// The input's quantization scale.
+    pub fn input_scale(&self) -> f32 {
+        self.input_scale
+    }
+
+    /// `y = activation(x . w + bias)` in integer arithmetic: no allocation, `O` i32
+    /// accumulators on the stack.
+    pub fn forward(&self, x: &[f32; I], y: &mut [f32; O]) {
+        let mut acc = [0i32; O];
+        let inv = if self.input_scale > 0.0 {
+            1.0 / self.input_scale
+        } else {
+            0.0
+        };
+        for (&xi, row) in x.iter().zip(self.kernel.iter()) {
+            let q = quantize(xi * inv);
+            if q != 0 {
+                for (a, &w) in acc.iter_mut().zip(row.iter()) {
+                    *a += q * w as i32;
+                }
+            }
+        }
+        for ((yj, &a), (&s, &b)) in y
+            .iter_mut()
+            .zip(acc.iter())
+            .zip(self.scales.iter().zip(self.bias.iter()))
+        {
+            *yj = a as f32 * (self.input_scale * s) + b;
+        }
+        A::apply(y);
+    }
+}
+
+/// Rounds to the nearest integer (halves away from zero) and saturates to -127..=127; NaN
+/// becomes 0.
+pub fn quantize(v: f32) -> i32 {
+    let r = libm::roundf(v);
+    if r.is_nan() {
+        0
+    } else {
+        r.clamp(-127.0, 127.0) as i32
+    }
+}
+
+/// Two int8 dense layers, the hidden activations in f32 on the stack: [`FixedMlp`]'s
+/// quantized counterpart.
+pub struct Int8Mlp<'w, const I: usize, const H: usize, const O: usize, A1, A2> {
+    /// The first layer.
+    pub hidden: Int8Dense<'w, I, H, A1>,
+    /// The second layer.
+    pub output: Int8Dense<'w, H, O, A2>,
+}
+
+impl<'w, const I: usize, const H: usize, const O: usize, A1: FixedActivation, A2: FixedActivation>
+    Int8Mlp<'w, I, H, O, A1, A2>
+{
+    /// Chains two layers.
+    pub const fn new(hidden: Int8Dense<'w, I, H, A1>, output: Int8Dense<'w, H, O, A2>) -> Self {
+        Int8Mlp { hidden, output }
+    }
+
+    /// The output for one input.
+    pub fn forward(&self, x: &[f32; I], y: &mut [f32; O]) {
+        let mut h = [0.0f32; H];
+        self.hidden.forward(x, &mut h);
+        self.output.forward(&h, y);
+    }
+
+    /// The most likely class and its score.
+    pub fn classify(&self, x: &[f32; I]) -> (usize, f32) {
+        let mut y = [0.0f32; O];
+        self.forward(x, &mut y);
+        let mut best = 0;
+        for j in 1..O {
+            if y[j] > y[best] {
+                best = j;
+            }
+        }
+        (best, y[best])
+    }
+}
+
 /// A boxed `[[f32; O]; R]` filled from row-major `values`, built on the heap directly (a
 /// 784 x 512 matrix would overflow a thread's stack as a temporary). `None` when
 /// `values.len() != R * O`.
@@ -203,6 +329,35 @@ mod tests {
         // A full MNIST kernel, built without a stack temporary (debug test threads have 2 MiB).
         let big = boxed_matrix::<784, 512>(&alloc::vec![0.5; 784 * 512]).unwrap();
         assert_eq!(big[783][511], 0.5);
+    }
+
+    #[test]
+    fn quantize_rounds_and_saturates() {
+        assert_eq!(
+            [
+                quantize(0.4),
+                quantize(0.5),
+                quantize(-0.5),
+                quantize(1e9),
+                quantize(-1e9)
+            ],
+            [0, 1, -1, 127, -127]
+        );
+        assert_eq!(quantize(f32::NAN), 0);
+    }
+
+    #[test]
+    fn int8_dense_sums_in_integers() {
+        // Integer inputs at scale 1 are exact: y = x . k * s + b, by hand.
+        let k = [[1i8, -2], [3, 4], [-5, 6]];
+        let s = [0.5f32, 0.25];
+        let b = [1.0f32, -1.0];
+        let mut y = [0.0; 2];
+        Int8Dense::<3, 2, Linear>::new(&k, &s, &b, 1.0).forward(&[1.0, 2.0, 3.0], &mut y);
+        // x . k = [1 + 6 - 15, -2 + 8 + 18] = [-8, 24].
+        assert_eq!(y, [-8.0 * 0.5 + 1.0, 24.0 * 0.25 - 1.0]);
+        Int8Dense::<3, 2, Relu>::new(&k, &s, &b, 1.0).forward(&[1.0, 2.0, 3.0], &mut y);
+        assert_eq!(y, [0.0, 5.0]);
     }
 
     #[test]

@@ -9,10 +9,13 @@
 use cortex_m_rt::{ExceptionFrame, entry, exception};
 use cortex_m_semihosting::{debug, hprintln};
 use panic_semihosting as _;
-use shaped_embed::{FixedDense, FixedMlp, Relu, Softmax};
+use shaped_embed::{FixedDense, FixedMlp, Int8Dense, Int8Mlp, Relu, Softmax};
 
 mod weights {
     include!(concat!(env!("OUT_DIR"), "/weights.rs"));
+}
+mod weights_int8 {
+    include!(concat!(env!("OUT_DIR"), "/weights_int8.rs"));
 }
 include!(concat!(env!("OUT_DIR"), "/digits.rs"));
 
@@ -26,26 +29,50 @@ static NET: FixedMlp<'static, 784, 512, 10, Relu, Softmax> = FixedMlp::new(
     FixedDense::new(&weights::_1_KERNEL, &weights::_1_BIAS),
 );
 
-#[entry]
-fn main() -> ! {
+/// The same model with int8 weights (4x smaller) and integer products.
+static NET_INT8: Int8Mlp<'static, 784, 512, 10, Relu, Softmax> = Int8Mlp::new(
+    Int8Dense::new(
+        &weights_int8::_0_KERNEL,
+        &weights_int8::_0_KERNEL_SCALE,
+        &weights_int8::_0_BIAS,
+        weights_int8::_0_INPUT_SCALE,
+    ),
+    Int8Dense::new(
+        &weights_int8::_1_KERNEL,
+        &weights_int8::_1_KERNEL_SCALE,
+        &weights_int8::_1_BIAS,
+        weights_int8::_1_INPUT_SCALE,
+    ),
+);
+
+/// Classifies every digit with `classify`, printing `<variant> <i>: <class>` lines and the
+/// accuracy.
+fn run(variant: &str, classify: impl Fn(&[f32; 784]) -> usize) {
     let mut x = [0.0f32; 784];
     let mut correct = 0;
     for (i, digit) in DIGIT_DATA.chunks_exact(785).enumerate() {
         for (v, &p) in x.iter_mut().zip(&digit[1..]) {
             *v = p as f32 / 255.0;
         }
-        let (class, _) = NET.classify(&x);
+        let class = classify(&x);
         correct += (class == digit[0] as usize) as usize;
-        hprintln!("digit {}: {}", i, class);
+        hprintln!("{} {}: {}", variant, i, class);
     }
     // Four decimals without float formatting (which would add kilobytes of code).
     let per_10k = (correct * 10_000 + DIGITS / 2) / DIGITS.max(1);
     hprintln!(
-        "firmware f32: accuracy {}.{:04} on {} digits",
+        "firmware {}: accuracy {}.{:04} on {} digits",
+        variant,
         per_10k / 10_000,
         per_10k % 10_000,
         DIGITS
     );
+}
+
+#[entry]
+fn main() -> ! {
+    run("f32", |x| NET.classify(x).0);
+    run("int8", |x| NET_INT8.classify(x).0);
     debug::exit(debug::EXIT_SUCCESS);
     loop {}
 }
