@@ -36,7 +36,22 @@ pub fn peak_bytes() -> usize {
     PEAK.load(Ordering::SeqCst)
 }
 
+std::thread_local! {
+    // Const-initialised: reading it never allocates, so the allocator may use it.
+    static THREAD_ALLOCATIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Allocations made so far by the calling thread: unlike [`allocations`], blind to the
+/// test harness and other tests running at the same time (use it for single-threaded
+/// paths).
+#[allow(dead_code)]
+pub fn thread_allocations() -> usize {
+    THREAD_ALLOCATIONS.with(|c| c.get())
+}
+
 fn grew(size: usize) {
+    // `try_with`: during thread teardown the slot may be gone; that allocation is not ours.
+    let _ = THREAD_ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
     ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
     let live = LIVE.fetch_add(size, Ordering::SeqCst) + size;
     PEAK.fetch_max(live, Ordering::SeqCst);
