@@ -12,24 +12,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use shaped::nn::loss::SparseCategoricalCrossentropy;
-use shaped::nn::{Conv2D, Dense, Flatten, Layer, MaxPooling2D, Params, Relu, Softmax};
+use shaped::nn::{Layer, Params};
 use shaped::optim::RmsProp;
 use shaped::train::{Accuracy, Control, EpochLog, FitConfig, Model};
 use shaped::{Dim, Tensor};
 
 mod common;
 
-/// Every output size is named and checked when the program is built: a wrong one (say 27
-/// instead of 26) is a compile error stating the formula's result.
-type Convnet = (
-    Conv2D<28, 28, 1, 26, 26, 32, 3, Relu>,
-    MaxPooling2D<26, 26, 32, 13, 13, 2>,
-    Conv2D<13, 13, 32, 11, 11, 64, 3, Relu>,
-    MaxPooling2D<11, 11, 64, 5, 5, 2>,
-    Conv2D<5, 5, 64, 3, 3, 128, 3, Relu>,
-    Flatten<1152>,
-    Dense<1152, 10, Softmax>,
-);
+use common::convnet::{Convnet, convnet};
 
 type Images = Tensor<(usize, Dim<28>, Dim<28>, Dim<1>)>;
 
@@ -112,15 +102,7 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     };
     let (train_x, test_x) = (prepare(&mnist.train_images), prepare(&mnist.test_images));
 
-    let net: Convnet = (
-        Conv2D::new(seed),
-        MaxPooling2D::new(),
-        Conv2D::new(seed.wrapping_add(1)),
-        MaxPooling2D::new(),
-        Conv2D::new(seed.wrapping_add(2)),
-        Flatten,
-        Dense::new(seed.wrapping_add(3)),
-    );
+    let net: Convnet = convnet(seed);
     summary(&net);
     let mut model = Model::compile(
         net,

@@ -10,26 +10,19 @@
 
 use std::time::Instant;
 
+use shaped::nn::Layer;
 use shaped::nn::loss::SparseCategoricalCrossentropy;
-use shaped::nn::{Conv2D, Dense, Flatten, Layer, MaxPooling2D, Relu, Softmax};
 use shaped::optim::RmsProp;
 use shaped::train::{Accuracy, FitConfig, Model};
 use shaped::{Dim, Tensor};
 
 mod common;
 
+use common::convnet::{Convnet, convnet};
+
 #[global_allocator]
 static GLOBAL: common::counting_alloc::Counting = common::counting_alloc::Counting;
 
-type Convnet = (
-    Conv2D<28, 28, 1, 26, 26, 32, 3, Relu>,
-    MaxPooling2D<26, 26, 32, 13, 13, 2>,
-    Conv2D<13, 13, 32, 11, 11, 64, 3, Relu>,
-    MaxPooling2D<11, 11, 64, 5, 5, 2>,
-    Conv2D<5, 5, 64, 3, 3, 128, 3, Relu>,
-    Flatten<1152>,
-    Dense<1152, 10, Softmax>,
-);
 type Images = Tensor<(usize, Dim<28>, Dim<28>, Dim<1>)>;
 type Labels = Tensor<(usize,), u8>;
 
@@ -40,15 +33,7 @@ const FORWARD_FLOP: f64 =
 const BACKWARD_FLOP: f64 = 2.0 * FORWARD_FLOP - 2.0 * 676.0 * 9.0 * 32.0;
 
 fn net() -> Convnet {
-    (
-        Conv2D::new(0),
-        MaxPooling2D::new(),
-        Conv2D::new(1),
-        MaxPooling2D::new(),
-        Conv2D::new(2),
-        Flatten,
-        Dense::new(3),
-    )
+    convnet(0)
 }
 
 fn model() -> Model<Convnet, RmsProp<Convnet>, SparseCategoricalCrossentropy> {

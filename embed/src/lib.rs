@@ -157,13 +157,7 @@ impl<'w, const I: usize, const H: usize, const O: usize, A1: FixedActivation, A2
     pub fn classify(&self, x: &[f32; I]) -> (usize, f32) {
         let mut y = [0.0f32; O];
         self.forward(x, &mut y);
-        let mut best = 0;
-        for j in 1..O {
-            if y[j] > y[best] {
-                best = j;
-            }
-        }
-        (best, y[best])
+        best(&y)
     }
 }
 
@@ -244,6 +238,17 @@ impl<'w, const I: usize, const O: usize, A: FixedActivation> Int8Dense<'w, I, O,
     }
 }
 
+/// The index of the first largest value and that value (`(0, NaN)`-safe: NaN never wins).
+fn best(y: &[f32]) -> (usize, f32) {
+    let mut best = 0;
+    for j in 1..y.len() {
+        if y[j] > y[best] {
+            best = j;
+        }
+    }
+    (best, y.get(best).copied().unwrap_or(f32::NAN))
+}
+
 /// Rounds to the nearest integer (halves away from zero) and saturates to -127..=127; NaN
 /// becomes 0.
 pub fn quantize(v: f32) -> i32 {
@@ -283,13 +288,7 @@ impl<'w, const I: usize, const H: usize, const O: usize, A1: FixedActivation, A2
     pub fn classify(&self, x: &[f32; I]) -> (usize, f32) {
         let mut y = [0.0f32; O];
         self.forward(x, &mut y);
-        let mut best = 0;
-        for j in 1..O {
-            if y[j] > y[best] {
-                best = j;
-            }
-        }
-        (best, y[best])
+        best(&y)
     }
 }
 

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod convnet;
 #[path = "../../tests/common/counting_alloc.rs"]
 pub mod counting_alloc;
 pub mod plot;

@@ -3,7 +3,8 @@
 //! c_out)` kernel gives the output. With its two vector-Jacobian products (kernel and
 //! input), writing into reused buffers, so a training step allocates nothing.
 
-use crate::kernels::{Mat, gemm, par_chunks};
+use super::linear::mat;
+use crate::kernels::{gemm, par_chunks};
 use crate::shapes::checks::{pad_before, window_out};
 use crate::tensor::Float;
 
@@ -166,26 +167,6 @@ fn col2im_image<E: Float>(cols: &[E], g: &Window2d, db: &mut [E]) {
                     }
                 }
             }
-        }
-    }
-}
-
-fn mat<E>(data: &[E], rows: usize, cols: usize, transposed: bool) -> Mat<'_, E> {
-    if transposed {
-        Mat {
-            rows,
-            cols,
-            rs: 1,
-            cs: rows,
-            data,
-        }
-    } else {
-        Mat {
-            rows,
-            cols,
-            rs: cols,
-            cs: 1,
-            data,
         }
     }
 }

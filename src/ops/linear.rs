@@ -7,7 +7,9 @@ use crate::shapes::{Dim, Dimension};
 use crate::tensor::{Float, Tensor};
 
 /// A row-major `(rows, cols)` matrix read straight or transposed.
-fn mat<E>(data: &[E], rows: usize, cols: usize, transposed: bool) -> Mat<'_, E> {
+/// A row-major `rows x cols` matrix over `data`, or the transpose of a row-major
+/// `cols x rows` one (a view, no copy).
+pub(crate) fn mat<E>(data: &[E], rows: usize, cols: usize, transposed: bool) -> Mat<'_, E> {
     if transposed {
         // Element (i, j) of the transpose of a row-major (cols, rows) matrix.
         Mat {
