@@ -317,3 +317,29 @@ fn predict_in_batches_equals_predict() {
     let empty = m.predict_in_batches(&x.rows(0..0), 8).unwrap();
     assert_eq!(empty.shape_dims(), [0, 2]);
 }
+
+#[test]
+fn metric_methods_need_no_type_annotations() {
+    // Once ambiguous (E0283): the trait has one impl per prediction and target type.
+    let p = Tensor::<(Dim<2>, Dim<3>)>::from([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]);
+    let y = Tensor::<(Dim<2>,), u8>::from([0, 1]);
+    let mut accuracy = Accuracy::default();
+    let mut top2 = TopKAccuracy::new(2);
+    assert_eq!(
+        (accuracy.result(), accuracy.name()),
+        (None, Some("accuracy"))
+    );
+    accuracy.update(&p, &y).unwrap();
+    top2.update(&p, &y).unwrap();
+    assert_eq!((accuracy.result(), top2.result()), (Some(0.5), Some(1.0)));
+    accuracy.reset();
+    top2.reset();
+    assert_eq!(
+        (accuracy.result(), top2.result(), top2.k()),
+        (None, None, 2)
+    );
+    let mut mae = MeanAbsoluteError::default();
+    mae.update(&p, &p).unwrap();
+    assert_eq!((mae.result(), mae.name()), (Some(0.0), Some("mae")));
+    assert_eq!(MeanSquaredError::default().name(), Some("mse"));
+}

@@ -85,7 +85,9 @@ impl<P, T> Metric<P, T> for () {
 /// let y = Tensor::<(Dim<3>,), u8>::from([0, 0, 0]);
 /// let mut accuracy = Accuracy::default();
 /// Metric::update(&mut accuracy, &p, &y).unwrap();
-/// assert_eq!(accuracy.value(), Some(1.0 / 3.0));
+/// assert_eq!(accuracy.result(), Some(1.0 / 3.0)); // no type annotations needed
+/// accuracy.reset();
+/// assert_eq!(accuracy.result(), None);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Accuracy {
@@ -426,3 +428,30 @@ impl MeanSquaredError {
 
 elementwise_metric!(MeanAbsoluteError, "mae", |d: f64| d.abs());
 elementwise_metric!(MeanSquaredError, "mse", |d: f64| d * d);
+
+/// `name`, `reset` and `result` as inherent methods too: the trait has one impl per
+/// prediction and target type, so `accuracy.result()` through the trait alone would need
+/// type annotations (E0283).
+macro_rules! unambiguous {
+    ($ty:ident, $name:literal, |$s:ident| $fresh:expr) => {
+        impl $ty {
+            /// Keras's name for it: [`Metric::name`].
+            pub fn name(&self) -> Option<&'static str> {
+                Some($name)
+            }
+            /// Starts a new epoch or evaluation: [`Metric::reset`].
+            pub fn reset(&mut self) {
+                let $s = &*self;
+                *self = $fresh;
+            }
+            /// The value so far: [`Metric::result`], for any prediction and target types.
+            pub fn result(&self) -> Option<f64> {
+                self.value()
+            }
+        }
+    };
+}
+unambiguous!(Accuracy, "accuracy", |_s| Accuracy::default());
+unambiguous!(TopKAccuracy, "top_k_accuracy", |s| TopKAccuracy::new(s.k));
+unambiguous!(MeanAbsoluteError, "mae", |_s| MeanAbsoluteError::default());
+unambiguous!(MeanSquaredError, "mse", |_s| MeanSquaredError::default());
