@@ -8,6 +8,7 @@ use rand::distr::uniform::SampleUniform;
 use rand_distr::StandardNormal;
 
 use super::{Activation, Grad, Init, Layer, Linear, Params, Train, reuse};
+use crate::kernels::par_chunks;
 use crate::ops::conv::{
     Window2d, col2im, conv2d_backward_cols, conv2d_backward_params, conv2d_forward, im2col,
 };
@@ -139,8 +140,8 @@ conv_impl! { Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E> {
             pixels,
             &g,
             out.as_mut_slice(),
+            &|image| A::apply(image, OC),
         );
-        A::apply(out.as_mut_slice(), OC);
     }
 }}
 
@@ -316,7 +317,13 @@ impl<
             Grad::Output(g) => {
                 let output = cache.output.as_ref().expect("forward_train runs first");
                 let dz = reuse(&mut cache.pre_activation_grad, g);
-                A::backward_into(output.as_slice(), g.as_slice(), dz.as_mut_slice(), OC);
+                // Image by image over the pool, like the forward pass.
+                let (output, g) = (output.as_slice(), g.as_slice());
+                let image = OH * OW * OC;
+                par_chunks(dz.as_mut_slice(), image, 4, &|b, d| {
+                    let range = b * image..(b + 1) * image;
+                    A::backward_into(&output[range.clone()], &g[range], d, OC);
+                });
                 dz
             }
         };

@@ -172,7 +172,9 @@ fn col2im_image<E: Float>(cols: &[E], g: &Window2d, db: &mut [E]) {
 }
 
 /// `out[(b, oy, ox), co] = sum cols[(b, oy, ox), :] * kernel[:, co] + bias[co]`, with
-/// `cols` from [`im2col`] and the kernel in Keras's `(k, k, c_in, c_out)` layout.
+/// `cols` from [`im2col`] and the kernel in Keras's `(k, k, c_in, c_out)` layout; then
+/// `finish` (the activation) on each image's output. The bias and `finish` passes are
+/// spread over the pool image by image.
 pub(crate) fn conv2d_forward<E: Float>(
     cols: &[E],
     kernel: &[E],
@@ -180,6 +182,7 @@ pub(crate) fn conv2d_forward<E: Float>(
     pixels: usize,
     g: &Window2d,
     out: &mut [E],
+    finish: &(dyn Fn(&mut [E]) + Sync),
 ) {
     let c_out = bias.len();
     gemm(
@@ -188,9 +191,17 @@ pub(crate) fn conv2d_forward<E: Float>(
         E::zero(),
         out,
     );
-    for row in out.chunks_exact_mut(c_out) {
-        row.iter_mut().zip(bias).for_each(|(y, &b)| *y += b);
-    }
+    par_chunks(
+        &mut out[..pixels * c_out],
+        g.oh * g.ow * c_out,
+        4,
+        &|_, image| {
+            for row in image.chunks_exact_mut(c_out) {
+                row.iter_mut().zip(bias).for_each(|(y, &b)| *y += b);
+            }
+            finish(image);
+        },
+    );
 }
 
 /// The kernel and bias gradients of [`conv2d_forward`]: `dkernel = cols^T . dz`,
@@ -300,7 +311,7 @@ mod tests {
             let mut cols = vec![0.0; pixels * g.patch_len()];
             im2col(&x, batch, &g, &mut cols);
             let mut out = vec![0.0; pixels * c_out];
-            conv2d_forward(&cols, &kernel, &bias, pixels, &g, &mut out);
+            conv2d_forward(&cols, &kernel, &bias, pixels, &g, &mut out, &|_| {});
             let want = naive(&x, batch, &g, &kernel, &bias);
             for (a, b) in out.iter().zip(&want) {
                 assert!((a - b).abs() < 1e-12, "{g:?}: {a} vs {b}");
