@@ -238,7 +238,8 @@ impl<'w, const I: usize, const O: usize, A: FixedActivation> Int8Dense<'w, I, O,
     }
 }
 
-/// The index of the first largest value and that value (`(0, NaN)`-safe: NaN never wins).
+/// The index of the first largest value and that value (a NaN never wins; an empty slice
+/// gives `(0, NaN)`).
 fn best(y: &[f32]) -> (usize, f32) {
     let mut best = 0;
     for j in 1..y.len() {

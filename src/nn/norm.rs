@@ -100,9 +100,11 @@ impl<const C: usize, E: Float> BatchNormalization<C, E> {
         let eps = self.eps();
         let (mean, var) = (self.moving_mean.as_slice(), self.moving_variance.as_slice());
         let (gamma, beta) = (self.gamma.as_slice(), self.beta.as_slice());
+        // One square root per channel, not per value.
+        let scale: [E; C] = core::array::from_fn(|c| gamma[c] / (var[c] + eps).sqrt());
         for (o, xs) in out.chunks_exact_mut(C).zip(x.chunks_exact(C)) {
             for c in 0..C {
-                o[c] = gamma[c] * (xs[c] - mean[c]) / (var[c] + eps).sqrt() + beta[c];
+                o[c] = (xs[c] - mean[c]) * scale[c] + beta[c];
             }
         }
     }
@@ -368,19 +370,11 @@ impl<const C: usize, E: Float> LayerNormalization<C, E> {
     fn normalize_rows(&self, x: &[E], xhat: &mut [E], inv_std: &mut Vec<E>) {
         inv_std.clear();
         for (h, xs) in xhat.chunks_exact_mut(C).zip(x.chunks_exact(C)) {
-            let n = C as f64;
-            let mean = xs
-                .iter()
-                .map(|v| v.to_f64().unwrap_or(f64::NAN))
-                .sum::<f64>()
-                / n;
-            let var = xs
-                .iter()
-                .map(|v| (v.to_f64().unwrap_or(f64::NAN) - mean).powi(2))
-                .sum::<f64>()
-                / n;
-            let inv = E::from(1.0 / (var + self.epsilon).sqrt()).unwrap_or_else(E::nan);
-            let m = E::from(mean).unwrap_or_else(E::nan);
+            // The row's C values as C rows of one channel: the same moments as batch norm's.
+            let (mut mean, mut var) = ([0.0f64], [0.0f64]);
+            channel_moments(xs, 1, &mut mean, &mut var);
+            let inv = E::from(1.0 / (var[0] + self.epsilon).sqrt()).unwrap_or_else(E::nan);
+            let m = E::from(mean[0]).unwrap_or_else(E::nan);
             for (hv, &v) in h.iter_mut().zip(xs) {
                 *hv = (v - m) * inv;
             }
