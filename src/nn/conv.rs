@@ -24,14 +24,9 @@ pub trait Padding: Copy + Default + fmt::Debug + Send + Sync + 'static {
     const NAME: &'static str;
 }
 
-/// No padding (Keras's default): the output is `(input - kernel) / stride + 1`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Valid;
-
-/// Zero padding, smaller half first (as Keras and TensorFlow do): the output is
-/// `ceil(input / stride)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Same;
+// The padding markers are shaped-embed's, so that a trained layer and its fixed-size twin
+// name the same padding (as with the activations).
+pub use shaped_embed::{Same, Valid};
 
 impl Padding for Valid {
     const SAME: bool = false;
