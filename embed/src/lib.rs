@@ -54,16 +54,60 @@ mod pool;
 #[cfg(feature = "alloc")]
 mod storage;
 
+#[doc(hidden)]
+pub mod __private;
+
 pub use activation::{FixedActivation, Linear, Relu, Sigmoid, Softmax, Tanh};
 pub use buffer::Activations;
 pub use conv::{FixedConv2D, FixedPadding, Same, Valid};
 pub use dense::{FixedDense, FixedMlp};
 pub use int8::{Int8Dense, Int8Mlp, quantize};
 pub use kernels::Int8Kernel;
+
 pub use layer::FixedLayer;
 pub use pool::{
     AveragePool, FixedAveragePooling2D, FixedFlatten, FixedMaxPooling2D, FixedPooling2D, MaxPool,
     PoolKind,
 };
+/// Declares a `static` fixed-size net whose weights are read from a safetensors file when
+/// the program is built (as saved by shaped: `examples/mnist.rs --save FILE`, or
+/// `examples/embed.rs --save-int8 FILE` for [`Int8Dense`] layers), checked against the
+/// declared layers, and stored as typed arrays in the static (flash on a microcontroller).
+///
+/// Layers are written with shaped's names and integer literal sizes: `Dense<I, O, A>`,
+/// `Int8Dense<I, O, A>`, `Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P>`,
+/// `MaxPooling2D<IH, IW, C, OH, OW, POOL, P>`, `AveragePooling2D<..>`, `Flatten<N>`
+/// (activation, stride and padding optional). The file must hold exactly the tensors those
+/// layers need, named as shaped saves a tuple (`0.kernel`, `0.bias`, ...), with their
+/// shapes and dtypes; anything else is a compile error naming the tensor and both shapes:
+///
+/// ```text
+/// error: tensor `0.kernel` is [784, 256] in mnist.safetensors, [784, 64] in the model (layer 0 `Dense<784, 64, Relu>`)
+/// ```
+///
+/// So are mis-linked layers (`layer 1 ... takes 128 values, layer 0 gives 64`) and output
+/// sizes the formulas do not give. The file is named by a literal (relative to the calling
+/// file, like `include_bytes!`), `env!("VAR")`, or `concat!` of literals and `env!`s
+/// (absolute or relative to the crate's manifest directory); the crate is rebuilt when the
+/// file or the variable changes. An optional `type` item names the net's type, for its
+/// [`FixedLayer::SCRATCH`]:
+///
+/// ```
+/// use shaped_embed::{FixedLayer, Relu, Softmax, include_net};
+///
+/// include_net! {
+///     /// The net's type.
+///     type Tiny = (Dense<3, 2, Relu>, Dense<2, 2, Softmax>);
+///     /// Weights from the file, checked against `Tiny` when this builds.
+///     static NET: Tiny = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny.safetensors");
+/// }
+///
+/// let mut scratch = [0.0; <Tiny as FixedLayer>::SCRATCH];
+/// let (class, p) = NET.classify(&[1.0, 2.0, 3.0], &mut scratch);
+/// // relu([1 + 3 + 0.5, 2 - 3]) = [4.5, 0], then [4.5, -4.5]: softmax favours class 0.
+/// assert_eq!(class, 0);
+/// assert!((p - 1.0 / (1.0 + (-9.0f32).exp())).abs() < 1e-6);
+/// ```
+pub use shaped_embed_macros::include_net;
 #[cfg(feature = "alloc")]
 pub use storage::{boxed_matrix, boxed_vector};

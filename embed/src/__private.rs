@@ -1,0 +1,64 @@
+//! Support for the code `include_net!` generates: typed arrays decoded from a safetensors
+//! file's bytes at compile time. Not a public API.
+
+/// `N` little-endian f32 values from `bytes[start..]`.
+pub const fn vector_f32<const N: usize>(bytes: &[u8], start: usize) -> [f32; N] {
+    let mut out = [0.0; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = f32_at(bytes, start + 4 * i);
+        i += 1;
+    }
+    out
+}
+
+/// An `R x C` row-major f32 matrix from `bytes[start..]`.
+pub const fn matrix_f32<const R: usize, const C: usize>(
+    bytes: &[u8],
+    start: usize,
+) -> [[f32; C]; R] {
+    let mut out = [[0.0; C]; R];
+    let mut r = 0;
+    while r < R {
+        out[r] = vector_f32::<C>(bytes, start + 4 * r * C);
+        r += 1;
+    }
+    out
+}
+
+/// An `R x C` row-major i8 matrix from `bytes[start..]`.
+pub const fn matrix_i8<const R: usize, const C: usize>(bytes: &[u8], start: usize) -> [[i8; C]; R] {
+    let mut out = [[0; C]; R];
+    let mut r = 0;
+    while r < R {
+        let mut c = 0;
+        while c < C {
+            out[r][c] = bytes[start + r * C + c] as i8;
+            c += 1;
+        }
+        r += 1;
+    }
+    out
+}
+
+/// A `A x B x C x D` f32 convolution kernel (Keras's `(K, K, IC, OC)`) from `bytes[start..]`.
+pub const fn kernel_f32<const A: usize, const B: usize, const C: usize, const D: usize>(
+    bytes: &[u8],
+    start: usize,
+) -> [[[[f32; D]; C]; B]; A] {
+    let mut out = [[[[0.0; D]; C]; B]; A];
+    let mut a = 0;
+    while a < A {
+        let mut b = 0;
+        while b < B {
+            out[a][b] = matrix_f32::<C, D>(bytes, start + 4 * (a * B + b) * C * D);
+            b += 1;
+        }
+        a += 1;
+    }
+    out
+}
+
+const fn f32_at(bytes: &[u8], at: usize) -> f32 {
+    f32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
