@@ -1,7 +1,8 @@
 //! Embedding a trained net: fixed-size weights and an allocation-free forward pass.
 //!
 //! The inference core is the `no_std` crate `shaped-embed`, re-exported here; this module
-//! adds the bridge from a trained [`nn::Dense`] to fixed-size storage.
+//! adds the bridge from trained layers ([`nn::Dense`], [`nn::Conv2D`]) to fixed-size
+//! storage, and int8 quantization.
 
 pub use shaped_embed::*;
 
@@ -27,6 +28,80 @@ impl<const I: usize, const O: usize> FixedWeights<I, O> {
     /// A fixed-size layer over these weights.
     pub fn layer<A: FixedActivation>(&self) -> FixedDense<'_, I, O, A> {
         FixedDense::new(&self.kernel, &self.bias)
+    }
+}
+
+/// Weights of a trained [`nn::Conv2D`] in fixed-size heap storage, for [`FixedConv2D`].
+///
+/// ```
+/// use shaped::embed::{ConvWeights, FixedLayer};
+/// use shaped::nn::{Conv2D, Layer, Relu};
+/// use shaped::{Dim, Tensor};
+/// let conv = Conv2D::<4, 4, 2, 2, 2, 3, 3, Relu>::new(0);
+/// let w = ConvWeights::from_conv(&conv);
+/// let fixed = w.layer::<4, 4, 2, 2, Relu, 1, shaped::nn::Valid>();
+/// let image: [[[f32; 2]; 4]; 4] =
+///     core::array::from_fn(|r| core::array::from_fn(|c| [r as f32 - c as f32, 0.5 * c as f32]));
+/// let x = Tensor::<(Dim<1>, Dim<4>, Dim<4>, Dim<2>)>::from_vec(
+///     (Dim, Dim, Dim, Dim),
+///     image.as_flattened().as_flattened().to_vec(),
+/// );
+/// let mut y = [[[0.0; 3]; 2]; 2];
+/// fixed.forward(&image, &mut y, &mut []);
+/// let trained = conv.forward(&x);
+/// for (a, b) in y.as_flattened().as_flattened().iter().zip(trained.as_slice()) {
+///     assert!((a - b).abs() < 1e-5);
+/// }
+/// ```
+pub struct ConvWeights<const K: usize, const IC: usize, const OC: usize> {
+    /// `[K][K][IC][OC]`, Keras's layout, as the trained layer's kernel.
+    pub kernel: Box<[[[[f32; OC]; IC]; K]; K]>,
+    /// `[OC]`.
+    pub bias: Box<[f32; OC]>,
+}
+
+impl<const K: usize, const IC: usize, const OC: usize> ConvWeights<K, IC, OC> {
+    /// Copies a trained layer's parameters (the shapes agree by type).
+    pub fn from_conv<
+        const IH: usize,
+        const IW: usize,
+        const OH: usize,
+        const OW: usize,
+        A: nn::Activation,
+        const S: usize,
+        P: nn::Padding,
+    >(
+        layer: &nn::Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, f32>,
+    ) -> Self {
+        let taps: Box<[[[f32; OC]; IC]]> = layer
+            .kernel
+            .as_slice()
+            .as_chunks::<OC>()
+            .0
+            .as_chunks::<IC>()
+            .0
+            .into();
+        let rows: Box<[[[[f32; OC]; IC]; K]]> = taps.as_chunks::<K>().0.into();
+        ConvWeights {
+            kernel: rows.try_into().expect("K x K taps by type"),
+            bias: boxed_vector(layer.bias.as_slice()).expect("bias is OC by type"),
+        }
+    }
+
+    /// A fixed-size layer over these weights (output sizes checked as for the trained layer).
+    #[allow(clippy::type_complexity)]
+    pub fn layer<
+        const IH: usize,
+        const IW: usize,
+        const OH: usize,
+        const OW: usize,
+        A: FixedActivation,
+        const S: usize,
+        P: FixedPadding,
+    >(
+        &self,
+    ) -> FixedConv2D<'_, IH, IW, IC, OH, OW, OC, K, A, S, P> {
+        FixedConv2D::new(&self.kernel, &self.bias)
     }
 }
 
@@ -100,4 +175,94 @@ pub fn input_scale(samples: impl IntoIterator<Item = f32>) -> f32 {
         .filter(|v| v.is_finite())
         .fold(0.0f32, |m, v| m.max(v.abs()));
     if max > 0.0 { max / 127.0 } else { 1.0 }
+}
+
+/// Quantized layers as the safetensors file [`include_net!`] reads for `Int8Dense` layers:
+/// per layer `i`, `i.kernel` (I8, `[in, out]`), `i.kernel_scale` (F32, `[out]`), `i.bias`
+/// (F32, `[out]`) and `i.input_scale` (F32, `[1]`).
+///
+/// ```
+/// use shaped::embed::{Int8File, Int8Weights};
+/// use shaped::nn::Dense;
+/// let (a, b) = (Dense::<4, 3>::new(0), Dense::<3, 2>::new(1));
+/// let bytes = Int8File::new()
+///     .layer(0, &Int8Weights::from_dense(&a, 0.01))
+///     .layer(1, &Int8Weights::from_dense(&b, 0.02))
+///     .to_bytes()
+///     .unwrap();
+/// let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+/// assert_eq!(file.tensor("0.kernel").unwrap().shape(), [4, 3]);
+/// assert_eq!(file.tensor("1.kernel").unwrap().dtype(), safetensors::Dtype::I8);
+/// assert_eq!(file.tensor("1.input_scale").unwrap().data(), 0.02f32.to_le_bytes());
+/// ```
+#[cfg(feature = "io")]
+#[derive(Debug, Default)]
+pub struct Int8File {
+    tensors: Vec<(String, safetensors::Dtype, Vec<usize>, Vec<u8>)>,
+}
+
+#[cfg(feature = "io")]
+impl Int8File {
+    /// No layers yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the tensors of the layer at position `index` of the net (its index in the tuple,
+    /// as shaped names a tuple's layers).
+    pub fn layer<const I: usize, const O: usize>(
+        mut self,
+        index: usize,
+        q: &Int8Weights<I, O>,
+    ) -> Self {
+        use safetensors::Dtype;
+        let floats = |v: &[f32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
+        let kernel = q.kernel.iter().flatten().map(|&v| v as u8).collect();
+        self.tensors
+            .push((format!("{index}.kernel"), Dtype::I8, vec![I, O], kernel));
+        self.tensors.push((
+            format!("{index}.kernel_scale"),
+            Dtype::F32,
+            vec![O],
+            floats(&q.scales[..]),
+        ));
+        self.tensors.push((
+            format!("{index}.bias"),
+            Dtype::F32,
+            vec![O],
+            floats(&q.bias[..]),
+        ));
+        self.tensors.push((
+            format!("{index}.input_scale"),
+            Dtype::F32,
+            vec![1],
+            floats(&[q.input_scale]),
+        ));
+        self
+    }
+
+    /// The file's bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, crate::io::IoError> {
+        let views = self
+            .tensors
+            .iter()
+            .map(|(name, dtype, shape, data)| {
+                Ok((
+                    name.clone(),
+                    safetensors::tensor::TensorView::new(*dtype, shape.clone(), data)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()
+            .map_err(|e| crate::io::IoError::Corrupt(e.to_string()))?;
+        safetensors::serialize(views, None).map_err(|e| crate::io::IoError::Corrupt(e.to_string()))
+    }
+
+    /// Writes the file.
+    pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), crate::io::IoError> {
+        let path = path.as_ref();
+        std::fs::write(path, self.to_bytes()?).map_err(|source| crate::io::IoError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
 }

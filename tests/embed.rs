@@ -90,3 +90,89 @@ fn int8_forward_tracks_f32_and_never_allocates() {
         }
     }
 }
+
+/// A convnet of every fixed-size layer kind, wired as a tuple: equal to the trained model
+/// (the trained side is im2col and GEMM, an independent computation), with no allocation.
+#[test]
+fn any_depth_fixed_convnet_matches_the_trained_one_and_never_allocates() {
+    use shaped::embed::{
+        ConvWeights, FixedAveragePooling2D, FixedConv2D, FixedDense, FixedFlatten, FixedLayer,
+        FixedMaxPooling2D,
+    };
+    use shaped::nn::{AveragePooling2D, Conv2D, Flatten, MaxPooling2D, Same, Tanh, Valid};
+
+    type Trained = (
+        Conv2D<9, 9, 2, 9, 9, 4, 3, Relu, 1, Same>,
+        MaxPooling2D<9, 9, 4, 4, 4, 2>,
+        Conv2D<4, 4, 4, 2, 2, 5, 2, Tanh, 2, Valid>,
+        AveragePooling2D<2, 2, 5, 1, 1, 2>,
+        Flatten<5>,
+        Dense<5, 7, Relu>,
+        Dense<7, 3, Softmax>,
+    );
+    let net: Trained = (
+        Conv2D::new(1),
+        MaxPooling2D::new(),
+        Conv2D::new(2),
+        AveragePooling2D::new(),
+        Flatten,
+        Dense::new(3),
+        Dense::new(4),
+    );
+    let (c1, c2) = (
+        ConvWeights::from_conv(&net.0),
+        ConvWeights::from_conv(&net.2),
+    );
+    let (d1, d2) = (
+        FixedWeights::from_dense(&net.5),
+        FixedWeights::from_dense(&net.6),
+    );
+    let fixed = (
+        c1.layer::<9, 9, 9, 9, Relu, 1, Same>(),
+        FixedMaxPooling2D::<9, 9, 4, 4, 4, 2>::new(),
+        c2.layer::<4, 4, 2, 2, Tanh, 2, Valid>(),
+        FixedAveragePooling2D::<2, 2, 5, 1, 1, 2>::new(),
+        FixedFlatten::<1, 1, 5, 5>::new(),
+        d1.layer::<Relu>(),
+        d2.layer::<Softmax>(),
+    );
+    type Fixed = (
+        FixedConv2D<'static, 9, 9, 2, 9, 9, 4, 3, Relu, 1, Same>,
+        FixedMaxPooling2D<9, 9, 4, 4, 4, 2>,
+        FixedConv2D<'static, 4, 4, 4, 2, 2, 5, 2, Tanh, 2, Valid>,
+        FixedAveragePooling2D<2, 2, 5, 1, 1, 2>,
+        FixedFlatten<1, 1, 5, 5>,
+        FixedDense<'static, 5, 7, Relu>,
+        FixedDense<'static, 7, 3, Softmax>,
+    );
+    // The largest neighbours: the 9x9x4 map and its 4x4x4 pooling.
+    assert_eq!(<Fixed as FixedLayer>::SCRATCH, 9 * 9 * 4 + 4 * 4 * 4);
+    let mut scratch = [0.0; <Fixed as FixedLayer>::SCRATCH];
+
+    for seed in 0..5 {
+        let x = Tensor::<(Dim<1>, Dim<9>, Dim<9>, Dim<2>)>::random_uniform(
+            Default::default(),
+            -1.0,
+            1.0,
+            seed,
+        );
+        let expected = net.forward(&x);
+        let image: [[[f32; 2]; 9]; 9] = std::array::from_fn(|r| {
+            std::array::from_fn(|c| {
+                let at = (r * 9 + c) * 2;
+                [x.as_slice()[at], x.as_slice()[at + 1]]
+            })
+        });
+        let mut y = [0.0f32; 3];
+        let before = allocations();
+        fixed.forward(&image, &mut y, &mut scratch);
+        assert_eq!(
+            allocations() - before,
+            0,
+            "the fixed-size forward pass allocated"
+        );
+        for (a, b) in y.iter().zip(expected.as_slice()) {
+            assert!((a - b).abs() < 1e-5, "seed {seed}: {a} vs {b}");
+        }
+    }
+}

@@ -35,8 +35,8 @@ pub trait FixedLayer {
     /// `y = layer(x)`, with `scratch` for intermediate values.
     ///
     /// # Panics
-    /// When `scratch` has fewer than [`SCRATCH`](Self::SCRATCH) floats; [`forward`]
-    /// (Self::forward) checks that when the program is built instead.
+    /// When `scratch` has fewer than [`SCRATCH`](Self::SCRATCH) floats;
+    /// [`forward`](Self::forward) checks that when the program is built instead.
     fn forward_with(&self, x: &Self::Input, y: &mut Self::Output, scratch: &mut [f32]);
 
     /// `y = layer(x)`; a `scratch` smaller than [`SCRATCH`](Self::SCRATCH) is a compile

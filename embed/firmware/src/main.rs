@@ -1,7 +1,10 @@
-//! MNIST digits classified on a Cortex-M4F: the chapter's 784 -> 512 relu -> 10 softmax
-//! network, trained by shaped on a desktop, its weights baked into flash at build time and
-//! checked against the model below. Prints one predicted class per digit, then the accuracy,
-//! through semihosting; exits 0 (QEMU's exit status) when it ran through.
+//! MNIST digits classified on a Cortex-M4F: a net trained by shaped on a desktop, its
+//! weights baked into flash by `include_net!` (checked against the declared layers when this
+//! builds). One net per build, chosen by a cargo feature: `mlp-f32` (784 -> 64 relu -> 10
+//! softmax), `mlp-int8` (the same, int8 weights and integer products) or `convnet` (two 3x3
+//! convolutions with max pooling, then dense). Prints one predicted class per digit, the
+//! accuracy and the stack the inference used (measured by painting), through semihosting;
+//! exits 0 (QEMU's exit status) when it ran through.
 
 #![no_std]
 #![no_main]
@@ -9,70 +12,110 @@
 use cortex_m_rt::{ExceptionFrame, entry, exception};
 use cortex_m_semihosting::{debug, hprintln};
 use panic_semihosting as _;
-use shaped_embed::{FixedDense, FixedMlp, Int8Dense, Int8Mlp, Relu, Softmax};
+use shaped_embed::{Activations, FixedLayer, include_net};
+#[allow(unused_imports)]
+use shaped_embed::{Relu, Softmax};
 
-mod weights {
-    include!(concat!(env!("OUT_DIR"), "/weights.rs"));
+#[cfg(feature = "mlp-f32")]
+include_net! {
+    /// The model, as the desktop's `(Dense<784, 64, Relu>, Dense<64, 10, Softmax>)`.
+    type Net = (Dense<784, 64, Relu>, Dense<64, 10, Softmax>);
+    static NET: Net = env!("SHAPED_WEIGHTS");
 }
-mod weights_int8 {
-    include!(concat!(env!("OUT_DIR"), "/weights_int8.rs"));
+#[cfg(feature = "mlp-f32")]
+const VARIANT: &str = "f32";
+
+#[cfg(feature = "mlp-int8")]
+include_net! {
+    /// The same model with int8 weights (`examples/embed.rs --save-int8`).
+    type Net = (Int8Dense<784, 64, Relu>, Int8Dense<64, 10, Softmax>);
+    static NET: Net = env!("SHAPED_WEIGHTS_INT8");
 }
+#[cfg(feature = "mlp-int8")]
+const VARIANT: &str = "int8";
+
+#[cfg(feature = "convnet")]
+include_net! {
+    /// `examples/embed.rs --model convnet`'s small convnet.
+    type Net = (
+        Conv2D<28, 28, 1, 26, 26, 8, 3, Relu>,
+        MaxPooling2D<26, 26, 8, 13, 13, 2>,
+        Conv2D<13, 13, 8, 11, 11, 16, 3, Relu>,
+        MaxPooling2D<11, 11, 16, 5, 5, 2>,
+        Flatten<400>,
+        Dense<400, 10, Softmax>,
+    );
+    static NET: Net = env!("SHAPED_CONVNET");
+}
+#[cfg(feature = "convnet")]
+const VARIANT: &str = "convnet";
+
 include!(concat!(env!("OUT_DIR"), "/digits.rs"));
 
 /// Per digit: its label, then 784 pixels.
 static DIGIT_DATA: &[u8; DIGITS * 785] = include_bytes!(concat!(env!("OUT_DIR"), "/digits.bin"));
 
-/// The model: the same types as the desktop's `(Dense<784, 512, Relu>, Dense<512, 10,
-/// Softmax>)`; a weights file of other shapes does not build.
-static NET: FixedMlp<'static, 784, 512, 10, Relu, Softmax> = FixedMlp::new(
-    FixedDense::new(&weights::_0_KERNEL, &weights::_0_BIAS),
-    FixedDense::new(&weights::_1_KERNEL, &weights::_1_BIAS),
-);
+/// One digit through the net: the input, the scratch buffer and the output all live in this
+/// frame, so the stack measured around the call is everything inference needs.
+#[inline(never)]
+fn classify(pixels: &[u8]) -> usize {
+    let mut x = <Net as FixedLayer>::Input::zeros();
+    for (v, &p) in x.as_flat_mut().iter_mut().zip(pixels) {
+        *v = p as f32 / 255.0;
+    }
+    let mut scratch = [0.0f32; <Net as FixedLayer>::SCRATCH];
+    NET.classify(&x, &mut scratch).0
+}
 
-/// The same model with int8 weights (4x smaller) and integer products.
-static NET_INT8: Int8Mlp<'static, 784, 512, 10, Relu, Softmax> = Int8Mlp::new(
-    Int8Dense::new(
-        &weights_int8::_0_KERNEL,
-        &weights_int8::_0_KERNEL_SCALE,
-        &weights_int8::_0_BIAS,
-        weights_int8::_0_INPUT_SCALE,
-    ),
-    Int8Dense::new(
-        &weights_int8::_1_KERNEL,
-        &weights_int8::_1_KERNEL_SCALE,
-        &weights_int8::_1_BIAS,
-        weights_int8::_1_INPUT_SCALE,
-    ),
-);
+/// Stack high-water marks by painting: fill the free stack below the current stack pointer
+/// with a pattern, run, and find the deepest word that changed.
+mod stack {
+    /// How far below the stack pointer to paint (more than any variant uses).
+    const WINDOW: usize = 64 * 1024;
+    const PATTERN: u32 = 0xA5A5_A5A5;
 
-/// Classifies every digit with `classify`, printing `<variant> <i>: <class>` lines and the
-/// accuracy.
-fn run(variant: &str, classify: impl Fn(&[f32; 784]) -> usize) {
-    let mut x = [0.0f32; 784];
-    let mut correct = 0;
-    for (i, digit) in DIGIT_DATA.chunks_exact(785).enumerate() {
-        for (v, &p) in x.iter_mut().zip(&digit[1..]) {
-            *v = p as f32 / 255.0;
+    /// `f`'s result and the bytes of stack it used.
+    pub fn measure<R>(f: impl FnOnce() -> R) -> (R, usize) {
+        let top = cortex_m::register::msp::read() as usize;
+        let bottom = top - WINDOW;
+        let mut at = bottom;
+        while at < top - 64 {
+            // SAFETY: bottom..top - 64 is free stack (below the stack pointer, far above the
+            // statics: RAM is 4 MiB and the statics take a few KB), word-aligned because the
+            // stack pointer is; nothing else runs (no interrupts are enabled).
+            unsafe { core::ptr::write_volatile(at as *mut u32, PATTERN) };
+            at += 4;
         }
-        let class = classify(&x);
+        let result = f();
+        let mut at = bottom;
+        // SAFETY: reads of the same words just painted.
+        while at < top && unsafe { core::ptr::read_volatile(at as *const u32) } == PATTERN {
+            at += 4;
+        }
+        (result, top - at)
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    let mut correct = 0;
+    let mut stack_peak = 0;
+    for (i, digit) in DIGIT_DATA.chunks_exact(785).enumerate() {
+        let (class, used) = stack::measure(|| classify(&digit[1..]));
+        stack_peak = stack_peak.max(used);
         correct += (class == digit[0] as usize) as usize;
-        hprintln!("{} {}: {}", variant, i, class);
+        hprintln!("{} {}: {}", VARIANT, i, class);
     }
     // Four decimals without float formatting (which would add kilobytes of code).
     let per_10k = (correct * 10_000 + DIGITS / 2) / DIGITS.max(1);
     hprintln!(
         "firmware {}: accuracy {}.{:04} on {} digits",
-        variant,
+        VARIANT,
         per_10k / 10_000,
         per_10k % 10_000,
         DIGITS
     );
-}
-
-#[entry]
-fn main() -> ! {
-    run("f32", |x| NET.classify(x).0);
-    run("int8", |x| NET_INT8.classify(x).0);
+    hprintln!("stack_bytes: {}", stack_peak);
     debug::exit(debug::EXIT_SUCCESS);
     loop {}
 }
