@@ -3,7 +3,9 @@
 
 784 -> 512 relu -> 10 softmax, RMSprop (Keras defaults), batch 128, 60000 samples per
 epoch, synthetic data of MNIST's shape. Each framework runs in its own process with 1 and
-2 threads; medians of 3 epochs after a warm-up. numpy and PyTorch are optional: a missing
+2 threads; medians of 3 epochs after a warm-up. Then inference: one sample at a time on
+sparse (MNIST-like) and dense rows, medians of 5 x 1000 calls, and a batch of 1000 dense
+rows (images per second). numpy and PyTorch are optional: a missing
 one is reported and skipped. Prints shaped's time as a ratio to each peer's, the CPU, and
 the BLAS kernel numpy runs (threadpoolctl, when installed).
 
@@ -11,8 +13,9 @@ OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from the peers' environment o
 machines here set them, which makes a current numpy run older, slower kernels); tests and
 CI never change them.
 
-    python3 scripts/compare_peers.py
+    python3 scripts/compare_peers.py          (python3 with numpy, torch, threadpoolctl)
 """
+import json
 import os
 import re
 import subprocess
@@ -85,7 +88,42 @@ epoch()
 times = []
 for _ in range(3):
     t = time.perf_counter(); epoch(); times.append(time.perf_counter() - t)
-print(sorted(times)[1])
+result = {"epoch_s": sorted(times)[1]}
+
+# Inference on trained-shape weights: one sample at a time (sparse MNIST-like rows and dense
+# rows), and a batch of 1000 dense rows.
+dense = rng.uniform(0.01, 1.0, (1000, 784)).astype(np.float32)
+sparse = x[:1000]
+if sys.argv[1] == "numpy":
+    w1, b1, w2, b2 = glorot(784, 512), np.zeros(512, np.float32), glorot(512, 10), np.zeros(10, np.float32)
+    def infer(rows):
+        return (np.maximum(rows @ w1 + b1, 0) @ w2 + b2).argmax(-1)
+else:
+    import torch
+    model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10)).eval()
+    def infer(rows):
+        with torch.no_grad():
+            return model(torch.from_numpy(rows)).argmax(-1)
+
+def per_call_us(rows):
+    for i in range(1000):
+        infer(rows[i:i + 1])
+    runs = []
+    for _ in range(5):
+        t = time.perf_counter()
+        for i in range(1000):
+            infer(rows[i:i + 1])
+        runs.append((time.perf_counter() - t) * 1e3)
+    return sorted(runs)[2]
+
+result["infer_sparse_us"] = per_call_us(sparse)
+result["infer_dense_us"] = per_call_us(dense)
+runs = []
+for _ in range(5):
+    t = time.perf_counter(); infer(dense); runs.append(time.perf_counter() - t)
+result["batch1000_images_per_s"] = 1000 / sorted(runs)[2]
+import json
+print(json.dumps(result))
 '''
 
 
@@ -99,7 +137,7 @@ def peer(name, threads):
     for line in r.stderr.splitlines():
         if line.startswith("kernel:"):
             print(f"  {name} {line}")
-    return float(r.stdout.strip()), None
+    return json.loads(r.stdout.strip().splitlines()[-1]), None
 
 
 def cpu():
@@ -114,20 +152,40 @@ def main():
     os.chdir(os.path.join(os.path.dirname(__file__), ".."))
     out = subprocess.run(["cargo", "run", "--release", "--quiet", "--example", "speed"],
                          capture_output=True, text=True, check=True).stdout
-    shaped = {1: float(re.search(r"epoch_s_1thread: ([\d.]+)", out).group(1)),
-              2: float(re.search(r"epoch_s_2threads: ([\d.]+)", out).group(1))}
+    value = lambda key: float(re.search(key + r": ([\d.]+)", out).group(1))
+    shaped = {
+        1: {"epoch_s": value("epoch_s_1thread")},
+        2: {"epoch_s": value("epoch_s_2threads")},
+        "infer_sparse_us": value("infer_sparse_us"),
+        "infer_dense_us": value("infer_dense_us"),
+        "infer_fixed_dense_us": value("infer_fixed_dense_us"),
+        "batch1000_images_per_s": value("batch1000_images_per_s"),
+    }
     print(f"cpu: {cpu()}, {os.cpu_count()} cores; shaped's f32 kernel: "
           + (re.search(r"kernel: (\S+)", out).group(1) if "kernel:" in out else "see SHAPED_KERNEL"))
-    print(f"shaped: 1 thread {shaped[1]:.3f} s, 2 threads {shaped[2]:.3f} s per epoch")
+    for line in out.splitlines():
+        if line.startswith(("peak_gflops", "efficiency", "speedup", "epoch_s", "infer_", "batch1000")):
+            print(f"  shaped {line}")
+    print("ratios are shaped's time / the peer's (below 1: shaped is faster); "
+          "for images per second, the peer's / shaped's")
     for name in ("numpy", "torch"):
         for threads in (1, 2):
-            seconds, error = peer(name, threads)
-            if seconds is None:
+            peer_result, error = peer(name, threads)
+            if peer_result is None:
                 print(f"{name} ({threads} thread(s)): skipped ({error})")
                 continue
-            print(f"{name} ({threads} thread(s)): {seconds:.3f} s per epoch; "
-                  f"shaped / {name} = {shaped[threads] / seconds:.2f}")
-
+            epoch_ratio = shaped[threads]["epoch_s"] / peer_result["epoch_s"]
+            line = f"{name} ({threads} thread(s)): epoch {peer_result['epoch_s']:.3f} s (ratio {epoch_ratio:.2f})"
+            if threads == 1:
+                # Single samples run on one thread in every framework here.
+                for key, shaped_key in (("infer_sparse_us", "infer_sparse_us"), ("infer_dense_us", "infer_dense_us"),
+                                        ("infer_dense_us", "infer_fixed_dense_us")):
+                    line += (f"; {shaped_key} vs {key} {peer_result[key]:.1f} us "
+                             f"(ratio {shaped[shaped_key] / peer_result[key]:.2f})")
+            else:
+                line += (f"; batch of 1000: {peer_result['batch1000_images_per_s']:.0f} images/s "
+                         f"(ratio {peer_result['batch1000_images_per_s'] / shaped['batch1000_images_per_s']:.2f})")
+            print(line)
 
 if __name__ == "__main__":
     main()

@@ -7,6 +7,7 @@
 //!   `avx512` and `avx2`, chosen at run time.
 //! * `pool`: the persistent worker threads; `update`: element-wise updates split over them;
 //!   `chunks`: independent pieces of one output (a batch's images) split over them.
+//! * `probe`: the machine's peak FMA throughput, for benchmarks' efficiency figures.
 //!
 //! Everything above this module is `#![deny(unsafe_code)]`. `scripts/sanitize.sh` runs
 //! these modules' tests under Miri and the whole suite under AddressSanitizer.
@@ -18,6 +19,7 @@ mod avx512;
 mod chunks;
 mod gemm;
 mod pool;
+mod probe;
 mod sgemm;
 mod update;
 
@@ -25,5 +27,6 @@ pub(crate) use chunks::par_chunks;
 pub use gemm::GemmElement;
 pub(crate) use gemm::{Mat, gemm};
 pub use pool::{num_threads, set_num_threads};
+pub use probe::peak_gflops;
 pub(crate) use sgemm::kernel_name;
 pub(crate) use update::par_update;

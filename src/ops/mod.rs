@@ -42,6 +42,18 @@ pub use crate::kernels::{num_threads, set_num_threads};
 pub fn f32_kernel() -> &'static str {
     crate::kernels::kernel_name()
 }
+
+/// The machine's peak f32 GFLOP/s on `threads` threads, measured by a short probe (about a
+/// second): independent chains of fused multiply-adds on the widest vectors the CPU has,
+/// every thread at once. For benchmarks, which report their speed as a fraction of it.
+///
+/// ```
+/// let peak = shaped::ops::peak_gflops(1);
+/// assert!(peak > 0.0);
+/// ```
+pub fn peak_gflops(threads: usize) -> f64 {
+    crate::kernels::peak_gflops(threads)
+}
 pub use linear::{
     bias_backward_into, linear_backward_input_into, linear_backward_weight_into, linear_into,
 };
