@@ -106,8 +106,14 @@ fn main() {
     println!("epoch_s_1thread: {one:.3}");
     let two = epoch_seconds(&x, &y, 2, 3);
     println!("epoch_s_2threads: {two:.3}");
-    println!("efficiency_1thread: {:.2}", EPOCH_FLOPS / one / (peak1 * 1e9));
-    println!("efficiency_2threads: {:.2}", EPOCH_FLOPS / two / (peak2 * 1e9));
+    println!(
+        "efficiency_1thread: {:.2}",
+        EPOCH_FLOPS / one / (peak1 * 1e9)
+    );
+    println!(
+        "efficiency_2threads: {:.2}",
+        EPOCH_FLOPS / two / (peak2 * 1e9)
+    );
     println!("speedup_2threads: {:.2}", one / two);
 
     // Single-sample inference: sparse input (MNIST-like, 81% zeros) and dense input (every
@@ -119,7 +125,10 @@ fn main() {
     );
     let fixed = FixedMlp::new(w1.layer::<Relu>(), w2.layer::<Softmax>());
     let to_arrays = |t: &Images| -> Vec<[f32; 784]> {
-        t.as_slice().chunks_exact(784).map(|r| r.try_into().expect("784 pixels")).collect()
+        t.as_slice()
+            .chunks_exact(784)
+            .map(|r| r.try_into().expect("784 pixels"))
+            .collect()
     };
     let sparse = to_arrays(&x.rows(0..1000));
     let dense_x = Images::random_uniform((1000, Dim), 0.01, 1.0, 9);

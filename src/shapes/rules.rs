@@ -22,17 +22,18 @@ pub trait SameDim<Rhs: Dimension>: Dimension {
     type Output: Dimension;
 }
 
-impl<const N: usize> SameDim<Dim<N>> for Dim<N> {
-    type Output = Dim<N>;
+// Every dim equals itself: one impl for all, so that a generic `B: Dimension` in user code
+// needs no extra bound (impls for `Dim<N>` and `usize` separately would not cover it).
+impl<D: Dimension> SameDim<D> for D {
+    type Output = D;
 }
+#[diagnostic::do_not_recommend]
 impl<const N: usize> SameDim<usize> for Dim<N> {
     type Output = Dim<N>;
 }
+#[diagnostic::do_not_recommend]
 impl<const N: usize> SameDim<Dim<N>> for usize {
     type Output = Dim<N>;
-}
-impl SameDim<usize> for usize {
-    type Output = usize;
 }
 
 /// Two dims that broadcast together under numpy's rule: equal, or one of them is 1.
@@ -50,19 +51,19 @@ pub trait BroadcastDim<Rhs: Dimension>: Dimension {
     type Output: Dimension;
 }
 
-impl<const N: usize> BroadcastDim<Dim<N>> for Dim<N> {
-    type Output = Dim<N>;
+// Every dim broadcasts with itself (generic dims included, as for `SameDim`).
+impl<D: Dimension> BroadcastDim<D> for D {
+    type Output = D;
 }
 // A runtime dim against a static one gives a runtime dim: the static side may be a size-1
 // axis that stretches to the runtime size (`(usize, Dim<10>) + (Dim<1>, Dim<10>)` has the
 // runtime batch), and a const generic cannot tell 1 from other sizes here.
+#[diagnostic::do_not_recommend]
 impl<const N: usize> BroadcastDim<usize> for Dim<N> {
     type Output = usize;
 }
+#[diagnostic::do_not_recommend]
 impl<const N: usize> BroadcastDim<Dim<N>> for usize {
-    type Output = usize;
-}
-impl BroadcastDim<usize> for usize {
     type Output = usize;
 }
 
@@ -76,10 +77,11 @@ impl BroadcastDim<usize> for usize {
 )]
 pub trait BroadcastsInto<Target: Dimension>: Dimension {}
 
-impl<const N: usize> BroadcastsInto<Dim<N>> for Dim<N> {}
+impl<D: Dimension> BroadcastsInto<D> for D {}
+#[diagnostic::do_not_recommend]
 impl<const N: usize> BroadcastsInto<usize> for Dim<N> {}
+#[diagnostic::do_not_recommend]
 impl<const N: usize> BroadcastsInto<Dim<N>> for usize {}
-impl BroadcastsInto<usize> for usize {}
 
 // The stretch table's impls are not listed in errors: a thousand lines of `Dim<1>`
 // implements ... would bury the message.
