@@ -3,6 +3,7 @@
 use core::marker::PhantomData;
 
 use crate::activation::FixedActivation;
+use crate::kernels::{F32Kernel, f32_rows};
 use crate::layer::{FixedLayer, best};
 
 /// `activation(x . kernel + bias)` for one sample, with borrowed fixed-size weights
@@ -26,29 +27,9 @@ impl<'w, const I: usize, const O: usize, A: FixedActivation> FixedDense<'w, I, O
     /// Writes the layer's output for `x` into `y`; no allocation, no scratch.
     pub fn forward(&self, x: &[f32; I], y: &mut [f32; O]) {
         *y = *self.bias;
-        // Row by row: each input scales one contiguous kernel row (vectorises well), zero
-        // inputs (most MNIST pixels) cost nothing, and four rows are folded into `y` per pass
-        // so that `y` is read and written a quarter as often.
-        let mut pending: [(f32, &[f32; O]); 4] = [(0.0, &self.kernel[0]); 4];
-        let mut count = 0;
-        for (&xi, row) in x.iter().zip(self.kernel.iter()) {
-            if xi != 0.0 {
-                pending[count] = (xi, row);
-                count += 1;
-                if count == 4 {
-                    let [(x0, r0), (x1, r1), (x2, r2), (x3, r3)] = pending;
-                    for j in 0..O {
-                        y[j] += x0 * r0[j] + x1 * r1[j] + x2 * r2[j] + x3 * r3[j];
-                    }
-                    count = 0;
-                }
-            }
-        }
-        for &(xi, row) in &pending[..count] {
-            for (yj, &k) in y.iter_mut().zip(row.iter()) {
-                *yj += xi * k;
-            }
-        }
+        // Row by row: each nonzero input scales one contiguous kernel row, zero inputs (most
+        // MNIST pixels) cost nothing; AVX-512 or AVX when the CPU has them, same bits.
+        f32_rows(F32Kernel::detect(), x, self.kernel.as_flattened(), y);
         A::apply(y);
     }
 }

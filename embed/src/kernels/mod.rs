@@ -1,5 +1,7 @@
-//! The only `unsafe` code of the crate: SIMD bodies for the int8 matrix-vector product,
-//! chosen at run time, with the portable loop they must agree with bit for bit.
+//! The only `unsafe` code of the crate: SIMD bodies for the f32 and int8 matrix-vector
+//! products, chosen at run time, with the portable loops they must agree with bit for bit.
+//!
+//! `f32_rows` adds `x . kernel` to `y` for a row-major f32 kernel, skipping zero inputs.
 //!
 //! `int8_matvec` computes `out[o] = sum_r q[r] * w[r][o]` (as f32, from an exact i32 sum)
 //! for a row-major `rows x cols` i8 kernel and quantized inputs `q` packed four to a word
@@ -7,6 +9,8 @@
 
 #[cfg(target_arch = "x86_64")]
 mod int8_x86;
+#[cfg(target_arch = "x86_64")]
+mod rows_x86;
 
 /// Which int8 kernel runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +60,142 @@ impl Int8Kernel {
             Int8Kernel::AvxVnni => cfg!(all(target_feature = "avx2", target_feature = "avxvnni")),
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
+        }
+    }
+}
+
+/// Which f32 matrix-vector kernel runs. All give the same bits: they write the same sums.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum F32Kernel {
+    Portable,
+    Avx,
+    Avx512,
+}
+
+impl F32Kernel {
+    /// The widest kernel this CPU runs (run-time detection with `std`).
+    pub(crate) fn detect() -> F32Kernel {
+        if F32Kernel::Avx512.is_available() {
+            F32Kernel::Avx512
+        } else if F32Kernel::Avx.is_available() {
+            F32Kernel::Avx
+        } else {
+            F32Kernel::Portable
+        }
+    }
+
+    pub(crate) fn is_available(self) -> bool {
+        match self {
+            F32Kernel::Portable => true,
+            #[cfg(all(target_arch = "x86_64", feature = "std"))]
+            F32Kernel::Avx512 => std::is_x86_feature_detected!("avx512f"),
+            #[cfg(all(target_arch = "x86_64", feature = "std"))]
+            F32Kernel::Avx => std::is_x86_feature_detected!("avx"),
+            #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+            F32Kernel::Avx512 => cfg!(target_feature = "avx512f"),
+            #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+            F32Kernel::Avx => cfg!(target_feature = "avx"),
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+}
+
+/// The nonzero inputs with their rows, four at a time; the last group may be partial. The
+/// order in which every kernel adds rows into `y`.
+pub(crate) struct Groups<'a> {
+    x: core::iter::Enumerate<core::slice::Iter<'a, f32>>,
+}
+
+impl<'a> Groups<'a> {
+    pub(crate) fn new(x: &'a [f32]) -> Self {
+        Groups {
+            x: x.iter().enumerate(),
+        }
+    }
+}
+
+impl Iterator for Groups<'_> {
+    type Item = [Option<(f32, usize)>; 4];
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut group = [None; 4];
+        let mut n = 0;
+        while n < 4 {
+            match self.x.next() {
+                Some((r, &v)) if v != 0.0 => {
+                    group[n] = Some((v, r));
+                    n += 1;
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+        (n > 0).then_some(group)
+    }
+}
+
+/// `y += x . kernel` (`kernel` row-major, `x.len()` rows of `y.len()` columns), zero inputs
+/// skipped, each nonzero group of four rows added as `y + (((x0 r0 + x1 r1) + x2 r2) + x3 r3)`.
+///
+/// # Panics
+/// When `kernel.len() != x.len() * y.len()`.
+pub(crate) fn f32_rows(kind: F32Kernel, x: &[f32], kernel: &[f32], y: &mut [f32]) {
+    let size = x
+        .len()
+        .checked_mul(y.len())
+        .expect("rows * cols fits usize");
+    assert_eq!(
+        kernel.len(),
+        size,
+        "kernel of {} values for {} x {}",
+        kernel.len(),
+        x.len(),
+        y.len()
+    );
+    let done = match kind {
+        #[cfg(target_arch = "x86_64")]
+        F32Kernel::Avx512 if kind.is_available() => {
+            // SAFETY: the CPU has AVX-512F (checked just above); the kernel's length was
+            // checked against rows and columns.
+            unsafe { rows_x86::rows_avx512(x, kernel, y) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        F32Kernel::Avx if kind.is_available() => {
+            // SAFETY: the CPU has AVX (checked just above); lengths as above.
+            unsafe { rows_x86::rows_avx(x, kernel, y) }
+        }
+        _ => 0,
+    };
+    rows_portable(x, kernel, y, done);
+}
+
+/// The portable kernel for columns `from..`.
+fn rows_portable(x: &[f32], kernel: &[f32], y: &mut [f32], from: usize) {
+    let cols = y.len();
+    if from == cols {
+        return;
+    }
+    let row = |r: usize| &kernel[r * cols + from..(r + 1) * cols];
+    for group in Groups::new(x) {
+        match group {
+            [
+                Some((x0, r0)),
+                Some((x1, r1)),
+                Some((x2, r2)),
+                Some((x3, r3)),
+            ] => {
+                let (k0, k1, k2, k3) = (row(r0), row(r1), row(r2), row(r3));
+                for (j, yj) in y[from..].iter_mut().enumerate() {
+                    *yj += x0 * k0[j] + x1 * k1[j] + x2 * k2[j] + x3 * k3[j];
+                }
+            }
+            rest => {
+                for (xi, r) in rest.into_iter().flatten() {
+                    for (yj, &w) in y[from..].iter_mut().zip(row(r)) {
+                        *yj += xi * w;
+                    }
+                }
+            }
         }
     }
 }
@@ -265,6 +405,72 @@ mod tests {
             int8_matvec(kind, &pack(&q), false, &w, rows, &mut out);
             assert_eq!(out, expected, "{kind:?}");
         }
+    }
+
+    fn f32_kernels_on_this_machine() -> Vec<F32Kernel> {
+        let all = [F32Kernel::Portable, F32Kernel::Avx, F32Kernel::Avx512];
+        let present: Vec<_> = all.into_iter().filter(|k| k.is_available()).collect();
+        for k in all.iter().filter(|k| !present.contains(k)) {
+            std::eprintln!("f32 kernel {k:?}: not on this CPU, not tested here");
+        }
+        present
+    }
+
+    #[test]
+    fn every_f32_kernel_gives_the_bits_of_the_written_out_sums() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut float = || (rng.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+        for (rows, cols) in [
+            (1, 1),
+            (3, 7),
+            (5, 16),
+            (9, 17),
+            (13, 64),
+            (7, 100),
+            (6, 256),
+            (11, 300),
+            (784, 512),
+            (64, 10),
+        ] {
+            let w: Vec<f32> = (0..rows * cols).map(|_| float()).collect();
+            // A third of the inputs zero (skipped), groups of four and a partial last group.
+            let x: Vec<f32> = (0..rows)
+                .map(|r| if r % 3 == 1 { 0.0 } else { float() })
+                .collect();
+            let bias: Vec<f32> = (0..cols).map(|_| float()).collect();
+            // The reference: the grouping written out by hand with plain indexing.
+            let nonzero: Vec<usize> = (0..rows).filter(|&r| x[r] != 0.0).collect();
+            let mut expected = bias.clone();
+            let full = nonzero.len() / 4 * 4;
+            for g in nonzero[..full].chunks(4) {
+                for j in 0..cols {
+                    expected[j] += x[g[0]] * w[g[0] * cols + j]
+                        + x[g[1]] * w[g[1] * cols + j]
+                        + x[g[2]] * w[g[2] * cols + j]
+                        + x[g[3]] * w[g[3] * cols + j];
+                }
+            }
+            for &r in &nonzero[full..] {
+                for j in 0..cols {
+                    expected[j] += x[r] * w[r * cols + j];
+                }
+            }
+            for kind in f32_kernels_on_this_machine() {
+                let mut y = bias.clone();
+                f32_rows(kind, &x, &w, &mut y);
+                let same = y
+                    .iter()
+                    .zip(&expected)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "{kind:?} on {rows} x {cols}");
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "kernel of 47 values for 3 x 16")]
+    fn a_short_f32_kernel_is_refused_before_any_simd_load() {
+        f32_rows(F32Kernel::detect(), &[1.0; 3], &[0.0; 47], &mut [0.0; 16]);
     }
 
     #[test]
