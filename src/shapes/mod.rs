@@ -15,6 +15,7 @@ mod error;
 pub(crate) mod message;
 pub mod rules;
 mod shape;
+mod user_rule;
 
 pub use dim::{Dim, Dimension};
 pub use error::ShapeError;
