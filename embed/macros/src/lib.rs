@@ -142,6 +142,12 @@ struct Need {
     dtype: Dtype,
 }
 
+impl Need {
+    fn new(name: String, shape: Vec<usize>, dtype: Dtype) -> Self {
+        Need { name, shape, dtype }
+    }
+}
+
 /// A parsed layer: its tokens in shaped-embed's types, what it reads and writes, the tensors
 /// it needs and how its constructor is called with them.
 struct Layer {
@@ -239,16 +245,8 @@ fn parse_layer(ty: &Type, index: usize, previous: Option<Shape>) -> syn::Result<
                 output: Shape::Vector(o),
                 ty: quote!(#e::FixedDense<'static, #i, #o, #a>),
                 needs: vec![
-                    Need {
-                        name: p("kernel"),
-                        shape: vec![i, o],
-                        dtype: Dtype::F32,
-                    },
-                    Need {
-                        name: p("bias"),
-                        shape: vec![o],
-                        dtype: Dtype::F32,
-                    },
+                    Need::new(p("kernel"), vec![i, o], Dtype::F32),
+                    Need::new(p("bias"), vec![o], Dtype::F32),
                 ],
                 build: Box::new(move |s| {
                     let (k, b) = (&s[0], &s[1]);
@@ -267,26 +265,10 @@ fn parse_layer(ty: &Type, index: usize, previous: Option<Shape>) -> syn::Result<
                 output: Shape::Vector(o),
                 ty: quote!(#e::Int8Dense<'static, #i, #o, #a>),
                 needs: vec![
-                    Need {
-                        name: p("kernel"),
-                        shape: vec![i, o],
-                        dtype: Dtype::I8,
-                    },
-                    Need {
-                        name: p("kernel_scale"),
-                        shape: vec![o],
-                        dtype: Dtype::F32,
-                    },
-                    Need {
-                        name: p("bias"),
-                        shape: vec![o],
-                        dtype: Dtype::F32,
-                    },
-                    Need {
-                        name: p("input_scale"),
-                        shape: vec![1],
-                        dtype: Dtype::F32,
-                    },
+                    Need::new(p("kernel"), vec![i, o], Dtype::I8),
+                    Need::new(p("kernel_scale"), vec![o], Dtype::F32),
+                    Need::new(p("bias"), vec![o], Dtype::F32),
+                    Need::new(p("input_scale"), vec![1], Dtype::F32),
                 ],
                 build: Box::new(move |s| {
                     let (k, sc, b, is) = (&s[0], &s[1], &s[2], &s[3]);
@@ -325,16 +307,8 @@ fn parse_layer(ty: &Type, index: usize, previous: Option<Shape>) -> syn::Result<
                 output: Shape::Image(oh, ow, oc),
                 ty: quote!(#e::FixedConv2D<'static, #ih, #iw, #ic, #oh, #ow, #oc, #k, #a, #stride, #padding>),
                 needs: vec![
-                    Need {
-                        name: p("kernel"),
-                        shape: vec![k, k, ic, oc],
-                        dtype: Dtype::F32,
-                    },
-                    Need {
-                        name: p("bias"),
-                        shape: vec![oc],
-                        dtype: Dtype::F32,
-                    },
+                    Need::new(p("kernel"), vec![k, k, ic, oc], Dtype::F32),
+                    Need::new(p("bias"), vec![oc], Dtype::F32),
                 ],
                 build: Box::new(move |s| {
                     let (kk, b) = (&s[0], &s[1]);
