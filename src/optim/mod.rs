@@ -60,3 +60,42 @@ pub(crate) fn flush<E: Float>(x: E) -> E {
         x
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flush_zeroes_only_values_below_the_threshold() {
+        assert_eq!(flush(1e-30f32), 0.0);
+        assert_eq!(flush(-1e-30f64), 0.0);
+        assert_eq!(flush(0.999e-20f64), 0.0);
+        // At the threshold and above, values are kept exactly.
+        assert_eq!(flush(1e-20f64), 1e-20);
+        assert_eq!(flush(-2e-20f64), -2e-20);
+        assert_eq!(flush(0.5f32), 0.5);
+    }
+
+    /// An optimizer written outside the crate, relying on every default.
+    struct Still;
+
+    impl<M: Params<f32>> Optimizer<M, f32> for Still {
+        fn step(&mut self, _: &mut M, _: &M) {}
+        fn iterations(&self) -> u64 {
+            0
+        }
+        fn current_learning_rate(&self) -> f64 {
+            0.0
+        }
+        fn state_mut(&mut self, _: &M) -> Vec<(&'static str, &mut M)> {
+            Vec::new()
+        }
+        fn set_iterations(&mut self, _: u64) {}
+    }
+
+    #[test]
+    fn an_optimizer_describes_itself_by_its_type_name_by_default() {
+        let d = <Still as Optimizer<crate::nn::Dense<2, 2>, f32>>::describe(&Still);
+        assert!(d.ends_with("optim::tests::Still"), "{d}");
+    }
+}
