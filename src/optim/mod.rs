@@ -98,4 +98,74 @@ mod tests {
         let d = <Still as Optimizer<crate::nn::Dense<2, 2>, f32>>::describe(&Still);
         assert!(d.ends_with("optim::tests::Still"), "{d}");
     }
+
+    /// One weight, `w = 1`, gradient `g` each step.
+    fn scalar(w: f64) -> crate::nn::Dense<1, 1, crate::nn::Linear, f64> {
+        use crate::{Dim, Tensor};
+        crate::nn::Dense::from_tensors(
+            Tensor::from_vec((Dim, Dim), vec![w]),
+            Tensor::from_vec((Dim,), vec![0.0]),
+        )
+    }
+
+    #[test]
+    fn every_optimizer_counts_steps_and_follows_its_schedule() {
+        let halving = || Schedule::custom(|step| 0.1 * 0.5f64.powi(step as i32));
+        let grads = scalar(0.5);
+        let mut model = scalar(1.0);
+        let mut sgd = Sgd::new(halving());
+        let mut rms = RmsProp::new(halving());
+        let mut adam = Adam::new(halving());
+        for step in 0..3u64 {
+            assert_eq!(
+                Optimizer::<_, f64>::current_learning_rate(&sgd),
+                0.1 * 0.5f64.powi(step as i32)
+            );
+            assert_eq!(
+                Optimizer::<_, f64>::current_learning_rate(&rms),
+                0.1 * 0.5f64.powi(step as i32)
+            );
+            assert_eq!(
+                Optimizer::<_, f64>::current_learning_rate(&adam),
+                0.1 * 0.5f64.powi(step as i32)
+            );
+            sgd.step(&mut model, &grads);
+            rms.step(&mut model, &grads);
+            adam.step(&mut model, &grads);
+        }
+        assert_eq!(Optimizer::<_, f64>::iterations(&sgd), 3);
+        assert_eq!(Optimizer::<_, f64>::iterations(&rms), 3);
+        assert_eq!(Optimizer::<_, f64>::iterations(&adam), 3);
+    }
+
+    #[test]
+    fn centered_rmsprop_divides_by_the_variance_estimate() {
+        // Keras: v = rho v + (1 - rho) g^2, mg = rho mg + (1 - rho) g,
+        // w -= lr g / sqrt(v - mg^2 + eps). Two steps by hand with g = 0.5, then g = -1.
+        let (lr, rho, eps) = (0.01, 0.9, 1e-7);
+        let mut opt: RmsProp<crate::nn::Dense<1, 1, crate::nn::Linear, f64>> = RmsProp::new(lr);
+        opt.centered = true;
+        let mut model = scalar(1.0);
+        let (mut w, mut v, mut mg) = (1.0f64, 0.0f64, 0.0f64);
+        for g in [0.5, -1.0] {
+            opt.step(&mut model, &scalar(g));
+            v = rho * v + (1.0 - rho) * g * g;
+            mg = rho * mg + (1.0 - rho) * g;
+            w -= lr * g / (v - mg * mg + eps).sqrt();
+            assert!(
+                (model.kernel.as_slice()[0] - w).abs() < 1e-12,
+                "{} vs {w}",
+                model.kernel.as_slice()[0]
+            );
+        }
+    }
+
+    #[test]
+    fn adam_and_adamw_describe_themselves_apart() {
+        type M = crate::nn::Dense<1, 1>;
+        let adam: Adam<M> = Adam::new(0.001);
+        let adamw: Adam<M> = Adam::adamw(0.001);
+        assert!(Optimizer::<M, f32>::describe(&adam).starts_with("adam("));
+        assert!(Optimizer::<M, f32>::describe(&adamw).starts_with("adamw("));
+    }
 }
