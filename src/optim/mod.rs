@@ -168,4 +168,78 @@ mod tests {
         assert!(Optimizer::<M, f32>::describe(&adam).starts_with("adam("));
         assert!(Optimizer::<M, f32>::describe(&adamw).starts_with("adamw("));
     }
+
+    #[test]
+    fn exponential_decay_by_hand() {
+        let smooth = Schedule::ExponentialDecay {
+            initial: 0.1,
+            decay_steps: 4,
+            decay_rate: 0.5,
+            staircase: false,
+        };
+        let stairs = Schedule::ExponentialDecay {
+            initial: 0.1,
+            decay_steps: 4,
+            decay_rate: 0.5,
+            staircase: true,
+        };
+        // initial * rate ^ (step / decay_steps): step 2 is half a decay, step 8 two.
+        assert_eq!(smooth.at(0), 0.1);
+        assert!((smooth.at(2) - 0.1 * 0.5f64.sqrt()).abs() < 1e-15);
+        assert!((smooth.at(8) - 0.025).abs() < 1e-15);
+        assert_eq!(stairs.at(3), 0.1);
+        assert!((stairs.at(4) - 0.05).abs() < 1e-15);
+        assert!((stairs.at(9) - 0.025).abs() < 1e-15);
+    }
+
+    #[test]
+    fn centered_rmsprop_with_momentum_by_hand() {
+        // m = momentum m + lr g / sqrt(v - mg^2 + eps); w -= m.
+        let (lr, rho, eps, momentum) = (0.01, 0.9, 1e-7, 0.5);
+        let mut opt: RmsProp<crate::nn::Dense<1, 1, crate::nn::Linear, f64>> = RmsProp::new(lr);
+        opt.centered = true;
+        opt.momentum = momentum;
+        let mut model = scalar(1.0);
+        let (mut w, mut v, mut mg, mut m) = (1.0f64, 0.0f64, 0.0f64, 0.0f64);
+        for g in [0.5, -1.0, 0.25] {
+            opt.step(&mut model, &scalar(g));
+            v = rho * v + (1.0 - rho) * g * g;
+            mg = rho * mg + (1.0 - rho) * g;
+            m = momentum * m + lr * g / (v - mg * mg + eps).sqrt();
+            w -= m;
+            assert!(
+                (model.kernel.as_slice()[0] - w).abs() < 1e-12,
+                "{} vs {w}",
+                model.kernel.as_slice()[0]
+            );
+        }
+    }
+
+    #[test]
+    fn restoring_the_step_counter_moves_the_schedule() {
+        type M = crate::nn::Dense<1, 1, crate::nn::Linear, f64>;
+        let schedule = || Schedule::custom(|step| 1.0 / (1.0 + step as f64));
+        let mut sgd: Sgd<M> = Sgd::new(schedule());
+        let mut rms: RmsProp<M> = RmsProp::new(schedule());
+        let mut adam: Adam<M> = Adam::new(schedule());
+        Optimizer::<M, f64>::set_iterations(&mut sgd, 4);
+        Optimizer::<M, f64>::set_iterations(&mut rms, 4);
+        Optimizer::<M, f64>::set_iterations(&mut adam, 4);
+        for (iterations, lr) in [
+            (
+                Optimizer::<M, f64>::iterations(&sgd),
+                Optimizer::<M, f64>::current_learning_rate(&sgd),
+            ),
+            (
+                Optimizer::<M, f64>::iterations(&rms),
+                Optimizer::<M, f64>::current_learning_rate(&rms),
+            ),
+            (
+                Optimizer::<M, f64>::iterations(&adam),
+                Optimizer::<M, f64>::current_learning_rate(&adam),
+            ),
+        ] {
+            assert_eq!((iterations, lr), (4, 0.2));
+        }
+    }
 }
