@@ -242,4 +242,18 @@ mod tests {
             assert_eq!((iterations, lr), (4, 0.2));
         }
     }
+
+    #[test]
+    fn sgd_keeps_a_velocity_only_with_momentum() {
+        type M = crate::nn::Dense<1, 1, crate::nn::Linear, f64>;
+        let model = scalar(1.0);
+        let mut plain: Sgd<M> = Sgd::new(0.1);
+        assert!(Optimizer::<M, f64>::state_mut(&mut plain, &model).is_empty());
+        let mut heavy: Sgd<M> = Sgd::new(0.1).with_momentum(0.9);
+        let names: Vec<_> = Optimizer::<M, f64>::state_mut(&mut heavy, &model)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["velocity"]);
+    }
 }
