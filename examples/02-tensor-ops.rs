@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use shaped::ops::dot;
-use shaped::{Dim, Tensor};
+use shaped::{Dim, One, Tensor};
 
 type M = Tensor<(Dim<20>, Dim<100>)>;
 
@@ -85,7 +85,8 @@ fn main() {
         "np.maximum((64, 3, 32, 10), (32, 10)) -> {:?}",
         a.maximum(&b).shape_dims()
     );
-    let column = Tensor::<(Dim<32>, Dim<1>)>::ones(Default::default());
+    // A stretching size-1 axis is `One` (`Dim<1>` is a plain size that matches only 1).
+    let column = Tensor::<(Dim<32>, One)>::ones(Default::default());
     let wide = Tensor::<(Dim<32>, Dim<10>)>::ones(Default::default());
     println!("(32, 1) + (32, 10) -> {:?}", (&column + &wide).shape_dims());
 

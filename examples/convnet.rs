@@ -97,8 +97,11 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
 
     let mnist = common::load_mnist(args)?;
     // (60000, 28, 28) u8 -> (60000, 28, 28, 1) f32 in [0, 1]: Keras's channels-last layout.
+    // `unsqueeze` adds a stretching `One`; the conv layer's input names one channel, `Dim<1>`.
     let prepare = |images: &shaped::data::mnist::Images| -> Images {
-        (images.clone().cast::<f32>() / 255.0).unsqueeze::<3>()
+        (images.clone().cast::<f32>() / 255.0)
+            .unsqueeze::<3>()
+            .into_shape()
     };
     let (train_x, test_x) = (prepare(&mnist.train_images), prepare(&mnist.test_images));
 

@@ -41,6 +41,9 @@ static GLOBAL: common::counting_alloc::Counting = common::counting_alloc::Counti
 /// The MLP the firmware runs: 784 -> 64 -> 10 (50,890 parameters).
 type Mlp = (Dense<784, 64, Relu>, Dense<64, 10, Softmax>);
 
+/// MNIST digits in Keras's channels-last layout.
+type Images = shaped::Tensor<(usize, shaped::Dim<28>, shaped::Dim<28>, shaped::Dim<1>)>;
+
 /// A small convnet for microcontrollers (5,258 parameters): every size checked at build time.
 type SmallConvnet = (
     Conv2D<28, 28, 1, 26, 26, 8, 3, Relu>,
@@ -274,7 +277,9 @@ fn mlp(args: &[String], mnist: &Mnist) -> Result<(), Box<dyn std::error::Error>>
 }
 
 fn convnet(args: &[String], mnist: &Mnist) -> Result<(), Box<dyn std::error::Error>> {
-    let x = (mnist.train_images.clone().cast::<f32>() / 255.0).unsqueeze::<3>();
+    let x: Images = (mnist.train_images.clone().cast::<f32>() / 255.0)
+        .unsqueeze::<3>()
+        .into_shape();
     let seed: u64 = common::flag(args, "--seed")?.unwrap_or(0);
     let fresh: SmallConvnet = (
         Conv2D::new(seed),
@@ -313,7 +318,9 @@ fn convnet(args: &[String], mnist: &Mnist) -> Result<(), Box<dyn std::error::Err
     let (allocations, us) = classify_all(&fixed, mnist, &mut classes, &mut scratch);
 
     // The trained model's own predictions, as a reference for the fixed-size path.
-    let test_x = (mnist.test_images.clone().cast::<f32>() / 255.0).unsqueeze::<3>();
+    let test_x: Images = (mnist.test_images.clone().cast::<f32>() / 255.0)
+        .unsqueeze::<3>()
+        .into_shape();
     let trained_classes = net.forward(&test_x).argmax_axis::<1>();
     let agree = classes
         .iter()

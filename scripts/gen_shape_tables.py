@@ -8,15 +8,6 @@ import pathlib
 out = pathlib.Path("src/shapes")
 names = ["A", "B", "C", "D", "E", "F"]
 
-# Sizes a static size-1 dim stretches to when broadcasting.
-ns = list(range(2, 1025)) + [2**k for k in range(11, 17)]
-with open(out / "stretch_table.rs", "w") as f:
-    f.write("// Generated list of sizes a static size-1 dim stretches to (see `BroadcastDim`).\n")
-    f.write("stretch_one! {\n")
-    for i in range(0, len(ns), 16):
-        f.write("    " + " ".join(str(n) for n in ns[i:i + 16]) + "\n")
-    f.write("}\n")
-
 with open(out / "broadcast_table.rs", "w") as f:
     f.write("// Every pair of ranks 0..=6: leading dims of the longer shape, then aligned pairs.\n")
     for a in range(7):

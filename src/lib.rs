@@ -1,15 +1,16 @@
 //! # shaped: tensors and neural networks whose shapes are checked by the compiler
 //!
 //! A [`Tensor<S, E>`] carries its shape `S` in its type: a tuple of dims, where
-//! [`Dim<N>`] is a size the compiler knows and `usize` a size known at run time.
+//! [`Dim<N>`] is a size the compiler knows and `usize` a size known at run time
+//! ([`One`] is the size-1 axis that stretches when broadcasting).
 //! `Tensor<(usize, Dim<784>)>` is a batch of any size of 784 features; a product, a
 //! broadcast, a reshape or a layer link whose static dims disagree does not compile, and the
 //! error names the rule and the dims:
 //!
 //! ```text
-//! error[E0277]: dimension mismatch: `Dim<784>` is not `Dim<10>`
+//! error[E0277]: cannot multiply a tensor of shape `(usize, Dim<784>)` by one of shape `(Dim<10>, Dim<10>)`
 //!   |     let y = x.matmul(&w);
-//!   |               ^^^^^^ these dimensions must be equal
+//!   |               ^^^^^^ the left operand's last dim must equal the right operand's first
 //! ```
 //!
 //! Three kinds of checks, from earliest to latest:
@@ -124,5 +125,5 @@ pub use error::Error;
 /// The random-number crate shaped seeds its initializers and layers with, re-exported so
 /// that layer authors use the same version (`shaped::rand::rngs::StdRng`).
 pub use rand;
-pub use shapes::{ConstDim, Dim, Dimension, Shape, ShapeError, StaticShape};
+pub use shapes::{ConstDim, Dim, Dimension, NotOne, One, Shape, ShapeError, SizeOne, StaticShape};
 pub use tensor::Tensor;

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use shaped::ops::dot;
-use shaped::{Dim, Shape, Tensor};
+use shaped::{Dim, Dimension, NotOne, One, Shape, Tensor};
 
 // --- The chapter's naive reference implementations (cells 4 to 6), on flat row-major data.
 
@@ -108,7 +108,7 @@ fn maximum_broadcasts_like_numpy() {
 
 #[test]
 fn size_one_stretching_and_scalars() {
-    let col = Tensor::<(Dim<32>, Dim<1>)>::from_fn(Default::default(), |[i, _]| i as f32);
+    let col = Tensor::<(Dim<32>, One)>::from_fn(Default::default(), |[i, _]| i as f32);
     let wide = Tensor::<(Dim<32>, Dim<10>)>::from_fn(Default::default(), |[_, j]| j as f32);
     let z = &col * &wide;
     let w = &wide * &col;
@@ -120,9 +120,67 @@ fn size_one_stretching_and_scalars() {
     }
     let s = Tensor::<()>::scalar(2.0);
     assert_eq!((&wide * &s).as_slice(), (&wide * 2.0).as_slice());
-    let outer = Tensor::<(Dim<3>, Dim<1>)>::from([[1.0], [2.0], [3.0]])
-        + Tensor::<(Dim<1>, Dim<2>)>::from([[10.0, 20.0]]);
+    let outer = Tensor::<(Dim<3>, One)>::from([[1.0], [2.0], [3.0]])
+        + Tensor::<(One, Dim<2>)>::from([[10.0, 20.0]]);
     assert_eq!(outer.as_slice(), &[11.0, 21.0, 12.0, 22.0, 13.0, 23.0]);
+}
+
+#[test]
+fn one_stretches_to_any_size() {
+    // Past the old impl table (1024): 2000 and 1025 x 3.
+    let x =
+        Tensor::<(Dim<8>, Dim<2000>)>::from_fn(Default::default(), |[i, j]| (i * 2000 + j) as f32);
+    let d = Tensor::<(Dim<8>, One)>::from_fn(Default::default(), |[i, _]| (i + 1) as f32);
+    let y: Tensor<(Dim<8>, Dim<2000>)> = &x / &d;
+    for (i, j) in [(0, 0), (3, 1999), (7, 1024)] {
+        assert_eq!(y[[i, j]], (i * 2000 + j) as f32 / (i + 1) as f32);
+    }
+    let a = Tensor::<(Dim<1025>, One)>::from_fn(Default::default(), |[i, _]| i as f32);
+    let b = Tensor::<(One, Dim<3>)>::from([[1.0, 2.0, 3.0]]);
+    let outer: Tensor<(Dim<1025>, Dim<3>)> = &a * &b;
+    assert_eq!(outer[[1024, 2]], 3072.0);
+    // A runtime batch against a `One` keeps the runtime batch, whatever its size.
+    for n in [1, 5] {
+        let x = Tensor::<(usize, Dim<3>)>::ones((n, Dim));
+        let row = Tensor::<(One, Dim<3>)>::from([[1.0, 2.0, 3.0]]);
+        let y: Tensor<(usize, Dim<3>)> = &x + &row;
+        assert_eq!(y.shape_dims(), [n, 3]);
+        assert_eq!(y[[n - 1, 2]], 4.0);
+    }
+}
+
+/// Centres the columns of any static matrix: a keepdims mean broadcast back in generic code.
+fn centred<const M: usize, const N: usize>(
+    x: &Tensor<(Dim<M>, Dim<N>)>,
+) -> Tensor<(Dim<M>, Dim<N>)> {
+    x - &x.mean_axis::<0>().unsqueeze::<0>()
+}
+
+/// The same over a generic batch dim: `NotOne` is the one bound it needs.
+fn centred_batch<B: NotOne, const N: usize>(x: &Tensor<(B, Dim<N>)>) -> Tensor<(B, Dim<N>)> {
+    x - &x.mean_axis::<0>().unsqueeze::<0>()
+}
+
+/// Rows centred over a generic batch: `B` against `B` and `Dim<N>` against `One` need no bound.
+fn centred_rows<B: Dimension, const N: usize>(x: &Tensor<(B, Dim<N>)>) -> Tensor<(B, Dim<N>)> {
+    x - &x.mean_axis::<1>().unsqueeze::<1>()
+}
+
+#[test]
+fn generic_code_broadcasts_a_keepdims_mean() {
+    let x = Tensor::<(Dim<2>, Dim<3>)>::from([[1.0, 2.0, 3.0], [3.0, 6.0, 9.0]]);
+    assert_eq!(centred(&x).as_slice(), &[-1.0, -2.0, -3.0, 1.0, 2.0, 3.0]);
+    assert_eq!(centred_batch(&x).as_slice(), centred(&x).as_slice());
+    assert_eq!(
+        centred_rows(&x).as_slice(),
+        &[-1.0, 0.0, 1.0, -3.0, 0.0, 3.0]
+    );
+    let dynamic = x.clone().into_shape::<(usize, Dim<3>)>();
+    assert_eq!(centred_batch(&dynamic).as_slice(), centred(&x).as_slice());
+    assert_eq!(
+        centred_rows(&dynamic).as_slice(),
+        centred_rows(&x).as_slice()
+    );
 }
 
 #[test]
@@ -201,9 +259,11 @@ fn reshape_transpose_and_axes() {
     let tt = t.transpose();
     assert_eq!(tt.shape_dims(), [20, 300]);
     assert_eq!(tt[[3, 7]], t[[7, 3]]);
-    let u = x.clone().unsqueeze::<0>();
+    let u: Tensor<(One, Dim<3>, Dim<2>)> = x.clone().unsqueeze::<0>();
     assert_eq!(u.shape_dims(), [1, 3, 2]);
     assert_eq!(u.squeeze::<0>().shape_dims(), [3, 2]);
+    let plain = x.clone().reshape::<(Dim<3>, Dim<1>, Dim<2>)>();
+    assert_eq!(plain.squeeze::<1>().as_slice(), x.as_slice());
     let flat: Tensor<(Dim<6>,)> = x.flatten();
     assert_eq!(flat.as_slice(), &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
 }

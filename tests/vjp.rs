@@ -5,7 +5,7 @@
 use shaped::ops::{
     bias_backward_into, linear_backward_input_into, linear_backward_weight_into, linear_into,
 };
-use shaped::{Dim, Shape, Tensor};
+use shaped::{Dim, One, Shape, Tensor};
 
 const H: f64 = 1e-6;
 
@@ -42,7 +42,7 @@ fn close(analytic: &[f64], numeric: &[f64], what: &str) {
 
 type M = Tensor<(Dim<3>, Dim<4>), f64>;
 type V = Tensor<(Dim<4>,), f64>;
-type C = Tensor<(Dim<3>, Dim<1>), f64>;
+type C = Tensor<(Dim<3>, One), f64>;
 
 fn m(seed: u64) -> M {
     M::random_uniform(Default::default(), 0.5, 2.0, seed)

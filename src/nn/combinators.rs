@@ -287,7 +287,7 @@ where
 {
     type Output = Tensor<(Bt, Dim<N>), E>;
     fn forward(&self, x: &X) -> Self::Output {
-        const { checks::concat_width(NA, NB, N) };
+        const { checks::ok(checks::concat_width(NA, NB, N)) };
         let (ya, yb) = (self.a.forward(x), self.b.forward(x));
         let mut out = Tensor::zeros((ya.shape().0, Dim));
         join_rows(ya.as_slice(), NA, yb.as_slice(), NB, out.as_mut_slice());
@@ -332,7 +332,7 @@ where
     const SOFTMAX_OUTPUT: bool = false;
 
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
-        const { checks::concat_width(NA, NB, N) };
+        const { checks::ok(checks::concat_width(NA, NB, N)) };
         let c = &mut cache.pair;
         let ya = self.a.forward_train(x, &mut c.a);
         let yb = self.b.forward_train(x, &mut c.b);

@@ -12,7 +12,7 @@ use crate::kernels::par_chunks;
 use crate::ops::conv::{
     Window2d, col2im, conv2d_backward_cols, conv2d_backward_params, conv2d_forward, im2col,
 };
-use crate::shapes::checks::window_2d;
+use crate::shapes::checks::{ok, window_2d};
 use crate::shapes::{Dim, Dimension};
 use crate::tensor::{Float, Tensor};
 
@@ -110,7 +110,7 @@ conv_impl! { Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E> {
         kernel: Tensor<(Dim<K>, Dim<K>, Dim<IC>, Dim<OC>), E>,
         bias: Tensor<(Dim<OC>,), E>,
     ) -> Self {
-        const { window_2d("Conv2D", K, S, P::SAME, (IH, IW), (OH, OW)) };
+        const { ok(window_2d("Conv2D", K, S, P::SAME, (IH, IW), (OH, OW))) };
         Self::build(kernel, bias)
     }
 
@@ -160,14 +160,14 @@ where
     /// `K*K*OC`), zero bias; reproducible from `seed`.
     #[track_caller]
     pub fn new(seed: u64) -> Self {
-        const { window_2d("Conv2D", K, S, P::SAME, (IH, IW), (OH, OW)) };
+        const { ok(window_2d("Conv2D", K, S, P::SAME, (IH, IW), (OH, OW))) };
         Self::initialized(Init::GlorotUniform, Init::Zeros, seed)
     }
 
     /// With other initializers.
     #[track_caller]
     pub fn with_init(kernel: Init, bias: Init, seed: u64) -> Self {
-        const { window_2d("Conv2D", K, S, P::SAME, (IH, IW), (OH, OW)) };
+        const { ok(window_2d("Conv2D", K, S, P::SAME, (IH, IW), (OH, OW))) };
         Self::initialized(kernel, bias, seed)
     }
 

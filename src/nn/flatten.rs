@@ -2,7 +2,7 @@
 
 use super::{Grad, HasElem, Layer, Params, Train};
 use crate::shapes::rules::HasAxis;
-use crate::shapes::{Dim, Dimension};
+use crate::shapes::{Dim, Dimension, checks};
 use crate::tensor::{Float, Tensor};
 
 /// Flattens every axis after the batch axis into `N` features; the element count is
@@ -33,7 +33,7 @@ impl<S: HasAxis<0>, const N: usize, E: Float> Train<Tensor<S, E>> for Flatten<N>
         x: &Tensor<S, E>,
         cache: &'c mut Self::Cache,
     ) -> &'c Self::Output {
-        const { crate::shapes::checks::flatten_inner::<S>(N) };
+        const { checks::ok(checks::flatten_inner::<S>(N)) };
         let batch = S::Dim::from_size(x.batch_size()).expect("the first dim of S");
         let out = cache.get_or_insert_with(|| Tensor::zeros((batch, Dim)));
         out.set_shape((batch, Dim));

@@ -245,6 +245,7 @@ impl SparseCategoricalCrossentropy {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<B, B2, const C: usize, E, L> Loss<Tensor<(B, Dim<C>), E>, Tensor<(B2,), L>>
     for SparseCategoricalCrossentropy
 where
@@ -436,6 +437,7 @@ impl MeanSquaredError {
 /// and only categorical crossentropy on probabilities fuses with a softmax output.
 macro_rules! dense_loss {
     ($($loss:ty => $name:literal, $fuses:expr;)*) => {$(
+        #[diagnostic::do_not_recommend]
         impl<B, B2, C, C2, E> Loss<Tensor<(B, C), E>, Tensor<(B2, C2), E>> for $loss
         where
             B: Dimension + SameDim<B2>,

@@ -6,7 +6,7 @@ use super::conv::{Padding, Valid};
 use super::{Grad, Layer, Params, Train};
 use crate::ops::conv::Window2d;
 use crate::ops::pool::{avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward};
-use crate::shapes::checks::window_2d;
+use crate::shapes::checks::{ok, window_2d};
 use crate::shapes::{Dim, Dimension};
 use crate::tensor::{Float, Tensor};
 
@@ -79,7 +79,7 @@ macro_rules! pooling_layer {
             /// The layer (it has no parameters).
             #[track_caller]
             pub fn new() -> Self {
-                const { window_2d($keras, POOL, POOL, P::SAME, (IH, IW), (OH, OW)) };
+                const { ok(window_2d($keras, POOL, POOL, P::SAME, (IH, IW), (OH, OW))) };
                 $name {
                     padding: P::default(),
                 }
@@ -98,7 +98,7 @@ macro_rules! pooling_layer {
         {
             #[track_caller]
             fn default() -> Self {
-                const { window_2d($keras, POOL, POOL, P::SAME, (IH, IW), (OH, OW)) };
+                const { ok(window_2d($keras, POOL, POOL, P::SAME, (IH, IW), (OH, OW))) };
                 $name {
                     padding: P::default(),
                 }

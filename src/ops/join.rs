@@ -3,15 +3,18 @@
 //! their backward passes; `select` (numpy's `where`) and `one_hot`.
 
 use crate::nn::loss::{Label, LossError, check_labels, label_index};
-use crate::shapes::rules::{HasAxis, InsertAxis};
+use crate::shapes::message::ConstMsg;
+use crate::shapes::rules::{HasAxis, InsertAxis, SameShape};
 use crate::shapes::{Dim, RUNTIME, Shape, ShapeError, checks};
 use crate::tensor::{Dtype, Float, Tensor};
 
 /// Static sizes along `axis` must add up to `n` (runtime ones are checked when run).
-const fn concat_check<S: Shape, R: Shape>(axis: usize, n: usize) {
+const fn concat_check<S: Shape, R: Shape>(axis: usize, n: usize) -> Option<ConstMsg> {
     let (a, b) = (S::STATIC_DIMS[axis], R::STATIC_DIMS[axis]);
     if a != RUNTIME && b != RUNTIME {
-        checks::concat_width(a, b, n);
+        checks::concat_width(a, b, n)
+    } else {
+        None
     }
 }
 
@@ -45,7 +48,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         S: HasAxis<AXIS>,
         R: HasAxis<AXIS>,
     {
-        const { concat_check::<S, R>(AXIS, N) };
+        const { checks::ok(concat_check::<S, R>(AXIS, N)) };
         self.concat_unchecked::<AXIS, N, R>(other)
     }
 
@@ -100,7 +103,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         R: HasAxis<AXIS>,
     {
         // Checked here too, so that an error names the caller's line.
-        const { concat_check::<S, R>(AXIS, N) };
+        const { checks::ok(concat_check::<S, R>(AXIS, N)) };
         super::binary::unwrap_shape(self.concat_unchecked::<AXIS, N, R>(other))
     }
 
@@ -155,9 +158,10 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     /// assert_eq!(a.select(&keep, &b).as_slice(), &[1.0, -2.0, 3.0]);
     /// ```
     #[track_caller]
-    pub fn select(&self, mask: &Tensor<S, u8>, other: &Self) -> Self {
+    pub fn select<M: SameShape<S>>(&self, mask: &Tensor<M, u8>, other: &Self) -> Self {
         assert!(
-            self.shape_dims() == mask.shape_dims() && self.shape_dims() == other.shape_dims(),
+            self.shape_dims().as_ref() == mask.shape_dims().as_ref()
+                && self.shape_dims() == other.shape_dims(),
             "select: shapes {:?}, {:?} and {:?} differ",
             self.shape_dims(),
             mask.shape_dims(),

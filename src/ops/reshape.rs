@@ -1,7 +1,7 @@
 //! Reshaping: same elements, another shape.
 
 use crate::shapes::rules::{HasAxis, InsertAxis};
-use crate::shapes::{Dim, Dimension, Shape, ShapeError, StaticShape, checks};
+use crate::shapes::{Dim, Dimension, One, Shape, ShapeError, SizeOne, StaticShape, checks};
 use crate::tensor::{Dtype, Tensor};
 
 use super::binary::unwrap_shape;
@@ -21,7 +21,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     where
         S: StaticShape,
     {
-        const { checks::reshape::<S, Dst>() };
+        const { checks::ok(checks::reshape::<S, Dst>()) };
         Tensor::from_parts(Dst::default(), self.into_vec())
     }
 
@@ -34,7 +34,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     /// assert_eq!(err.to_string(), "reshape: incompatible shapes [5, 28, 28] and [6, 784] (3920 elements into 4704)");
     /// ```
     pub fn try_reshape<Dst: Shape>(self, shape: Dst) -> Result<Tensor<Dst, E>, ShapeError> {
-        const { checks::reshape::<S, Dst>() };
+        const { checks::ok(checks::reshape::<S, Dst>()) };
         let from = self.len();
         let to = shape.try_numel();
         if to != Some(from) {
@@ -79,26 +79,36 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     where
         S: HasAxis<0>,
     {
-        const { checks::flatten_inner::<S>(N) };
+        const { checks::ok(checks::flatten_inner::<S>(N)) };
         let batch = S::Dim::from_size(self.batch_size()).expect("same dim");
         Tensor::from_parts((batch, Dim), self.into_vec())
     }
 
-    /// Inserts a size-1 axis at position `I` (numpy's `expand_dims`).
-    pub fn unsqueeze<const I: usize>(self) -> Tensor<S::Inserted<Dim<1>>, E>
+    /// Inserts a size-1 axis at position `I` (numpy's `expand_dims`); the new axis is a
+    /// [`One`], so the result broadcasts along it.
+    ///
+    /// ```
+    /// use shaped::{Dim, One, Tensor};
+    /// let x = Tensor::<(Dim<2>, Dim<3>)>::from([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+    /// let mean: Tensor<(One, Dim<3>)> = x.mean_axis::<0>().unsqueeze::<0>();
+    /// assert_eq!((&x - &mean).as_slice(), &[-1.5, -1.5, -1.5, 1.5, 1.5, 1.5]);
+    /// ```
+    pub fn unsqueeze<const I: usize>(self) -> Tensor<S::Inserted<One>, E>
     where
         S: InsertAxis<I>,
     {
         let mut dims = self.shape_dims().as_ref().to_vec();
         dims.insert(I, 1);
-        let shape = <S::Inserted<Dim<1>>>::from_dims(&dims).expect("inserted a size-1 axis");
+        let shape = <S::Inserted<One>>::from_dims(&dims).expect("inserted a size-1 axis");
         Tensor::from_parts(shape, self.into_vec())
     }
 
-    /// Removes axis `I`, which must be a static size-1 axis (numpy's `squeeze(axis=I)`).
+    /// Removes axis `I`, which must be a static size-1 axis, [`One`] or `Dim<1>` (numpy's
+    /// `squeeze(axis=I)`).
     pub fn squeeze<const I: usize>(self) -> Tensor<S::Removed, E>
     where
-        S: HasAxis<I, Dim = Dim<1>>,
+        S: HasAxis<I>,
+        S::Dim: SizeOne,
     {
         let mut dims = self.shape_dims().as_ref().to_vec();
         dims.remove(I);
@@ -171,7 +181,7 @@ impl<A: Dimension, B: Dimension, C: Dimension, E: Dtype> Tensor<(A, B, C), E> {
     where
         (A, B, C): HasAxis<P0> + HasAxis<P1> + HasAxis<P2>,
     {
-        const { checks::permutation::<(A, B, C)>(&[P0, P1, P2]) };
+        const { checks::ok(checks::permutation::<(A, B, C)>(&[P0, P1, P2])) };
         self.permuted(&[P0, P1, P2])
     }
 }
@@ -193,7 +203,7 @@ impl<A: Dimension, B: Dimension, C: Dimension, D: Dimension, E: Dtype> Tensor<(A
     where
         (A, B, C, D): HasAxis<P0> + HasAxis<P1> + HasAxis<P2> + HasAxis<P3>,
     {
-        const { checks::permutation::<(A, B, C, D)>(&[P0, P1, P2, P3]) };
+        const { checks::ok(checks::permutation::<(A, B, C, D)>(&[P0, P1, P2, P3])) };
         self.permuted(&[P0, P1, P2, P3])
     }
 }

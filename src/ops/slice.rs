@@ -71,7 +71,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     {
         // The check sits here as well as in `try_narrow`, so that an error names the
         // caller's line (a post-monomorphization error points at the innermost call).
-        const { checks::narrow::<S>(AXIS, START, LEN) };
+        const { checks::ok(checks::narrow::<S>(AXIS, START, LEN)) };
         unwrap_shape(copy_range("narrow", self, AXIS, START, LEN))
     }
 
@@ -82,7 +82,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     where
         S: HasAxis<AXIS>,
     {
-        const { checks::narrow::<S>(AXIS, START, LEN) };
+        const { checks::ok(checks::narrow::<S>(AXIS, START, LEN)) };
         copy_range("narrow", self, AXIS, START, LEN)
     }
 
@@ -167,7 +167,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     where
         S: HasAxis<0>,
     {
-        const { checks::narrow::<S>(0, 0, LEN) };
+        const { checks::ok(checks::narrow::<S>(0, 0, LEN)) };
         copy_range("window", self, 0, start, LEN)
     }
 
@@ -177,7 +177,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     where
         S: HasAxis<0>,
     {
-        const { checks::narrow::<S>(0, 0, LEN) };
+        const { checks::ok(checks::narrow::<S>(0, 0, LEN)) };
         unwrap_shape(copy_range("window", self, 0, start, LEN))
     }
 

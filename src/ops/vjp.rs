@@ -283,7 +283,7 @@ impl<R: Shape, E: Float> Tensor<R, E> {
         S: HasAxis<AXIS>,
         R: HasAxis<AXIS>,
     {
-        const { checks::narrow::<S>(AXIS, START, 0) };
+        const { checks::ok(checks::narrow::<S>(AXIS, START, 0)) };
         let dims = input.dims();
         let dims = dims.as_ref();
         let gd = self.shape_dims();

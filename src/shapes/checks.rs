@@ -1,21 +1,30 @@
 //! Arithmetic shape relations checked during const evaluation (at `cargo build` time).
 //!
 //! Output dims cannot be computed from const generics on stable Rust, so the caller names
-//! the output shape and these functions verify it. They run in `const { .. }` blocks of
-//! generic methods: post-monomorphization, so `cargo check` does not see them, while
-//! `cargo build` and `cargo test` do. Relations involving runtime dims pass here and are
-//! checked again when the program runs.
+//! the output shape and these functions verify it, returning the error message when the
+//! relation fails. [`ok`] runs them in a `const { .. }` block of the method the user
+//! calls: post-monomorphization, so `cargo check` does not see them, while `cargo
+//! build` and `cargo test` do. Relations involving runtime dims pass here and are checked
+//! again when the program runs.
+
+/// Fails the build with a check's message (called in a `const` block of the method the
+/// user calls, so the error's last note shows the user's line).
+pub(crate) const fn ok(check: Option<ConstMsg>) {
+    if let Some(msg) = check {
+        panic!("{}", msg.as_str());
+    }
+}
 
 use super::message::{ConstMsg, static_numel};
 use super::shape::{RUNTIME, Shape};
 
 /// `Src` and `Dst` hold the same number of elements.
-pub(crate) const fn reshape<Src: Shape, Dst: Shape>() {
+pub(crate) const fn reshape<Src: Shape, Dst: Shape>() -> Option<ConstMsg> {
     let (Some(a), Some(b)) = (
         static_numel(&Src::STATIC_DIMS, Src::NDIM),
         static_numel(&Dst::STATIC_DIMS, Dst::NDIM),
     ) else {
-        return;
+        return None;
     };
     if a != b {
         let msg = ConstMsg::new()
@@ -28,12 +37,13 @@ pub(crate) const fn reshape<Src: Shape, Dst: Shape>() {
             .str(" (")
             .num(b)
             .str(" elements)");
-        panic!("{}", msg.as_str());
+        return Some(msg);
     }
+    None
 }
 
 /// All axes after the first of `Src` flatten into `n` elements.
-pub(crate) const fn flatten_inner<Src: Shape>(n: usize) {
+pub(crate) const fn flatten_inner<Src: Shape>(n: usize) -> Option<ConstMsg> {
     let dims = &Src::STATIC_DIMS;
     let mut inner = [0; super::MAX_RANK];
     let mut i = 1;
@@ -46,7 +56,7 @@ pub(crate) const fn flatten_inner<Src: Shape>(n: usize) {
             .str("cannot flatten ")
             .dims(dims, Src::NDIM)
             .str(": the axes after the first must be static");
-        panic!("{}", msg.as_str());
+        return Some(msg);
     };
     if count != n {
         let msg = ConstMsg::new()
@@ -60,12 +70,13 @@ pub(crate) const fn flatten_inner<Src: Shape>(n: usize) {
             .num(count)
             .str(" elements, not ")
             .num(n);
-        panic!("{}", msg.as_str());
+        return Some(msg);
     }
+    None
 }
 
 /// `start + len` fits inside axis `axis` of `Src` (when that axis is static).
-pub(crate) const fn narrow<Src: Shape>(axis: usize, start: usize, len: usize) {
+pub(crate) const fn narrow<Src: Shape>(axis: usize, start: usize, len: usize) -> Option<ConstMsg> {
     let size = Src::STATIC_DIMS[axis];
     if size != RUNTIME && start + len > size {
         let msg = ConstMsg::new()
@@ -79,12 +90,13 @@ pub(crate) const fn narrow<Src: Shape>(axis: usize, start: usize, len: usize) {
             .num(size)
             .str(" in shape ")
             .dims(&Src::STATIC_DIMS, Src::NDIM);
-        panic!("{}", msg.as_str());
+        return Some(msg);
     }
+    None
 }
 
 /// `perm` (first `Src::NDIM` entries) is a permutation of the axes of `Src`.
-pub(crate) const fn permutation<Src: Shape>(perm: &[usize]) {
+pub(crate) const fn permutation<Src: Shape>(perm: &[usize]) -> Option<ConstMsg> {
     let mut seen = [false; super::MAX_RANK];
     let mut i = 0;
     while i < perm.len() {
@@ -94,15 +106,16 @@ pub(crate) const fn permutation<Src: Shape>(perm: &[usize]) {
                 .num(Src::NDIM)
                 .str(" for shape ")
                 .dims(&Src::STATIC_DIMS, Src::NDIM);
-            panic!("{}", msg.as_str());
+            return Some(msg);
         }
         seen[perm[i]] = true;
         i += 1;
     }
+    None
 }
 
 /// Two blocks of sizes `a` and `b` concatenate into `n` along one axis.
-pub(crate) const fn concat_width(a: usize, b: usize, n: usize) {
+pub(crate) const fn concat_width(a: usize, b: usize, n: usize) -> Option<ConstMsg> {
     if a + b != n {
         let msg = ConstMsg::new()
             .str("cannot concatenate sizes ")
@@ -117,8 +130,9 @@ pub(crate) const fn concat_width(a: usize, b: usize, n: usize) {
             .num(b)
             .str(" is ")
             .num(a + b);
-        panic!("{}", msg.as_str());
+        return Some(msg);
     }
+    None
 }
 
 /// The output size of a sliding window of size `k` and stride `s` over `n` positions:
@@ -147,7 +161,7 @@ pub(crate) const fn window_2d(
     same: bool,
     (h, w): (usize, usize),
     (oh, ow): (usize, usize),
-) {
+) -> Option<ConstMsg> {
     let describe = ConstMsg::new()
         .str(layer)
         .str(" ")
@@ -172,7 +186,7 @@ pub(crate) const fn window_2d(
                     .num(oh)
                     .str("x")
                     .num(ow);
-                panic!("{}", msg.as_str());
+                return Some(msg);
             }
         }
         _ => {
@@ -181,9 +195,10 @@ pub(crate) const fn window_2d(
             } else {
                 ": the window is larger than the input (valid padding); use same padding or a smaller window"
             });
-            panic!("{}", msg.as_str());
+            return Some(msg);
         }
     }
+    None
 }
 
 /// The zero padding before the first position (top or left) for `same`: Keras (and
@@ -195,4 +210,150 @@ pub(crate) const fn pad_before(n: usize, k: usize, s: usize, same: bool) -> usiz
     let out = n.div_ceil(s);
     let total = (out.saturating_sub(1) * s + k).saturating_sub(n);
     total / 2
+}
+
+#[cfg(test)]
+mod tests {
+    //! The checks run at build time in users' code; here they run as plain functions, so
+    //! each boundary (exactly fitting, one past) is tested without a compile-fail case.
+    use super::*;
+    use crate::shapes::{Dim, One};
+
+    fn message(check: Option<ConstMsg>) -> String {
+        check.map(|m| m.as_str().to_owned()).unwrap_or_default()
+    }
+
+    #[test]
+    fn reshape_compares_element_counts() {
+        assert!(reshape::<(Dim<2>, Dim<3>), (Dim<6>, One)>().is_none());
+        assert!(
+            reshape::<(usize, Dim<3>), (Dim<7>,)>().is_none(),
+            "runtime: checked later"
+        );
+        assert_eq!(
+            message(reshape::<(Dim<2>, Dim<3>), (Dim<7>,)>()),
+            "cannot reshape [2, 3] (6 elements) into [7] (7 elements)"
+        );
+        assert!(reshape::<(Dim<2>, Dim<3>), (Dim<5>,)>().is_some());
+    }
+
+    #[test]
+    fn flatten_inner_counts_the_axes_after_the_first() {
+        assert!(flatten_inner::<(usize, Dim<28>, Dim<28>)>(784).is_none());
+        assert!(flatten_inner::<(Dim<4>, Dim<3>, Dim<2>, Dim<5>)>(30).is_none());
+        assert_eq!(
+            message(flatten_inner::<(usize, Dim<28>, Dim<28>)>(785)),
+            "cannot flatten [_, 28, 28] into [_, 785]: the inner axes hold 784 elements, not 785"
+        );
+        assert!(flatten_inner::<(usize, Dim<28>, Dim<28>)>(783).is_some());
+        assert_eq!(
+            message(flatten_inner::<(Dim<2>, usize)>(4)),
+            "cannot flatten [2, _]: the axes after the first must be static"
+        );
+    }
+
+    #[test]
+    fn narrow_accepts_a_slice_ending_exactly_at_the_end() {
+        type S = (Dim<100>, Dim<4>);
+        assert!(narrow::<S>(0, 90, 10).is_none());
+        assert!(narrow::<S>(0, 0, 100).is_none());
+        assert!(narrow::<S>(1, 4, 0).is_none());
+        assert_eq!(
+            message(narrow::<S>(0, 91, 10)),
+            "slice 91..101 is out of bounds for axis 0 of size 100 in shape [100, 4]"
+        );
+        assert!(narrow::<S>(1, 3, 2).is_some());
+        assert!(
+            narrow::<(usize, Dim<4>)>(0, 1000, 5).is_none(),
+            "runtime: checked later"
+        );
+    }
+
+    #[test]
+    fn permutation_needs_every_axis_once() {
+        type S = (Dim<2>, Dim<3>, Dim<4>);
+        assert!(permutation::<S>(&[2, 0, 1]).is_none());
+        assert!(permutation::<S>(&[0, 1, 2]).is_none());
+        assert_eq!(
+            message(permutation::<S>(&[0, 1, 3])),
+            "axes must be a permutation of 0..3 for shape [2, 3, 4]"
+        );
+        assert!(permutation::<S>(&[1, 1, 0]).is_some(), "a repeated axis");
+        assert!(
+            permutation::<S>(&[0, 2, 2]).is_some(),
+            "a repeated last axis"
+        );
+    }
+
+    #[test]
+    fn concat_width_adds_the_sizes() {
+        assert!(concat_width(2, 1, 3).is_none());
+        assert_eq!(
+            message(concat_width(2, 1, 4)),
+            "cannot concatenate sizes 2 and 1 into 4: 2 + 1 is 3"
+        );
+        assert!(concat_width(2, 1, 2).is_some());
+    }
+
+    #[test]
+    fn window_out_follows_keras() {
+        assert_eq!(window_out(28, 3, 1, false), Some(26));
+        assert_eq!(window_out(11, 2, 2, false), Some(5));
+        assert_eq!(
+            window_out(3, 3, 1, false),
+            Some(1),
+            "a window exactly the input's size"
+        );
+        assert_eq!(window_out(2, 3, 1, false), None);
+        assert_eq!(window_out(11, 3, 2, true), Some(6));
+        assert_eq!(window_out(12, 3, 2, true), Some(6));
+        assert_eq!(window_out(5, 0, 1, true), None);
+        assert_eq!(window_out(5, 1, 0, false), None);
+    }
+
+    #[test]
+    fn window_2d_states_the_formula_result() {
+        assert!(window_2d("Conv2D", 3, 1, false, (28, 28), (26, 26)).is_none());
+        assert!(window_2d("Conv2D", 3, 2, true, (11, 12), (6, 6)).is_none());
+        assert_eq!(
+            message(window_2d("Conv2D", 3, 1, false, (28, 28), (27, 26))),
+            "Conv2D 3x3, stride 1, valid, on 28x28 gives 26x26, not 27x26"
+        );
+        assert!(window_2d("Conv2D", 3, 1, false, (28, 28), (26, 27)).is_some());
+        assert_eq!(
+            message(window_2d("MaxPooling2D", 2, 2, true, (5, 5), (2, 3))),
+            "MaxPooling2D 2x2, stride 2, same, on 5x5 gives 3x3, not 2x3"
+        );
+        assert_eq!(
+            message(window_2d("Conv2D", 5, 1, false, (4, 9), (1, 5))),
+            "Conv2D 5x5, stride 1, valid, on 4x9: the window is larger than the input (valid padding); use same padding or a smaller window"
+        );
+        assert_eq!(
+            message(window_2d("Conv2D", 3, 0, false, (4, 4), (1, 1))),
+            "Conv2D 3x3, stride 0, valid, on 4x4: the window and the stride must be at least 1"
+        );
+    }
+
+    #[test]
+    fn same_padding_puts_the_smaller_half_first() {
+        // Keras: 28 wide, 3x3, stride 1 -> 2 in all, 1 before; stride 2 on 28: out 14,
+        // total (13 * 2 + 3) - 28 = 1, 0 before; even windows pad more after.
+        assert_eq!(pad_before(28, 3, 1, true), 1);
+        assert_eq!(pad_before(28, 3, 2, true), 0);
+        assert_eq!(pad_before(5, 4, 1, true), 1);
+        assert_eq!(pad_before(28, 5, 1, true), 2);
+        assert_eq!(pad_before(28, 3, 1, false), 0);
+        assert_eq!(pad_before(28, 3, 0, true), 0);
+        assert_eq!(pad_before(2, 1, 4, true), 0);
+    }
+
+    #[test]
+    fn ok_panics_with_the_message() {
+        ok(None);
+        let err = std::panic::catch_unwind(|| ok(concat_width(1, 1, 3))).unwrap_err();
+        assert_eq!(
+            err.downcast_ref::<String>().map(String::as_str),
+            Some("cannot concatenate sizes 1 and 1 into 3: 1 + 1 is 2")
+        );
+    }
 }

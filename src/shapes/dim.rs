@@ -1,4 +1,5 @@
-//! Single dimensions: [`Dim<N>`] known to the compiler, `usize` known at run time.
+//! Single dimensions: [`Dim<N>`] known to the compiler, `usize` known at run time, and
+//! [`One`], the size-1 axis that stretches in broadcasts.
 
 use core::fmt;
 
@@ -55,6 +56,84 @@ impl Dimension for usize {
         Some(size)
     }
 }
+
+/// A size-1 axis that stretches to any size when broadcasting (numpy's `1` in
+/// `(32, 1) + (32, 10)`).
+///
+/// [`unsqueeze`](crate::Tensor::unsqueeze) returns it; write it where a tensor should
+/// broadcast along an axis. A `Dim<1>` is an ordinary size that only matches 1 (a batch of
+/// one sample): stable Rust cannot select "the other dim" for `Dim<1>` against every
+/// `Dim<N>` (the impl would overlap `Dim<N>` against itself), but a separate type can.
+///
+/// ```
+/// use shaped::{Dim, One, Tensor};
+/// let column = Tensor::<(Dim<3>, One)>::from_vec((Dim, One), vec![1.0, 2.0, 3.0]);
+/// let row = Tensor::<(One, Dim<2000>)>::ones((One, Dim));
+/// let table: Tensor<(Dim<3>, Dim<2000>)> = &column * &row;
+/// assert_eq!(table.shape_dims(), [3, 2000]);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct One;
+
+impl fmt::Debug for One {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("One")
+    }
+}
+
+impl Dimension for One {
+    const STATIC: Option<usize> = Some(1);
+    #[inline(always)]
+    fn size(&self) -> usize {
+        1
+    }
+    #[inline]
+    fn from_size(size: usize) -> Option<Self> {
+        (size == 1).then_some(One)
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<const N: usize> Sealed for super::Dim<N> {}
+    impl Sealed for usize {}
+    impl Sealed for super::One {}
+}
+
+/// Every dim except [`One`]: the dims a `One` stretches to.
+///
+/// `Dim<N>` (any `N`, `Dim<1>` included) and `usize` implement it. Generic code that
+/// broadcasts its own dim `B` against a `One` states `B: NotOne`; when `B` is itself `One`,
+/// the dims are equal and need no bound.
+///
+/// ```
+/// use shaped::{Dim, NotOne, One, Tensor};
+/// use shaped::shapes::rules::BroadcastDim;
+/// fn centre<B: NotOne>(x: &Tensor<(B, Dim<3>)>, mean: &Tensor<(One, Dim<3>)>) -> Tensor<(B, Dim<3>)> {
+///     x - mean
+/// }
+/// let x = Tensor::<(usize, Dim<3>)>::ones((4, Dim));
+/// assert_eq!(centre(&x, &Tensor::ones((One, Dim))).as_slice(), &[0.0; 12]);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` may be `One`: a generic dim broadcast against `One` needs `{Self}: NotOne`",
+    label = "add `NotOne` to this dim's bounds"
+)]
+pub trait NotOne: Dimension + sealed::Sealed {}
+impl<const N: usize> NotOne for Dim<N> {}
+impl NotOne for usize {}
+
+/// A static size-1 dim: [`One`] or `Dim<1>` (what [`squeeze`](crate::Tensor::squeeze)
+/// removes).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a size-1 axis",
+    label = "only `One` or `Dim<1>` can be squeezed"
+)]
+pub trait SizeOne: Dimension + sealed::Sealed {}
+#[diagnostic::do_not_recommend]
+impl SizeOne for One {}
+#[diagnostic::do_not_recommend]
+impl SizeOne for Dim<1> {}
 
 /// Static size of a dim in const context: the size for `Dim<N>`, `usize::MAX` for runtime dims.
 pub(crate) const fn static_or_max<D: Dimension>() -> usize {

@@ -1,6 +1,7 @@
 //! The dimension algebra: dims, shapes, the rules between them and the runtime error.
 //!
-//! * [`Dim<N>`] is a size known to the compiler; `usize` is a size known at run time.
+//! * [`Dim<N>`] is a size known to the compiler; `usize` is a size known at run time;
+//!   [`One`] is a size-1 axis that stretches when broadcasting.
 //! * A [`Shape`] is a tuple of dims, `()` to six axes: `(usize, Dim<28>, Dim<28>)`.
 //! * Equality relations (products, element-wise ops, broadcasting, layer wiring, axes) are
 //!   traits in [`rules`], checked by `cargo check`.
@@ -17,7 +18,7 @@ pub mod rules;
 mod shape;
 mod user_rule;
 
-pub use dim::{Dim, Dimension};
+pub use dim::{Dim, Dimension, NotOne, One, SizeOne};
 pub use error::ShapeError;
 pub use shape::{ConstDim, MAX_RANK, RUNTIME, Shape, StaticShape};
 pub(crate) use shape::{checked_len, checked_numel, fmt_dims};

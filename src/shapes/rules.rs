@@ -3,11 +3,15 @@
 //! An unsatisfied rule is a compile error carrying the rule's own message and the dims
 //! involved. Relations between a static and a runtime dim type-check and are verified
 //! when the program runs (the `try_*` methods). Where both must be equal (`SameDim`) the
-//! static dim wins in the result type; in broadcasting a runtime dim wins, since the static
-//! side may be a stretched size-1 axis.
+//! static dim wins in the result type; in broadcasting a runtime dim wins, since either side
+//! may be a size 1 that stretches.
 
-use super::dim::{Dim, Dimension};
-use super::shape::Shape;
+use super::dim::{Dimension, NotOne, One};
+use super::shape::{ConstDim, Shape};
+
+/// A static dim other than `One`: exactly the `Dim<N>`s.
+pub trait Fixed: ConstDim + NotOne {}
+impl<D: ConstDim + NotOne> Fixed for D {}
 
 /// Two dims that must be equal: matmul's inner dims, element-wise operands, layer wiring.
 ///
@@ -15,7 +19,7 @@ use super::shape::Shape;
 #[diagnostic::on_unimplemented(
     message = "dimension mismatch: `{Self}` is not `{Rhs}`",
     label = "these dimensions must be equal",
-    note = "the inner dims of a product, and the dims of an element-wise operation, must agree"
+    note = "static dims must be equal; a runtime dim (`usize`) is checked when the program runs"
 )]
 pub trait SameDim<Rhs: Dimension>: Dimension {
     /// The dim both sides agree on.
@@ -27,24 +31,28 @@ pub trait SameDim<Rhs: Dimension>: Dimension {
 impl<D: Dimension> SameDim<D> for D {
     type Output = D;
 }
+// A static dim against a runtime one (checked when the program runs). Blanket impls over
+// `Fixed` rather than `Dim<N>` keep rustc from quoting them as "similar impls" in errors.
 #[diagnostic::do_not_recommend]
-impl<const N: usize> SameDim<usize> for Dim<N> {
-    type Output = Dim<N>;
+impl<D: Fixed> SameDim<usize> for D {
+    type Output = D;
 }
 #[diagnostic::do_not_recommend]
-impl<const N: usize> SameDim<Dim<N>> for usize {
-    type Output = Dim<N>;
+impl<D: Fixed> SameDim<D> for usize {
+    type Output = D;
 }
 
-/// Two dims that broadcast together under numpy's rule: equal, or one of them is 1.
+/// Two dims that broadcast together under numpy's rule: equal, or one of them stretches.
 ///
-/// A size-1 static dim stretches to any static size up to 1024 and to the powers of two
-/// up to 65536 (a table: an output dim cannot be computed from const generics on stable
-/// Rust). A runtime dim broadcasts with anything and is checked when the program runs.
+/// The stretching size-1 axis is [`One`]: it broadcasts with every dim, static or runtime,
+/// of any size, and in generic code (a generic `B` needs `B: NotOne`). A runtime dim
+/// broadcasts with any static dim and is checked when the program runs, where a size of
+/// 1 stretches as in numpy. `Dim<1>` is an ordinary size: it matches only itself.
 #[diagnostic::on_unimplemented(
     message = "cannot broadcast `{Self}` with `{Rhs}`",
-    label = "sizes must be equal or one of them 1",
-    note = "numpy rule: shapes align on their last axis; each pair of sizes is equal or contains a 1"
+    label = "sizes must be equal, or one of them `One`",
+    note = "generic code: a dim `B` broadcast against `One` needs `B: NotOne`",
+    note = "a size-1 axis that stretches is `One` (what `unsqueeze` gives); `Dim<1>` only matches 1"
 )]
 pub trait BroadcastDim<Rhs: Dimension>: Dimension {
     /// The broadcast size.
@@ -55,63 +63,59 @@ pub trait BroadcastDim<Rhs: Dimension>: Dimension {
 impl<D: Dimension> BroadcastDim<D> for D {
     type Output = D;
 }
-// A runtime dim against a static one gives a runtime dim: the static side may be a size-1
-// axis that stretches to the runtime size (`(usize, Dim<10>) + (Dim<1>, Dim<10>)` has the
-// runtime batch), and a const generic cannot tell 1 from other sizes here.
+// A runtime dim against a static one gives a runtime dim: the runtime side may be 1 and
+// stretch to the static size, or the static side may be `Dim<1>` and stretch to it.
 #[diagnostic::do_not_recommend]
-impl<const N: usize> BroadcastDim<usize> for Dim<N> {
+impl<D: Fixed> BroadcastDim<usize> for D {
     type Output = usize;
 }
 #[diagnostic::do_not_recommend]
-impl<const N: usize> BroadcastDim<Dim<N>> for usize {
+impl<D: Fixed> BroadcastDim<D> for usize {
     type Output = usize;
+}
+// `One` stretches to the other dim. `NotOne` keeps these apart from `One` against itself
+// (the first impl): coherence sees that `One` does not implement it.
+#[diagnostic::do_not_recommend]
+impl<D: NotOne> BroadcastDim<One> for D {
+    type Output = D;
+}
+#[diagnostic::do_not_recommend]
+impl<D: NotOne> BroadcastDim<D> for One {
+    type Output = D;
 }
 
 /// A dim of an in-place operation's right operand that fits the left operand's dim
-/// `Target`: equal, a size-1 dim that stretches, or a runtime dim (checked when the program
+/// `Target`: equal, a [`One`] that stretches, or a runtime dim (checked when the program
 /// runs). Unlike [`BroadcastDim`], the result always has the left operand's dim.
 #[diagnostic::on_unimplemented(
     message = "cannot broadcast `{Self}` into `{Target}` in place",
-    label = "the right operand's size must equal the left's, or be 1",
-    note = "in `a += b` the result keeps `a`'s shape: each of `b`'s sizes equals `a`'s or is 1"
+    label = "the right operand's size must equal the left's, or be `One`",
+    note = "in `a += b` the result keeps `a`'s shape: each of `b`'s dims equals `a`'s or is `One`"
 )]
 pub trait BroadcastsInto<Target: Dimension>: Dimension {}
 
 impl<D: Dimension> BroadcastsInto<D> for D {}
 #[diagnostic::do_not_recommend]
-impl<const N: usize> BroadcastsInto<usize> for Dim<N> {}
+impl<D: Fixed> BroadcastsInto<usize> for D {}
 #[diagnostic::do_not_recommend]
-impl<const N: usize> BroadcastsInto<Dim<N>> for usize {}
-
-// The stretch table's impls are not listed in errors: a thousand lines of `Dim<1>`
-// implements ... would bury the message.
-macro_rules! stretch_one {
-    ($($n:literal)*) => {$(
-        #[diagnostic::do_not_recommend]
-        impl BroadcastDim<Dim<$n>> for Dim<1> {
-            type Output = Dim<$n>;
-        }
-        #[diagnostic::do_not_recommend]
-        impl BroadcastDim<Dim<1>> for Dim<$n> {
-            type Output = Dim<$n>;
-        }
-        #[diagnostic::do_not_recommend]
-        impl BroadcastsInto<Dim<$n>> for Dim<1> {}
-    )*};
-}
-include!("stretch_table.rs");
+impl<D: Fixed> BroadcastsInto<D> for usize {}
+#[diagnostic::do_not_recommend]
+impl<D: NotOne> BroadcastsInto<D> for One {}
+#[diagnostic::do_not_recommend]
+impl BroadcastsInto<One> for usize {}
 
 /// A shape that broadcasts into `Target` in place (`target op= self`): at most `Target`'s
 /// rank, aligned on the last axis, each dim [`BroadcastsInto`] the target's.
 #[diagnostic::on_unimplemented(
     message = "cannot broadcast shape `{Self}` into `{Target}` in place",
     label = "this operand does not broadcast into the left one's shape",
-    note = "in `a += b` the result keeps `a`'s shape: `b` has at most `a`'s rank, each size equal to `a`'s or 1"
+    note = "in `a += b` the result keeps `a`'s shape: `b` has at most `a`'s rank, each dim equal to `a`'s or `One`"
 )]
 pub trait BroadcastInto<Target: Shape>: Shape {}
 
 macro_rules! broadcast_into {
     ([$($t:ident),*], [$($r:ident),*], [$(($a:ident, $b:ident)),*]) => {
+        #[diagnostic::do_not_recommend]
         impl<$($t: Dimension,)* $($r: Dimension,)*> BroadcastInto<($($t,)*)> for ($($r,)*)
         where
             $($a: BroadcastsInto<$b>,)*
@@ -125,7 +129,8 @@ include!("assign_table.rs");
 #[diagnostic::on_unimplemented(
     message = "cannot broadcast shape `{Self}` with `{Rhs}`",
     label = "shapes do not broadcast",
-    note = "numpy rule: shapes align on their last axis; each pair of sizes is equal or contains a 1"
+    note = "shapes align on their last axis; each pair of dims is equal, or one is `One` (the size 1 that stretches; `Dim<1>` does not)",
+    note = "generic code: a dim `B` broadcast against `One` needs `B: NotOne`"
 )]
 pub trait Broadcast<Rhs: Shape>: Shape {
     /// The shape of the result.
@@ -134,6 +139,7 @@ pub trait Broadcast<Rhs: Shape>: Shape {
 
 macro_rules! broadcast {
     ([$($l:ident),*], [$($r:ident),*], [$($lead:ident),*], [$(($a:ident, $b:ident)),*]) => {
+        #[diagnostic::do_not_recommend]
         impl<$($l: Dimension,)* $($r: Dimension,)*> Broadcast<($($r,)*)> for ($($l,)*)
         where
             $($a: BroadcastDim<$b>,)*
@@ -156,6 +162,7 @@ pub trait SameShape<Rhs: Shape>: Shape {
 
 macro_rules! same_shape {
     ($(($a:ident, $b:ident)),*) => {
+        #[diagnostic::do_not_recommend]
         impl<$($a: Dimension + SameDim<$b>, $b: Dimension,)*> SameShape<($($b,)*)> for ($($a,)*) {
             type Output = ($(<$a as SameDim<$b>>::Output,)*);
         }
@@ -181,26 +188,31 @@ same_shape!((A0, B0), (A1, B1), (A2, B2), (A3, B3), (A4, B4), (A5, B5));
 /// | `(B, M, K)` | `(K, N)` | `(B, M, N)` |
 #[diagnostic::on_unimplemented(
     message = "cannot multiply a tensor of shape `{Self}` by one of shape `{Rhs}`",
-    label = "no product rule for these ranks",
-    note = "supported: (K)x(K), (M,K)x(K), (K)x(K,N), (M,K)x(K,N), (B,M,K)x(K,N)"
+    label = "the left operand's last dim must equal the right operand's first",
+    note = "supported ranks: (K)x(K), (M,K)x(K), (K)x(K,N), (M,K)x(K,N), (B,M,K)x(K,N)"
 )]
 pub trait MatMul<Rhs: Shape>: Shape {
     /// The shape of the product.
     type Output: Shape;
 }
 
+#[diagnostic::do_not_recommend]
 impl<K: SameDim<K2>, K2: Dimension> MatMul<(K2,)> for (K,) {
     type Output = ();
 }
+#[diagnostic::do_not_recommend]
 impl<M: Dimension, K: SameDim<K2>, K2: Dimension> MatMul<(K2,)> for (M, K) {
     type Output = (M,);
 }
+#[diagnostic::do_not_recommend]
 impl<K: SameDim<K2>, K2: Dimension, N: Dimension> MatMul<(K2, N)> for (K,) {
     type Output = (N,);
 }
+#[diagnostic::do_not_recommend]
 impl<M: Dimension, K: SameDim<K2>, K2: Dimension, N: Dimension> MatMul<(K2, N)> for (M, K) {
     type Output = (M, N);
 }
+#[diagnostic::do_not_recommend]
 impl<B: Dimension, M: Dimension, K: SameDim<K2>, K2: Dimension, N: Dimension> MatMul<(K2, N)>
     for (B, M, K)
 {
@@ -236,6 +248,7 @@ pub trait InsertAxis<const I: usize>: Shape {
 
 macro_rules! axis {
     ($i:literal; [$($d:ident),*]; $sel:ident; [$($rem:ident),*]; [$($rep:ident),*]) => {
+        #[diagnostic::do_not_recommend]
         impl<$($d: Dimension),*> HasAxis<$i> for ($($d,)*) {
             type Dim = $sel;
             type Removed = ($($rem,)*);
@@ -245,6 +258,7 @@ macro_rules! axis {
 }
 macro_rules! insert_axis {
     ($i:literal; [$($d:ident),*]; [$($ins:ident),*]) => {
+        #[diagnostic::do_not_recommend]
         impl<$($d: Dimension),*> InsertAxis<$i> for ($($d,)*) {
             type Inserted<X: Dimension> = ($($ins,)*);
         }

@@ -1,6 +1,6 @@
 //! Shapes: tuples of dims, rank 0 to 6.
 
-use super::dim::{Dim, Dimension};
+use super::dim::{Dim, Dimension, One};
 use core::fmt::Debug;
 
 /// The highest rank a shape can have.
@@ -86,7 +86,16 @@ impl<const N: usize> ConstDim for Dim<N> {
     const SIZE: usize = N;
 }
 
+impl ConstDim for One {
+    const SIZE: usize = 1;
+}
+
 /// A shape whose every size is known to the compiler; it can be built from nothing.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a static shape",
+    label = "every dim must be static here",
+    note = "a shape with a runtime dim (`usize`) converts with the checked `try_reshape`/`try_into_shape`"
+)]
 pub trait StaticShape: Shape + Default {
     /// Number of elements, as a constant.
     const NUMEL: usize;
@@ -116,6 +125,7 @@ macro_rules! impl_shape {
                 Some(($($d::from_size(dims[$i])?,)*))
             }
         }
+        #[diagnostic::do_not_recommend]
         impl<$($d: ConstDim),*> StaticShape for ($($d,)*) {
             const NUMEL: usize = 1 $(* $d::SIZE)*;
         }

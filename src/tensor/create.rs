@@ -3,7 +3,7 @@
 use num_traits::AsPrimitive;
 
 use super::{Dtype, Tensor};
-use crate::shapes::{Dim, Shape, ShapeError, StaticShape, checked_len};
+use crate::shapes::{Dim, One, Shape, ShapeError, StaticShape, checked_len};
 
 /// The element count of `shape` for a buffer of `E`; panics at the caller's line with the
 /// [`ShapeError`] when it does not fit in memory's address space.
@@ -222,6 +222,20 @@ impl<E: Dtype, const A: usize> From<[E; A]> for Tensor<(Dim<A>,), E> {
 impl<E: Dtype, const A: usize, const B: usize> From<[[E; B]; A]> for Tensor<(Dim<A>, Dim<B>), E> {
     fn from(rows: [[E; B]; A]) -> Self {
         Tensor::from_parts((Dim, Dim), rows.as_flattened().to_vec())
+    }
+}
+
+// A row or a column that broadcasts: `[[1.0, 2.0]]` as `(One, Dim<2>)`, `[[1.0], [2.0]]` as
+// `(Dim<2>, One)`.
+impl<E: Dtype, const B: usize> From<[[E; B]; 1]> for Tensor<(One, Dim<B>), E> {
+    fn from(rows: [[E; B]; 1]) -> Self {
+        Tensor::from_parts((One, Dim), rows.as_flattened().to_vec())
+    }
+}
+
+impl<E: Dtype, const A: usize> From<[[E; 1]; A]> for Tensor<(Dim<A>, One), E> {
+    fn from(rows: [[E; 1]; A]) -> Self {
+        Tensor::from_parts((Dim, One), rows.as_flattened().to_vec())
     }
 }
 

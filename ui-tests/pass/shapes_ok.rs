@@ -1,5 +1,5 @@
 // The correct counterparts of every compile-fail case build and run.
-use shaped::{Dim, Tensor};
+use shaped::{Dim, One, Tensor};
 
 fn predict(batch: &Tensor<(Dim<128>, Dim<784>)>) -> f32 {
     batch.sum()
@@ -16,7 +16,7 @@ fn main() {
     let y = Tensor::<(Dim<32>, Dim<10>)>::ones(Default::default());
     assert_eq!(x.maximum(&y).shape_dims(), [64, 3, 32, 10]);
 
-    let col = Tensor::<(Dim<32>, Dim<1>)>::ones(Default::default());
+    let col = Tensor::<(Dim<32>, One)>::ones(Default::default());
     let wide = Tensor::<(Dim<32>, Dim<10>)>::ones(Default::default());
     let z: Tensor<(Dim<32>, Dim<10>)> = col + wide;
     assert_eq!(z.sum(), 640.0);
