@@ -75,11 +75,11 @@ impl<D: Fixed> BroadcastDim<D> for usize {
 }
 // `One` stretches to the other dim. `NotOne` keeps these apart from `One` against itself
 // (the first impl): coherence sees that `One` does not implement it.
-#[diagnostic::do_not_recommend]
+// No `do_not_recommend` here: for a generic `B` the error is then `NotOne`'s, whose fix
+// rustc suggests (`B: NotOne`).
 impl<D: NotOne> BroadcastDim<One> for D {
     type Output = D;
 }
-#[diagnostic::do_not_recommend]
 impl<D: NotOne> BroadcastDim<D> for One {
     type Output = D;
 }
