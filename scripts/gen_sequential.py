@@ -32,8 +32,11 @@ for n in range(1, MAX + 1):
 
     where = [f"{l}: Layer<{ys[i]}>" for i, l in enumerate(ls)]
     body = "\n".join(f"        let x = self.{i}.forward({'x' if i == 0 else '&x'});" for i in range(n))
+    checks = " ".join(f"let () = <{l} as Layer<{ys[i]}>>::CHECK;" for i, l in enumerate(ls))
     out.append(f"impl<{gens}> Layer<X> for {tup(ls)}\nwhere\n" + "".join(f"    {w},\n" for w in where)
-               + f"{{\n    type Output = {ls[-1]}::Output;\n    fn forward(&self, x: &X) -> Self::Output {{\n"
+               + f"{{\n    type Output = {ls[-1]}::Output;\n    const CHECK: () = {{ {checks} }};\n"
+               + "    fn forward(&self, x: &X) -> Self::Output {\n"
+               + "        let () = Self::CHECK;\n"
                + body + "\n        x\n    }\n}\n")
 
     pg = ", ".join(f"{l}: Params<E>" for l in ls)
@@ -97,6 +100,7 @@ for n in range(1, MAX + 1):
     type Cache = ({caches}, {buffers});
     const SOFTMAX_OUTPUT: bool = {ls[-1]}::SOFTMAX_OUTPUT;
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {{
+        let () = <Self as Layer<X>>::CHECK;
 ''' + "\n".join(fw) + f'''
         x
     }}

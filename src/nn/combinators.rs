@@ -32,7 +32,9 @@ impl<S: Shape, E: Float, L: Layer<Tensor<S, E>, Output = Tensor<S, E>>> Layer<Te
     for Residual<L>
 {
     type Output = Tensor<S, E>;
+    const CHECK: () = L::CHECK;
     fn forward(&self, x: &Tensor<S, E>) -> Self::Output {
+        let () = Self::CHECK;
         let mut y = self.0.forward(x);
         add_assign(&mut y, x);
         y
@@ -71,6 +73,7 @@ where
         x: &Tensor<S, E>,
         cache: &'c mut Self::Cache,
     ) -> &'c Self::Output {
+        let () = <Self as Layer<Tensor<S, E>>>::CHECK;
         let inner = self.0.forward_train(x, &mut cache.inner);
         let out = reuse(&mut cache.output, inner);
         out.as_mut_slice().copy_from_slice(inner.as_slice());
@@ -141,7 +144,12 @@ where
     Y: HasElem + SumInPlace,
 {
     type Output = Y;
+    const CHECK: () = {
+        let () = A::CHECK;
+        let () = B::CHECK;
+    };
     fn forward(&self, x: &X) -> Y {
+        let () = Self::CHECK;
         let mut y = self.a.forward(x);
         y.add_in_place(&self.b.forward(x));
         y
@@ -197,6 +205,7 @@ where
     const SOFTMAX_OUTPUT: bool = false;
 
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Y {
+        let () = <Self as Layer<X>>::CHECK;
         let ya = self.a.forward_train(x, &mut cache.a);
         let out = reuse(&mut cache.output, ya);
         out.copy_in_place(ya);
@@ -286,8 +295,13 @@ where
     B: Layer<X, Output = Tensor<(Bt, Dim<NB>), E>>,
 {
     type Output = Tensor<(Bt, Dim<N>), E>;
+    const CHECK: () = {
+        let () = A::CHECK;
+        let () = B::CHECK;
+        checks::ok(checks::concat_width(NA, NB, N))
+    };
     fn forward(&self, x: &X) -> Self::Output {
-        const { checks::ok(checks::concat_width(NA, NB, N)) };
+        let () = Self::CHECK;
         let (ya, yb) = (self.a.forward(x), self.b.forward(x));
         let mut out = Tensor::zeros((ya.shape().0, Dim));
         join_rows(ya.as_slice(), NA, yb.as_slice(), NB, out.as_mut_slice());
@@ -332,7 +346,7 @@ where
     const SOFTMAX_OUTPUT: bool = false;
 
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
-        const { checks::ok(checks::concat_width(NA, NB, N)) };
+        let () = <Self as Layer<X>>::CHECK;
         let c = &mut cache.pair;
         let ya = self.a.forward_train(x, &mut c.a);
         let yb = self.b.forward_train(x, &mut c.b);

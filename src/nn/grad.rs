@@ -2,7 +2,7 @@
 //! `tape.gradient(loss, model.weights)`.
 
 use super::loss::{Loss, LossError};
-use super::{Grad, HasElem, Train, reuse};
+use super::{Grad, HasElem, Layer, Train, reuse};
 
 /// The mean loss of `model` on `(x, y)` and its gradients, typed like the model: the
 /// gradient of `model.0.kernel` is `grads.0.kernel`. The model is borrowed mutably because
@@ -32,6 +32,7 @@ where
     M: Train<X>,
     L: Loss<M::Output, T, Elem = X::Elem>,
 {
+    let () = <M as Layer<X>>::CHECK;
     let mut grads = model.zeros_like();
     let value = value_and_grad_with(
         model,
@@ -64,6 +65,7 @@ where
     M: Train<X>,
     L: Loss<M::Output, T, Elem = X::Elem>,
 {
+    let () = <M as Layer<X>>::CHECK;
     let out = model.forward_train(x, cache);
     let g = reuse(output_grad, out);
     let (value, fused) = loss.try_loss_and_grad_into(out, y, M::SOFTMAX_OUTPUT, g)?;

@@ -55,6 +55,11 @@ use crate::tensor::{Float, Tensor};
 pub trait Layer<X> {
     /// What the layer returns.
     type Output;
+    /// Shape checks that need the input type (Flatten's element count, Concat's widths),
+    /// evaluated when the program is built; `()` for layers with none. Models and
+    /// containers combine their layers' checks and evaluate them in the method you call
+    /// (`forward`, `fit`, `predict`, ...), so a failing check's error ends at your line.
+    const CHECK: () = ();
     /// Inference forward pass.
     fn forward(&self, x: &X) -> Self::Output;
 }

@@ -15,7 +15,11 @@ where
     L0: Layer<X>,
 {
     type Output = L0::Output;
+    const CHECK: () = {
+        let () = <L0 as Layer<X>>::CHECK;
+    };
     fn forward(&self, x: &X) -> Self::Output {
+        let () = Self::CHECK;
         let x = self.0.forward(x);
         x
     }
@@ -57,6 +61,7 @@ where
     type Cache = ((L0::Cache,), ());
     const SOFTMAX_OUTPUT: bool = L0::SOFTMAX_OUTPUT;
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let () = <Self as Layer<X>>::CHECK;
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         x
@@ -87,7 +92,12 @@ where
     L1: Layer<<L0 as Layer<X>>::Output>,
 {
     type Output = L1::Output;
+    const CHECK: () = {
+        let () = <L0 as Layer<X>>::CHECK;
+        let () = <L1 as Layer<<L0 as Layer<X>>::Output>>::CHECK;
+    };
     fn forward(&self, x: &X) -> Self::Output {
+        let () = Self::CHECK;
         let x = self.0.forward(x);
         let x = self.1.forward(&x);
         x
@@ -139,6 +149,7 @@ where
     type Cache = ((L0::Cache, L1::Cache), (Option<Y1>,));
     const SOFTMAX_OUTPUT: bool = L1::SOFTMAX_OUTPUT;
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let () = <Self as Layer<X>>::CHECK;
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -186,7 +197,13 @@ where
     L2: Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>,
 {
     type Output = L2::Output;
+    const CHECK: () = {
+        let () = <L0 as Layer<X>>::CHECK;
+        let () = <L1 as Layer<<L0 as Layer<X>>::Output>>::CHECK;
+        let () = <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::CHECK;
+    };
     fn forward(&self, x: &X) -> Self::Output {
+        let () = Self::CHECK;
         let x = self.0.forward(x);
         let x = self.1.forward(&x);
         let x = self.2.forward(&x);
@@ -248,6 +265,7 @@ where
     type Cache = ((L0::Cache, L1::Cache, L2::Cache), (Option<Y1>, Option<Y2>));
     const SOFTMAX_OUTPUT: bool = L2::SOFTMAX_OUTPUT;
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let () = <Self as Layer<X>>::CHECK;
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -307,7 +325,16 @@ where
     L3: Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>,
 {
     type Output = L3::Output;
+    const CHECK: () = {
+        let () = <L0 as Layer<X>>::CHECK;
+        let () = <L1 as Layer<<L0 as Layer<X>>::Output>>::CHECK;
+        let () = <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::CHECK;
+        let () = <L3 as Layer<
+            <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output,
+        >>::CHECK;
+    };
     fn forward(&self, x: &X) -> Self::Output {
+        let () = Self::CHECK;
         let x = self.0.forward(x);
         let x = self.1.forward(&x);
         let x = self.2.forward(&x);
@@ -384,6 +411,7 @@ where
     );
     const SOFTMAX_OUTPUT: bool = L3::SOFTMAX_OUTPUT;
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let () = <Self as Layer<X>>::CHECK;
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -455,7 +483,9 @@ where
     L4: Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L4::Output;
+    const CHECK: () = { let () = <L0 as Layer<X>>::CHECK; let () = <L1 as Layer<<L0 as Layer<X>>::Output>>::CHECK; let () = <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::CHECK; let () = <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::CHECK; let () = <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::CHECK; };
     fn forward(&self, x: &X) -> Self::Output {
+        let () = Self::CHECK;
         let x = self.0.forward(x);
         let x = self.1.forward(&x);
         let x = self.2.forward(&x);
@@ -542,6 +572,7 @@ where
     );
     const SOFTMAX_OUTPUT: bool = L4::SOFTMAX_OUTPUT;
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let () = <Self as Layer<X>>::CHECK;
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -625,7 +656,9 @@ where
     L5: Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L5::Output;
+    const CHECK: () = { let () = <L0 as Layer<X>>::CHECK; let () = <L1 as Layer<<L0 as Layer<X>>::Output>>::CHECK; let () = <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::CHECK; let () = <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::CHECK; let () = <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; };
     fn forward(&self, x: &X) -> Self::Output {
+        let () = Self::CHECK;
         let x = self.0.forward(x);
         let x = self.1.forward(&x);
         let x = self.2.forward(&x);
@@ -736,6 +769,7 @@ where
     );
     const SOFTMAX_OUTPUT: bool = L5::SOFTMAX_OUTPUT;
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let () = <Self as Layer<X>>::CHECK;
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -831,7 +865,9 @@ where
     L6: Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L6::Output;
+    const CHECK: () = { let () = <L0 as Layer<X>>::CHECK; let () = <L1 as Layer<<L0 as Layer<X>>::Output>>::CHECK; let () = <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::CHECK; let () = <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::CHECK; let () = <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; };
     fn forward(&self, x: &X) -> Self::Output {
+        let () = Self::CHECK;
         let x = self.0.forward(x);
         let x = self.1.forward(&x);
         let x = self.2.forward(&x);
@@ -962,6 +998,7 @@ where
     );
     const SOFTMAX_OUTPUT: bool = L6::SOFTMAX_OUTPUT;
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let () = <Self as Layer<X>>::CHECK;
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -1069,7 +1106,9 @@ where
     L7: Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L7::Output;
+    const CHECK: () = { let () = <L0 as Layer<X>>::CHECK; let () = <L1 as Layer<<L0 as Layer<X>>::Output>>::CHECK; let () = <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::CHECK; let () = <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::CHECK; let () = <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; };
     fn forward(&self, x: &X) -> Self::Output {
+        let () = Self::CHECK;
         let x = self.0.forward(x);
         let x = self.1.forward(&x);
         let x = self.2.forward(&x);
@@ -1213,6 +1252,7 @@ where
     );
     const SOFTMAX_OUTPUT: bool = L7::SOFTMAX_OUTPUT;
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let () = <Self as Layer<X>>::CHECK;
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -1332,7 +1372,9 @@ where
     L8: Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L8::Output;
+    const CHECK: () = { let () = <L0 as Layer<X>>::CHECK; let () = <L1 as Layer<<L0 as Layer<X>>::Output>>::CHECK; let () = <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::CHECK; let () = <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::CHECK; let () = <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; };
     fn forward(&self, x: &X) -> Self::Output {
+        let () = Self::CHECK;
         let x = self.0.forward(x);
         let x = self.1.forward(&x);
         let x = self.2.forward(&x);
@@ -1489,6 +1531,7 @@ where
     );
     const SOFTMAX_OUTPUT: bool = L8::SOFTMAX_OUTPUT;
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let () = <Self as Layer<X>>::CHECK;
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -1620,7 +1663,9 @@ where
     L9: Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L9::Output;
+    const CHECK: () = { let () = <L0 as Layer<X>>::CHECK; let () = <L1 as Layer<<L0 as Layer<X>>::Output>>::CHECK; let () = <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::CHECK; let () = <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::CHECK; let () = <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; };
     fn forward(&self, x: &X) -> Self::Output {
+        let () = Self::CHECK;
         let x = self.0.forward(x);
         let x = self.1.forward(&x);
         let x = self.2.forward(&x);
@@ -1790,6 +1835,7 @@ where
     );
     const SOFTMAX_OUTPUT: bool = L9::SOFTMAX_OUTPUT;
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let () = <Self as Layer<X>>::CHECK;
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -1933,7 +1979,9 @@ where
     L10: Layer<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L10::Output;
+    const CHECK: () = { let () = <L0 as Layer<X>>::CHECK; let () = <L1 as Layer<<L0 as Layer<X>>::Output>>::CHECK; let () = <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::CHECK; let () = <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::CHECK; let () = <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L10 as Layer<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; };
     fn forward(&self, x: &X) -> Self::Output {
+        let () = Self::CHECK;
         let x = self.0.forward(x);
         let x = self.1.forward(&x);
         let x = self.2.forward(&x);
@@ -2116,6 +2164,7 @@ where
     );
     const SOFTMAX_OUTPUT: bool = L10::SOFTMAX_OUTPUT;
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let () = <Self as Layer<X>>::CHECK;
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);
@@ -2271,7 +2320,9 @@ where
     L11: Layer<<L10 as Layer<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>,
 {
     type Output = L11::Output;
+    const CHECK: () = { let () = <L0 as Layer<X>>::CHECK; let () = <L1 as Layer<<L0 as Layer<X>>::Output>>::CHECK; let () = <L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::CHECK; let () = <L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::CHECK; let () = <L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L10 as Layer<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; let () = <L11 as Layer<<L10 as Layer<<L9 as Layer<<L8 as Layer<<L7 as Layer<<L6 as Layer<<L5 as Layer<<L4 as Layer<<L3 as Layer<<L2 as Layer<<L1 as Layer<<L0 as Layer<X>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::Output>>::CHECK; };
     fn forward(&self, x: &X) -> Self::Output {
+        let () = Self::CHECK;
         let x = self.0.forward(x);
         let x = self.1.forward(&x);
         let x = self.2.forward(&x);
@@ -2491,6 +2542,7 @@ where
     );
     const SOFTMAX_OUTPUT: bool = L11::SOFTMAX_OUTPUT;
     fn forward_train<'c>(&mut self, x: &X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+        let () = <Self as Layer<X>>::CHECK;
         let (c, _) = cache;
         let x = self.0.forward_train(x, &mut c.0);
         let x = self.1.forward_train(x, &mut c.1);

@@ -286,6 +286,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
         L: Loss<N::Output, Tensor<T, F>, Elem = E>,
         M: Metric<N::Output, Tensor<T, F>>,
     {
+        let () = <N as Layer<Tensor<S, E>>>::CHECK;
         let Model {
             net,
             optimizer,
@@ -333,6 +334,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
         L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
         M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
     {
+        let () = <N as Layer<Tensor<S::Replaced<usize>, E>>>::CHECK;
         self.fit_with(x, y, config, None, &mut [])
     }
 
@@ -377,6 +379,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
         L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
         M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
     {
+        let () = <N as Layer<Tensor<S::Replaced<usize>, E>>>::CHECK;
         let total = sample_count("fit", x, y)?;
         check_batch_size("fit", config.batch_size)?;
         if config.initial_epoch > config.epochs {
@@ -565,6 +568,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
         L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
         M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
     {
+        let () = <N as Layer<Tensor<S::Replaced<usize>, E>>>::CHECK;
         let e = self.evaluate_metrics(x, y, batch_size)?;
         Ok((e.loss, e.metric))
     }
@@ -601,6 +605,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
         L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
         M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
     {
+        let () = <N as Layer<Tensor<S::Replaced<usize>, E>>>::CHECK;
         let n = sample_count("evaluate", x, y)?;
         check_batch_size("evaluate", batch_size)?;
         self.evaluate_rows(x, y, 0..n, batch_size)
@@ -611,6 +616,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
     where
         N: Layer<X>,
     {
+        let () = <N as Layer<X>>::CHECK;
         self.net.forward(x)
     }
 
@@ -642,6 +648,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
         E2: Dtype,
         N: Layer<Tensor<S::Replaced<usize>, E>, Output = Tensor<P, E2>>,
     {
+        let () = <N as Layer<Tensor<S::Replaced<usize>, E>>>::CHECK;
         check_batch_size("predict", batch_size)?;
         let n = x.batch_size();
         let mut data = Vec::new();
