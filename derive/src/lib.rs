@@ -286,6 +286,12 @@ fn model(input: &DeriveInput) -> syn::Result<Tokens> {
             };
         }
     });
+    // Each layer's input-dependent shape check (`Layer::CHECK`), evaluated by the
+    // model's own forward passes.
+    let checks = fields
+        .iter()
+        .zip(&ys)
+        .map(|((_, ty), y)| quote!(<#ty as ::shaped::nn::Layer<#y>>::CHECK));
     let forward = fields.iter().zip(&ys).enumerate().map(|(i, ((m, ty), y))| {
         let arg = if i == 0 { quote!(x) } else { quote!(&x) };
         quote!(let x = <#ty as ::shaped::nn::Layer<#y>>::forward(&self.#m, #arg);)
@@ -334,7 +340,9 @@ fn model(input: &DeriveInput) -> syn::Result<Tokens> {
             #(#layer_bounds,)*
         {
             type Output = <#last_ty as ::shaped::nn::Layer<#last_in>>::Output;
+            const CHECK: () = { #(let () = #checks;)* };
             fn forward(&self, x: &__X) -> Self::Output {
+                let () = <Self as ::shaped::nn::Layer<__X>>::CHECK;
                 #(#forward)*
                 x
             }
@@ -348,6 +356,7 @@ fn model(input: &DeriveInput) -> syn::Result<Tokens> {
             type Cache = ((#(#caches,)*), (#(#buffers,)*));
             const SOFTMAX_OUTPUT: bool = <#last_ty as ::shaped::nn::Train<#last_in>>::SOFTMAX_OUTPUT;
             fn forward_train<'c>(&mut self, x: &__X, cache: &'c mut Self::Cache) -> &'c Self::Output {
+                let () = <Self as ::shaped::nn::Layer<__X>>::CHECK;
                 let (c, _) = cache;
                 #(#forward_train)*
                 x
