@@ -241,6 +241,10 @@ mod tests {
     fn flatten_inner_counts_the_axes_after_the_first() {
         assert!(flatten_inner::<(usize, Dim<28>, Dim<28>)>(784).is_none());
         assert!(flatten_inner::<(Dim<4>, Dim<3>, Dim<2>, Dim<5>)>(30).is_none());
+        // The highest rank reads every slot of the padded dims, and no further.
+        type Six = (usize, Dim<2>, Dim<3>, Dim<2>, Dim<1>, Dim<5>);
+        assert!(flatten_inner::<Six>(60).is_none());
+        assert!(flatten_inner::<Six>(59).is_some());
         assert_eq!(
             message(flatten_inner::<(usize, Dim<28>, Dim<28>)>(785)),
             "cannot flatten [_, 28, 28] into [_, 785]: the inner axes hold 784 elements, not 785"
