@@ -142,3 +142,37 @@ pub(crate) const fn static_or_max<D: Dimension>() -> usize {
         None => usize::MAX,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dims_print_their_size_in_errors_and_debug_output() {
+        assert_eq!(format!("{:?}", Dim::<784>), "Dim<784>");
+        assert_eq!(format!("{:?}", Dim::<0>), "Dim<0>");
+        assert_eq!(format!("{:?}", One), "One");
+    }
+
+    #[test]
+    fn from_size_accepts_only_the_static_size() {
+        assert_eq!(Dim::<3>::from_size(3), Some(Dim));
+        assert_eq!(Dim::<3>::from_size(2), None);
+        assert_eq!(One::from_size(1), Some(One));
+        assert_eq!(One::from_size(0), None);
+        assert_eq!(One::from_size(2), None);
+        assert_eq!(usize::from_size(7), Some(7));
+        assert_eq!((Dim::<5>.size(), One.size(), 9usize.size()), (5, 1, 9));
+        assert_eq!(
+            (Dim::<5>::STATIC, One::STATIC, usize::STATIC),
+            (Some(5), Some(1), None)
+        );
+    }
+
+    #[test]
+    fn runtime_dims_count_as_the_largest_size_in_const_checks() {
+        assert_eq!(static_or_max::<Dim<12>>(), 12);
+        assert_eq!(static_or_max::<One>(), 1);
+        assert_eq!(static_or_max::<usize>(), usize::MAX);
+    }
+}
