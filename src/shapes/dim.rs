@@ -146,6 +146,7 @@ pub(crate) const fn static_or_max<D: Dimension>() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shapes::Shape;
 
     #[test]
     fn dims_print_their_size_in_errors_and_debug_output() {
@@ -160,6 +161,7 @@ mod tests {
         assert_eq!(Dim::<3>::from_size(2), None);
         assert_eq!(One::from_size(1), Some(One));
         assert_eq!(One::from_size(0), None);
+        assert_eq!(<(One, Dim<2>)>::from_dims(&[2, 2]), None);
         assert_eq!(One::from_size(2), None);
         assert_eq!(usize::from_size(7), Some(7));
         assert_eq!((Dim::<5>.size(), One.size(), 9usize.size()), (5, 1, 9));

@@ -110,3 +110,31 @@ impl fmt::Display for ShapeError {
 }
 
 impl std::error::Error for ShapeError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accessors_return_what_the_error_was_built_from() {
+        let e = ShapeError::incompatible("matmul", &[32, 7], &[784, 10]);
+        assert_eq!(
+            (e.op(), e.lhs(), e.rhs()),
+            ("matmul", &[32, 7][..], &[784, 10][..])
+        );
+        assert!(!e.is_too_large());
+        let e = e.renamed("dense").with_detail("inner dims differ");
+        assert_eq!(e.op(), "dense");
+        assert_eq!(
+            e.to_string(),
+            "dense: incompatible shapes [32, 7] and [784, 10] (inner dims differ)"
+        );
+        let big = ShapeError::too_large("zeros", &[3, 5], "overflow");
+        assert!(big.is_too_large());
+        assert_eq!((big.lhs(), big.rhs()), (&[3, 5][..], &[][..]));
+        assert_eq!(
+            big.to_string(),
+            "zeros: shape [3, 5] is too large (overflow)"
+        );
+    }
+}
