@@ -10,8 +10,8 @@ git -C "$src" archive HEAD | tar -x -C "$work"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$src/target/bugs}"
 cd "$work"
 status=0
-# name | file | perl substitution | cargo test args
-while IFS='|' read -r name file subst args; do
+# name, file, perl substitution, cargo test args: separated by tabs
+while IFS=$'\t' read -r name file subst args; do
   [ -z "$name" ] && continue
   cp "$file" "$file.orig"
   perl -0pi -e "$subst" "$file"
@@ -24,11 +24,11 @@ while IFS='|' read -r name file subst args; do
   fi
   mv "$file.orig" "$file"
 done <<'BUGS'
-Accuracy counts every sample|src/train/metric.rs|s/let hit = argmax_row\(row\).is_some\(\) && argmax_row\(row\) == label_index\(label, C\);/let hit = true;/|--test reliability accuracy
-checkpoint ignores optimizer.iterations|src/io/safetensors.rs|s/staged_opt.set_iterations\(u64::from_le_bytes\(bytes\)\);/let _ = bytes;/|--test io
-in-place general stretching wrong|src/ops/binary.rs|s/ib -= sb\[ax\] \* da\[ax\];/ib -= sb[ax] * (da[ax] - 1);/|--test ops in_place
-static slice bound off by one|src/shapes/checks.rs|s/if size != RUNTIME && start \+ len > size \{/if size != RUNTIME \&\& start + len > size + 1 {/|--lib narrow
-try_batch accepts a start at the end|src/ops/slice.rs|s/if start >= total \|\| size == 0 \{/if start > total || size == 0 {/|--test bounds
-MNIST labels accept 9 as invalid|src/data/mnist.rs|s/find\(\|&\(_, &l\)\| l > 9\)/find(|\&(_, \&l)| l > 8)/|--test data
+Accuracy counts every sample	src/train/metric.rs	s/let hit = argmax_row\(row\).is_some\(\) && argmax_row\(row\) == label_index\(label, C\);/let hit = true;/	--test reliability accuracy
+checkpoint ignores optimizer.iterations	src/io/safetensors.rs	s/staged_opt.set_iterations\(u64::from_le_bytes\(bytes\)\);/let _ = bytes;/	--test io
+in-place general stretching wrong	src/ops/binary.rs	s/ib -= sb\[ax\] \* da\[ax\];/ib -= sb[ax] * (da[ax] - 1);/	--test ops in_place
+static slice bound off by one	src/shapes/checks.rs	s/if size != RUNTIME && start \+ len > size \{/if size != RUNTIME \&\& start + len > size + 1 {/	--lib narrow
+try_batch accepts a start at the end	src/ops/slice.rs	s/if start >= total \|\| size == 0 \{/if start > total || size == 0 {/	--test bounds
+MNIST labels accept 9 as invalid	src/data/mnist.rs	s/find\(\|&\(_, &l\)\| l > 9\)/find(|\&(_, \&l)| l > 8)/	--test data
 BUGS
 exit $status
