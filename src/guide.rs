@@ -122,6 +122,13 @@
 //! gradient to several branches. `Grad::PreActivation` only reaches a layer whose
 //! `SOFTMAX_OUTPUT` is true (softmax and crossentropy fused).
 //!
+//! A check that needs the input type and arithmetic on its dims (an element count, a
+//! sum of widths) goes in [`Layer::CHECK`](crate::nn::Layer::CHECK), a `()` constant
+//! that panics with the message when the program is built, as `Flatten` does. A layer
+//! that holds other layers sets its `CHECK` to its children's (`let () = A::CHECK;` for
+//! each) and evaluates `let () = Self::CHECK;` in `forward` and `forward_train`: then a
+//! failing check inside a model is one error that ends at the line that called the model.
+//!
 //! ## Keep state while training
 //!
 //! `forward_train` takes `&mut self`: a layer may move its own state on (a random
