@@ -99,7 +99,7 @@ impl<D: Dimension> BroadcastsInto<D> for D {}
 impl<D: Fixed> BroadcastsInto<usize> for D {}
 #[diagnostic::do_not_recommend]
 impl<D: Fixed> BroadcastsInto<D> for usize {}
-#[diagnostic::do_not_recommend]
+// As for `BroadcastDim`: a generic target dim gets `NotOne`'s message and suggestion.
 impl<D: NotOne> BroadcastsInto<D> for One {}
 #[diagnostic::do_not_recommend]
 impl BroadcastsInto<One> for usize {}
