@@ -280,9 +280,13 @@ fn model(input: &DeriveInput) -> syn::Result<Tokens> {
         .collect();
     let links = fields.iter().zip(&declared).map(|((_, ty), y)| {
         quote::quote_spanned! {ty.span()=>
+            // The link, then the layer's own input-dependent check on the declared input:
+            // both reported by `cargo check` at the field (a broken link gives one error).
             const _: () = {
-                fn link<L: ::shaped::nn::Layer<#y>>() {}
-                let _ = link::<#ty>;
+                const fn link<L: ::shaped::nn::Layer<#y>>() {
+                    L::CHECK
+                }
+                link::<#ty>()
             };
         }
     });

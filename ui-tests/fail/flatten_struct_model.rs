@@ -1,4 +1,4 @@
-// Flatten::<785> inside a #[model] struct: the error ends at the model's call.
+// Flatten::<785> inside a #[model] struct: `cargo check` reports it at the field.
 use shaped::nn::{Dense, Flatten, Layer, Model, Params, Softmax};
 use shaped::{Dim, Tensor};
 
