@@ -67,3 +67,26 @@ impl std::error::Error for DataError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn an_io_error_keeps_its_cause() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "no access");
+        let e = DataError::Io {
+            path: "x.gz".into(),
+            source: io,
+        };
+        let cause = e.source().expect("the io error");
+        assert_eq!(cause.to_string(), "no access");
+        assert_eq!(e.to_string(), "x.gz: no access");
+        let invalid = DataError::Invalid {
+            path: "y".into(),
+            reason: "bad magic".into(),
+        };
+        assert!(invalid.source().is_none());
+    }
+}

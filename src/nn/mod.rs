@@ -157,3 +157,22 @@ pub trait Train<X: HasElem>: Layer<X, Output: HasElem<Elem = X::Elem>> + Params<
         input_grad: Option<&mut X>,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shapes::Dim;
+
+    #[test]
+    fn reused_buffers_follow_the_batch_size() {
+        let mut slot = None;
+        let full = Tensor::<(usize, Dim<2>)>::ones((4, Dim));
+        assert_eq!(reuse(&mut slot, &full).shape_dims(), [4, 2]);
+        let last = Tensor::<(usize, Dim<2>)>::ones((3, Dim));
+        assert_eq!(reuse(&mut slot, &last).shape_dims(), [3, 2]);
+        assert_eq!(reuse(&mut slot, &full).shape_dims(), [4, 2]);
+        let mut buf = last.clone();
+        buf.resize_like(&full);
+        assert_eq!((buf.shape_dims(), buf.as_slice().len()), ([4, 2], 8));
+    }
+}
