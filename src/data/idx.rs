@@ -276,3 +276,55 @@ pub fn encode_u8(dims: &[usize], data: &[u8]) -> Vec<u8> {
     out.extend_from_slice(data);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Gives its bytes two at a time, after an `Interrupted` error on every other call.
+    struct Stuttering {
+        data: Vec<u8>,
+        calls: usize,
+    }
+
+    impl Read for Stuttering {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.calls += 1;
+            if self.calls % 2 == 1 {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(2).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data.drain(..n);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn read_full_retries_interrupted_reads_and_stops_at_the_end() {
+        let mut r = Stuttering {
+            data: vec![1, 2, 3, 4, 5],
+            calls: 0,
+        };
+        let mut buf = [0u8; 4];
+        assert_eq!(read_full(&mut r, &mut buf).unwrap(), 4);
+        assert_eq!(buf, [1, 2, 3, 4]);
+        let mut rest = [0u8; 4];
+        assert_eq!(
+            read_full(&mut r, &mut rest).unwrap(),
+            1,
+            "the stream ends first"
+        );
+        assert_eq!(rest[0], 5);
+        let mut broken = std::io::repeat(0).take(0).chain(FailingReader);
+        assert!(read_full(&mut broken, &mut buf).is_err());
+    }
+
+    struct FailingReader;
+
+    impl Read for FailingReader {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::PermissionDenied.into())
+        }
+    }
+}

@@ -171,3 +171,31 @@ macro_rules! activation_layer {
 }
 
 activation_layer!(Linear, Relu, Sigmoid, Tanh, Softmax);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_subtracts_the_row_maximum_so_large_logits_do_not_overflow() {
+        // exp(1000) overflows f32 and f64: only the shifted form gives these values.
+        let mut rows = [1000.0f32, 0.0, 999.0, 1.0, 2.0, 3.0];
+        Softmax::apply(&mut rows, 3);
+        let e = (-1.0f32).exp();
+        let expected = [1.0 / (1.0 + e), 0.0, e / (1.0 + e)];
+        for (got, want) in rows[..3].iter().zip(expected) {
+            assert!((got - want).abs() < 1e-6, "{rows:?}");
+        }
+        assert!(rows.iter().all(|p| p.is_finite()));
+        let sum: f32 = rows[3..].iter().sum();
+        assert!((sum - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn relu_keeps_nan_and_zeroes_negatives() {
+        let mut v = [-2.0f64, -0.0, 0.0, 3.5, f64::NAN];
+        Relu::apply(&mut v, 5);
+        assert_eq!(&v[..4], &[0.0, 0.0, 0.0, 3.5]);
+        assert!(v[4].is_nan());
+    }
+}
