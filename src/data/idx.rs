@@ -320,6 +320,85 @@ mod tests {
         assert!(read_full(&mut broken, &mut buf).is_err());
     }
 
+    /// An IDX header for u8 values with these dims.
+    fn header(dims: &[u32]) -> Vec<u8> {
+        let mut h = vec![0, 0, 0x08, dims.len() as u8];
+        for d in dims {
+            h.extend_from_slice(&d.to_be_bytes());
+        }
+        h
+    }
+
+    fn parse(bytes: Vec<u8>, source: Source, rank: usize) -> Result<IdxU8, DataError> {
+        parse_stream(Path::new("t.idx"), &mut bytes.as_slice(), source, rank)
+    }
+
+    #[test]
+    fn both_leading_magic_bytes_must_be_zero() {
+        for magic in [[0, 1, 8, 1], [1, 0, 8, 1]] {
+            let mut bytes = magic.to_vec();
+            bytes.extend_from_slice(&[0, 0, 0, 1, 7]);
+            let err = parse(bytes, Source::Raw { len: 9 }, 1).unwrap_err();
+            assert!(err.to_string().contains("wrong magic number"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_gzip_body_may_reach_the_ratio_bound_but_not_pass_it() {
+        let most = MAX_GZIP_RATIO as u32;
+        let mut at_bound = header(&[most]);
+        at_bound.resize(at_bound.len() + most as usize, 3);
+        let idx = parse(at_bound, Source::Gzip { compressed_len: 1 }, 1).unwrap();
+        assert_eq!(
+            (idx.dims, idx.data.len()),
+            (vec![most as usize], most as usize)
+        );
+        let mut past = header(&[most + 1]);
+        past.resize(past.len() + most as usize + 1, 3);
+        let err = parse(past, Source::Gzip { compressed_len: 1 }, 1).unwrap_err();
+        assert!(
+            err.to_string().contains("more than a gzip file of 1 bytes"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_decoded_body_shorter_than_its_dims_is_truncated() {
+        let mut bytes = header(&[10]);
+        bytes.extend_from_slice(&[1, 2, 3, 4, 5]);
+        let err = parse(
+            bytes,
+            Source::Gzip {
+                compressed_len: 100,
+            },
+            1,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("need 10 values, the file holds 5"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_read_error_after_a_raw_body_is_an_io_error() {
+        let mut bytes = header(&[2]);
+        bytes.extend_from_slice(&[1, 2]);
+        let len = bytes.len() as u64;
+        let mut reader = bytes.as_slice().chain(FailingReader);
+        let err = parse_stream(Path::new("t"), &mut reader, Source::Raw { len }, 1).unwrap_err();
+        assert!(matches!(err, DataError::Io { .. }), "{err}");
+        let head = header(&[2]);
+        let mut reader = head.as_slice().chain(&[1u8, 2][..]).chain(FailingReader);
+        let err = parse_stream(
+            Path::new("t"),
+            &mut reader,
+            Source::Gzip { compressed_len: 50 },
+            1,
+        );
+        assert!(err.unwrap_err().to_string().contains("not gzip"));
+    }
+
     struct FailingReader;
 
     impl Read for FailingReader {

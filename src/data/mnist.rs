@@ -156,3 +156,32 @@ pub fn render_digit(image: &Tensor<(Dim<28>, Dim<28>), u8>) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    #[allow(deprecated)]
+    use super::data_dir;
+    use std::path::PathBuf;
+
+    #[test]
+    #[allow(deprecated)]
+    fn data_dir_reads_the_flag_in_both_forms() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            data_dir(&args(&["prog", "--data", "/d/m"])),
+            PathBuf::from("/d/m")
+        );
+        assert_eq!(
+            data_dir(&args(&["--epochs", "3", "--data=x/y"])),
+            PathBuf::from("x/y")
+        );
+        assert_eq!(
+            data_dir(&args(&["--data", "first", "--data=second"])),
+            PathBuf::from("first")
+        );
+        // No flag: MNIST_DIR, else data/mnist (the environment is the process's own).
+        let fallback = std::env::var_os("MNIST_DIR")
+            .map_or_else(|| PathBuf::from("data/mnist"), PathBuf::from);
+        assert_eq!(data_dir(&args(&["prog", "--data"])), fallback);
+    }
+}
