@@ -409,3 +409,18 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_place_sum_and_copy_take_the_other_value_and_shape() {
+        let a = Tensor::<(usize, Dim<2>)>::from_vec((2, Dim), vec![1.0, 2.0, 3.0, 4.0]);
+        let mut buf = Tensor::<(usize, Dim<2>)>::from_vec((1, Dim), vec![9.0, 9.0]);
+        buf.copy_in_place(&a);
+        assert_eq!((buf.shape_dims(), buf.as_slice()), ([2, 2], a.as_slice()));
+        buf.add_in_place(&a);
+        assert_eq!(buf.as_slice(), &[2.0, 4.0, 6.0, 8.0]);
+    }
+}
