@@ -161,6 +161,21 @@ pub fn render_digit(image: &Tensor<(Dim<28>, Dim<28>), u8>) -> String {
 mod tests {
     #[allow(deprecated)]
     use super::data_dir;
+    use super::render_digit;
+    use crate::{Dim, Tensor};
+
+    #[test]
+    fn digits_render_with_ten_shades_by_brightness() {
+        let mut img = Tensor::<(Dim<28>, Dim<28>), u8>::zeros(Default::default());
+        // 255 -> '@' (9 of 9), 128 -> 128 * 9 / 255 = 4 -> '=', 28 -> 0 -> ' ', 29 -> '.'.
+        for (j, p) in [255, 128, 28, 29].into_iter().enumerate() {
+            img[[0, j]] = p;
+        }
+        let art = render_digit(&img);
+        assert!(art.starts_with("@ =   ."), "{:?}", &art[..8]);
+        assert_eq!(art.lines().count(), 28);
+        assert!(art.lines().all(|l| l.len() == 55));
+    }
     use std::path::PathBuf;
 
     #[test]
