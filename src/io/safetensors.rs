@@ -732,3 +732,34 @@ fn load_torch_dense_bytes<const I: usize, const O: usize, A: Activation, E: Safe
     let bias = Tensor::from_vec(Default::default(), fetch("bias", &[O])?);
     Ok(Dense::from_tensors(weight.transpose(), bias))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Dense, Dropout, Relu};
+
+    #[test]
+    fn files_carry_the_version_and_every_setting() {
+        let model = (Dense::<2, 3, Relu>::new(0), Dropout::new(0.25, 7));
+        let meta = model_metadata(&model, "");
+        assert_eq!(
+            meta.get("version").map(String::as_str),
+            Some(env!("CARGO_PKG_VERSION"))
+        );
+        let settings: Vec<&String> = meta
+            .keys()
+            .filter(|k| k.starts_with(CONFIG_PREFIX))
+            .collect();
+        assert!(!settings.is_empty(), "{meta:?}");
+        assert!(
+            settings.iter().all(|k| k.starts_with("config.1.")),
+            "{meta:?}"
+        );
+        assert!(meta.values().any(|v| v == "0.25"), "{meta:?}");
+        let prefixed = model_metadata(&model, "model");
+        assert!(
+            prefixed.keys().any(|k| k.starts_with("config.model.1.")),
+            "{prefixed:?}"
+        );
+    }
+}

@@ -345,3 +345,27 @@ impl<
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glorot_uniform_uses_the_kernels_fans() {
+        // fan_in = 3 * 3 * 3 = 27, fan_out = 3 * 3 * 16 = 144: limit sqrt(6 / 171). With 432
+        // draws the largest lands within 5% of the limit (a miss has odds below 1e-9), and
+        // none passes it; other fans move the limit by more than 4%.
+        let layer = Conv2D::<8, 8, 3, 6, 6, 16, 3>::new(1);
+        let limit = (6.0f32 / 171.0).sqrt();
+        let largest = layer
+            .kernel
+            .as_slice()
+            .iter()
+            .fold(0.0f32, |m, &w| m.max(w.abs()));
+        assert!(
+            largest <= limit && largest > 0.95 * limit,
+            "{largest} vs {limit}"
+        );
+        assert!(layer.bias.as_slice().iter().all(|&b| b == 0.0));
+    }
+}
