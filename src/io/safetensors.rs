@@ -341,7 +341,7 @@ fn read(path: &Path) -> Result<Vec<u8>, IoError> {
 /// offsets and metadata. A larger header is refused before it is parsed (parsing costs
 /// about 14 times the header's size in memory).
 fn header_limit(tensors: usize) -> usize {
-    (64 << 10) + tensors.saturating_mul(1 << 10)
+    (64usize << 10).saturating_add(tensors.saturating_mul(1 << 10))
 }
 
 /// Parses the file after checking its header length against `max_header` bytes.
@@ -761,5 +761,39 @@ mod tests {
             prefixed.keys().any(|k| k.starts_with("config.model.1.")),
             "{prefixed:?}"
         );
+    }
+
+    #[test]
+    fn settings_must_match_the_file() {
+        let model = (Dense::<2, 3, Relu>::new(0), Dropout::new(0.25, 7));
+        let meta = model_metadata(&model, "");
+        assert!(check_config(Some(&meta), &model, "").is_ok());
+        assert!(
+            check_config(None, &model, "").is_ok(),
+            "another tool's file"
+        );
+        let other = (Dense::<2, 3, Relu>::new(0), Dropout::new(0.5, 7));
+        match check_config(Some(&meta), &other, "") {
+            Err(IoError::Config {
+                expected, found, ..
+            }) => {
+                assert_eq!((expected.as_str(), found.as_deref()), ("0.5", Some("0.25")));
+            }
+            r => panic!("expected a config error, got {r:?}"),
+        }
+        let mut missing = meta.clone();
+        missing.retain(|k, _| !k.starts_with(CONFIG_PREFIX));
+        assert!(matches!(
+            check_config(Some(&missing), &model, ""),
+            Err(IoError::Config { found: None, .. })
+        ));
+    }
+
+    #[test]
+    fn the_header_limit_grows_by_a_kibibyte_per_tensor() {
+        assert_eq!(header_limit(0), 64 << 10);
+        assert_eq!(header_limit(3), (64 << 10) + 3 * 1024);
+        assert_eq!(header_limit(100), (64 << 10) + 100 * 1024);
+        assert_eq!(header_limit(usize::MAX), usize::MAX);
     }
 }

@@ -197,3 +197,19 @@ impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float>
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Relu;
+
+    #[test]
+    fn layers_are_equal_when_their_parameters_are() {
+        let a = Dense::<3, 2, Relu>::new(1);
+        assert_eq!(a, a.clone());
+        assert_ne!(a, Dense::<3, 2, Relu>::new(2), "other kernel");
+        let mut b = a.clone();
+        b.bias = Tensor::from([0.0, 0.5]);
+        assert_ne!(a, b, "other bias");
+    }
+}
