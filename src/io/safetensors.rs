@@ -796,4 +796,35 @@ mod tests {
         assert_eq!(header_limit(100), (64 << 10) + 100 * 1024);
         assert_eq!(header_limit(usize::MAX), usize::MAX);
     }
+
+    #[test]
+    fn a_header_may_be_exactly_the_limit() {
+        let with_len = |len: u64| {
+            let mut bytes = len.to_le_bytes().to_vec();
+            bytes.extend_from_slice(b"{}");
+            bytes
+        };
+        let at_limit = parse(&with_len(100), 100)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(!at_limit.contains("larger than"), "{at_limit}");
+        let past = parse(&with_len(101), 100).unwrap_err().to_string();
+        assert!(past.contains("a header of 101 bytes is larger"), "{past}");
+    }
+
+    #[test]
+    fn tensor_count_counts_parameters_and_buffers() {
+        let two = (Dense::<2, 3, Relu>::new(0), Dense::<3, 1, Relu>::new(1));
+        assert_eq!(tensor_count(&two), 4);
+        assert_eq!(
+            tensor_count(&(Dense::<2, 3, Relu>::new(0), Dropout::new(0.1, 0))),
+            2
+        );
+        // gamma and beta, then the moving mean and variance (buffers).
+        assert_eq!(
+            tensor_count(&(crate::nn::BatchNormalization::<2>::new(),)),
+            4
+        );
+    }
 }

@@ -212,4 +212,12 @@ mod tests {
         b.bias = Tensor::from([0.0, 0.5]);
         assert_ne!(a, b, "other bias");
     }
+
+    #[test]
+    fn debug_names_the_sizes_and_the_activation() {
+        assert_eq!(
+            format!("{:?}", Dense::<784, 10, Relu>::new(0)),
+            "Dense<784, 10, relu>"
+        );
+    }
 }
