@@ -827,4 +827,16 @@ mod tests {
             4
         );
     }
+
+    #[test]
+    fn loading_checks_the_settings_recorded_in_the_file() {
+        let saved = (Dense::<2, 3, Relu>::new(0), Dropout::new(0.25, 7));
+        let bytes = weights_to_bytes(&saved).unwrap();
+        let mut same = (Dense::<2, 3, Relu>::new(5), Dropout::new(0.25, 7));
+        load_weights_bytes(&mut same, &bytes).unwrap();
+        assert_eq!(same.0, saved.0);
+        let mut other = (Dense::<2, 3, Relu>::new(5), Dropout::new(0.5, 7));
+        let err = load_weights_bytes(&mut other, &bytes).unwrap_err();
+        assert!(matches!(err, IoError::Config { .. }), "{err}");
+    }
 }

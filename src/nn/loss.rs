@@ -476,3 +476,16 @@ dense_loss! {
     BinaryCrossentropy => "binary_crossentropy", |_| false;
     MeanSquaredError => "mean_squared_error", |_| false;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probabilities_are_clipped_to_epsilon_from_both_ends() {
+        assert_eq!(clip(1.0f64), 1.0 - EPSILON);
+        assert_eq!(clip(0.0f64), EPSILON);
+        assert_eq!(clip(0.5f64), 0.5);
+        assert!(clip(f64::NAN).is_nan());
+    }
+}
