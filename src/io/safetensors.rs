@@ -839,4 +839,16 @@ mod tests {
         let err = load_weights_bytes(&mut other, &bytes).unwrap_err();
         assert!(matches!(err, IoError::Config { .. }), "{err}");
     }
+
+    #[test]
+    fn the_parser_refuses_bytes_that_disagree_with_a_shape() {
+        // Why `check_length` has no failing case of its own: a header that gives a
+        // [2] f32 tensor 4 bytes never gets past safetensors' own validation.
+        let header = br#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#;
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(header);
+        bytes.extend_from_slice(&[0; 4]);
+        assert!(SafeTensors::deserialize(&bytes).is_err());
+        assert!(parse(&bytes, 1 << 16).is_err());
+    }
 }
