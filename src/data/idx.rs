@@ -333,6 +333,11 @@ mod tests {
         parse_stream(Path::new("t.idx"), &mut bytes.as_slice(), source, rank)
     }
 
+    /// The message of a rank-1 stream that must be refused.
+    fn parse_error(bytes: Vec<u8>, source: Source) -> String {
+        parse(bytes, source, 1).unwrap_err().to_string()
+    }
+
     #[test]
     fn both_leading_magic_bytes_must_be_zero() {
         for magic in [[0, 1, 8, 1], [1, 0, 8, 1]] {
@@ -355,29 +360,21 @@ mod tests {
         );
         let mut past = header(&[most + 1]);
         past.resize(past.len() + most as usize + 1, 3);
-        let err = parse(past, Source::Gzip { compressed_len: 1 }, 1).unwrap_err();
-        assert!(
-            err.to_string().contains("more than a gzip file of 1 bytes"),
-            "{err}"
-        );
+        let err = parse_error(past, Source::Gzip { compressed_len: 1 });
+        assert!(err.contains("more than a gzip file of 1 bytes"), "{err}");
     }
 
     #[test]
     fn a_decoded_body_shorter_than_its_dims_is_truncated() {
         let mut bytes = header(&[10]);
         bytes.extend_from_slice(&[1, 2, 3, 4, 5]);
-        let err = parse(
+        let err = parse_error(
             bytes,
             Source::Gzip {
                 compressed_len: 100,
             },
-            1,
-        )
-        .unwrap_err();
-        assert!(
-            err.to_string().contains("need 10 values, the file holds 5"),
-            "{err}"
         );
+        assert!(err.contains("need 10 values, the file holds 5"), "{err}");
     }
 
     #[test]
