@@ -80,6 +80,15 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         S: HasAxis<0>,
     {
         const { checks::ok(checks::flatten_inner::<S>(N)) };
+        self.flatten_inner_unchecked()
+    }
+
+    /// [`flatten_inner`](Self::flatten_inner) for callers that ran its check already
+    /// (`Flatten` runs it as its `Layer::CHECK`, so that the error ends at the model's call).
+    pub(crate) fn flatten_inner_unchecked<const N: usize>(self) -> Tensor<(S::Dim, Dim<N>), E>
+    where
+        S: HasAxis<0>,
+    {
         let batch = S::Dim::from_size(self.batch_size()).expect("same dim");
         Tensor::from_parts((batch, Dim), self.into_vec())
     }
