@@ -3,18 +3,14 @@
 
 #![cfg(feature = "data")]
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use shaped::data::idx::{encode_u8, read_u8};
 use shaped::data::{DataError, Mnist, batches, epoch_permutation};
 
-/// A fresh directory under the system temp dir.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("shaped-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+#[path = "common/scratch.rs"]
+mod scratch;
+use scratch::scratch_dir as temp_dir;
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -16,12 +16,9 @@ use shaped::Error;
 use shaped::data::{DataError, Mnist};
 use shaped::datasets::{DownloadProblem, Loader, RemoteFile, Source};
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("shaped-datasets-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+#[path = "common/scratch.rs"]
+mod scratch;
+use scratch::scratch_dir as temp_dir;
 
 fn idx_images(n: usize) -> Vec<u8> {
     let mut out = vec![0, 0, 8, 3];
@@ -369,11 +366,12 @@ fn an_explicit_directory_is_used_as_it_is() {
     for (name, bytes) in tiny_files() {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
+    let cache = temp_dir("explicit-cache");
     let loader = Loader::new()
         .dir(Some(&dir))
-        .cache_dir(temp_dir("explicit-cache"))
+        .cache_dir(&cache)
         .base_url("http://127.0.0.1:9");
-    assert_eq!(loader.fetch(&tiny_source(vec![])).unwrap(), dir);
+    assert_eq!(loader.fetch(&tiny_source(vec![])).unwrap(), *dir);
     // Nothing is downloaded in its place when it lacks the files.
     let empty = temp_dir("explicit-empty");
     let err = Loader::new().dir(Some(&empty)).mnist().unwrap_err();

@@ -9,12 +9,15 @@
 #![cfg(all(feature = "data", feature = "io"))]
 #[path = "common/counting_alloc.rs"]
 mod counting_alloc;
+#[path = "common/scratch.rs"]
+mod scratch;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
 use counting_alloc::{Counting, live_bytes, peak_bytes, reset_peak};
+use scratch::{ScratchFile, scratch_dir, scratch_file};
 use shaped::data::idx::{encode_u8, read_u8};
 
 #[global_allocator]
@@ -26,12 +29,11 @@ const SLACK: usize = 256 << 10;
 /// Tests measure the process's peak: one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("shaped-hostile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
+/// `bytes` written to a file named `name` in a scratch directory, removed on drop.
+fn temp_file(name: &str, bytes: &[u8]) -> ScratchFile {
+    let file = scratch_file(name);
+    std::fs::write(&file, bytes).unwrap();
+    file
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -183,8 +185,7 @@ fn multi_member_gzip_loads_and_trailing_garbage_is_refused() {
 #[test]
 fn directories_fifos_and_devices_are_named_for_what_they_are() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = std::env::temp_dir().join(format!("shaped-hostile-dir-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("hostile-dir");
     assert!(err(&dir, 1).contains("is a directory"), "{}", err(&dir, 1));
     let zero = Path::new("/dev/zero");
     if zero.exists() {

@@ -15,9 +15,9 @@ use shaped::optim::{Adam, RmsProp, Sgd};
 use shaped::train::{Accuracy, FitConfig, Model};
 use shaped::{Dim, Tensor};
 
-fn temp(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("shaped-io-{}-{name}", std::process::id()))
-}
+#[path = "common/scratch.rs"]
+mod scratch;
+use scratch::scratch_file as temp;
 
 type Net = (Dense<4, 8, Relu>, Dense<8, 3, Softmax>);
 

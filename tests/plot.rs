@@ -21,9 +21,9 @@ fn history(epochs: usize, validation: bool) -> History {
     }
 }
 
-fn temp_path(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("shaped-plot-{}-{name}", std::process::id()))
-}
+#[path = "common/scratch.rs"]
+mod scratch;
+use scratch::scratch_file as temp_path;
 
 #[test]
 fn a_png_of_the_stated_size_with_drawn_content() {
