@@ -13,7 +13,7 @@
 
 use std::time::Instant;
 
-use shaped::embed::{FixedMlp, FixedWeights};
+use shaped::embed::{FixedLayer, FixedMlp, FixedWeights, Int8Dense, Int8Weights, input_scale};
 use shaped::nn::loss::SparseCategoricalCrossentropy;
 use shaped::nn::{Dense, Layer, Relu, Softmax};
 use shaped::optim::RmsProp;
@@ -27,6 +27,10 @@ mod common;
 static GLOBAL: common::counting_alloc::Counting = common::counting_alloc::Counting;
 
 type Net = (Dense<784, 512, Relu>, Dense<512, 10, Softmax>);
+type Int8Net = (
+    Int8Dense<'static, 784, 512, Relu>,
+    Int8Dense<'static, 512, 10, Softmax>,
+);
 type Images = Tensor<(usize, Dim<784>)>;
 type Labels = Tensor<(usize,), u8>;
 
@@ -139,9 +143,36 @@ fn main() {
     let rows: Vec<Tensor<(Dim<1>, Dim<784>)>> = (0..1000)
         .map(|i| Tensor::from_vec((Dim, Dim), dense[i].to_vec()))
         .collect();
+    // The typed model splits a large layer's columns over the pool: one thread, then two.
+    shaped::ops::set_num_threads(1);
+    let typed_dense_1_us = per_call_us(|i| sink += m.net.forward(&rows[i]).argmax());
+    shaped::ops::set_num_threads(2);
     let typed_dense_us = per_call_us(|i| sink += m.net.forward(&rows[i]).argmax());
+    // The opt-in int8 variant of the fixed-size path (accuracy on MNIST: examples/embed.rs),
+    // its input scale calibrated on the dense rows themselves.
+    let hidden: Vec<f32> = dense
+        .iter()
+        .flat_map(|v| {
+            let mut h = [0.0; 512];
+            w1.layer::<Relu>().forward(v, &mut h);
+            h
+        })
+        .collect();
+    let (q1, q2) = (
+        Int8Weights::from_dense(&m.net.0, input_scale(dense.iter().flatten().copied())),
+        Int8Weights::from_dense(&m.net.1, input_scale(hidden)),
+    );
+    let int8 = (q1.layer::<Relu>(), q2.layer::<Softmax>());
+    let mut scratch = vec![0.0; <Int8Net as FixedLayer>::SCRATCH];
+    let mut probs = [0.0; 10];
+    let int8_dense_us = per_call_us(|i| {
+        int8.forward_with(&dense[i], &mut probs, &mut scratch);
+        sink += probs.iter().position(|&p| p > 0.5).unwrap_or(0);
+    });
     println!("infer_sparse_us: {sparse_us:.1}");
     println!("infer_fixed_dense_us: {fixed_dense_us:.1}");
+    println!("infer_int8_dense_us: {int8_dense_us:.1}");
+    println!("infer_dense_us_1thread: {typed_dense_1_us:.1}");
     println!("infer_dense_us: {typed_dense_us:.1}");
     // Batch inference: 1000 dense images at once, on both threads.
     let batch_s = median(

@@ -158,7 +158,9 @@ def main():
         2: {"epoch_s": value("epoch_s_2threads")},
         "infer_sparse_us": value("infer_sparse_us"),
         "infer_dense_us": value("infer_dense_us"),
+        "infer_dense_us_1thread": value("infer_dense_us_1thread"),
         "infer_fixed_dense_us": value("infer_fixed_dense_us"),
+        "infer_int8_dense_us": value("infer_int8_dense_us"),
         "batch1000_images_per_s": value("batch1000_images_per_s"),
     }
     print(f"cpu: {cpu()}, {os.cpu_count()} cores; shaped's f32 kernel: "
@@ -176,13 +178,16 @@ def main():
                 continue
             epoch_ratio = shaped[threads]["epoch_s"] / peer_result["epoch_s"]
             line = f"{name} ({threads} thread(s)): epoch {peer_result['epoch_s']:.3f} s (ratio {epoch_ratio:.2f})"
+            # Single samples: the typed model at the peer's thread count (it splits a large
+            # layer's columns over the pool); the fixed-size paths always run on one thread.
+            pairs = [("infer_dense_us", "infer_dense_us_1thread" if threads == 1 else "infer_dense_us")]
             if threads == 1:
-                # Single samples run on one thread in every framework here.
-                for key, shaped_key in (("infer_sparse_us", "infer_sparse_us"), ("infer_dense_us", "infer_dense_us"),
-                                        ("infer_dense_us", "infer_fixed_dense_us")):
-                    line += (f"; {shaped_key} vs {key} {peer_result[key]:.1f} us "
-                             f"(ratio {shaped[shaped_key] / peer_result[key]:.2f})")
-            else:
+                pairs += [("infer_sparse_us", "infer_sparse_us"), ("infer_dense_us", "infer_fixed_dense_us"),
+                          ("infer_dense_us", "infer_int8_dense_us")]
+            for key, shaped_key in pairs:
+                line += (f"; {shaped_key} vs {key} {peer_result[key]:.1f} us "
+                         f"(ratio {shaped[shaped_key] / peer_result[key]:.2f})")
+            if threads == 2:
                 line += (f"; batch of 1000: {peer_result['batch1000_images_per_s']:.0f} images/s "
                          f"(ratio {peer_result['batch1000_images_per_s'] / shaped['batch1000_images_per_s']:.2f})")
             print(line)

@@ -71,3 +71,57 @@ pub(super) unsafe fn kernel(
 ) {
     unreachable!("`kind` is None off x86_64")
 }
+
+/// Columns of `y` the vector-matrix kernel keeps in registers at once (8 of 16 registers).
+const VEC_MAT_BLOCK: usize = 64;
+
+/// `y += x . W` over `y.len()` columns, row `i` of W starting at `w + i * n`; rows with a
+/// zero `x` are skipped.
+///
+/// # Safety
+/// AVX2 and FMA available; for every `i < x.len()`, `y.len()` values from `w.add(i * n)`
+/// are readable.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn vec_mat(x: &[f32], w: *const f32, n: usize, y: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let cols = y.len();
+    let mut j = 0;
+    while j + VEC_MAT_BLOCK <= cols {
+        let mut acc = [_mm256_setzero_ps(); VEC_MAT_BLOCK / 8];
+        for (v, a) in acc.iter_mut().enumerate() {
+            // SAFETY: columns j + 8v .. j + 8v + 8 <= cols of y.
+            *a = unsafe { _mm256_loadu_ps(y.as_ptr().add(j + 8 * v)) };
+        }
+        for (i, &xi) in x.iter().enumerate() {
+            if xi == 0.0 {
+                continue;
+            }
+            let xv = _mm256_set1_ps(xi);
+            let row = w.wrapping_add(i * n + j);
+            for (v, a) in acc.iter_mut().enumerate() {
+                // SAFETY: row i has `cols` readable values (contract); j + 8v + 8 <= cols.
+                *a = _mm256_fmadd_ps(xv, unsafe { _mm256_loadu_ps(row.add(8 * v)) }, *a);
+            }
+        }
+        for (v, a) in acc.iter().enumerate() {
+            // SAFETY: as for the loads.
+            unsafe { _mm256_storeu_ps(y.as_mut_ptr().add(j + 8 * v), *a) };
+        }
+        j += VEC_MAT_BLOCK;
+    }
+    // The last columns one at a time, with the same fused multiply-add per term.
+    for (jj, yj) in y.iter_mut().enumerate().skip(j) {
+        for (i, &xi) in x.iter().enumerate() {
+            if xi != 0.0 {
+                // SAFETY: column jj < cols of row i (contract).
+                *yj = xi.mul_add(unsafe { *w.add(i * n + jj) }, *yj);
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub(super) unsafe fn vec_mat(_: &[f32], _: *const f32, _: usize, _: &mut [f32]) {
+    unreachable!("`available` is false off x86_64")
+}

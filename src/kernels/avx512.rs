@@ -150,3 +150,111 @@ pub(super) unsafe fn kernel(
 ) {
     unreachable!("`available` is false off x86_64")
 }
+
+/// Columns of `y` the vector-matrix kernel keeps in registers at once: 8 vectors, as many
+/// independent multiply-add chains as two FMA ports with a 4-cycle latency need.
+const VEC_MAT_BLOCK: usize = 128;
+
+/// `y += x . W` over `y.len()` columns, row `i` of W starting at `w + i * n`; rows with a
+/// zero `x` are skipped.
+///
+/// # Safety
+/// AVX-512F available; for every `i < x.len()`, `y.len()` values from `w.add(i * n)` are
+/// readable.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+pub(super) unsafe fn vec_mat(x: &[f32], w: *const f32, n: usize, y: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let cols = y.len();
+    let mut j = 0;
+    while j + VEC_MAT_BLOCK <= cols {
+        let mut acc = [_mm512_setzero_ps(); VEC_MAT_BLOCK / 16];
+        for (v, a) in acc.iter_mut().enumerate() {
+            // SAFETY: columns j + 16v .. j + 16v + 16 < cols of y.
+            *a = unsafe { _mm512_loadu_ps(y.as_ptr().add(j + 16 * v)) };
+        }
+        for (i, &xi) in x.iter().enumerate() {
+            if xi == 0.0 {
+                continue;
+            }
+            let xv = _mm512_set1_ps(xi);
+            let row = w.wrapping_add(i * n + j);
+            for (v, a) in acc.iter_mut().enumerate() {
+                // SAFETY: row i has `cols` readable values (contract); j + 16v + 16 <= cols.
+                *a = _mm512_fmadd_ps(xv, unsafe { _mm512_loadu_ps(row.add(16 * v)) }, *a);
+            }
+        }
+        for (v, a) in acc.iter().enumerate() {
+            // SAFETY: as for the loads.
+            unsafe { _mm512_storeu_ps(y.as_mut_ptr().add(j + 16 * v), *a) };
+        }
+        j += VEC_MAT_BLOCK;
+    }
+    // The last columns, one masked vector at a time.
+    while j < cols {
+        let lanes = (cols - j).min(16);
+        let mask = ((1u32 << lanes) - 1) as __mmask16;
+        // SAFETY: `mask` selects columns j.. below cols.
+        let mut a = unsafe { _mm512_maskz_loadu_ps(mask, y.as_ptr().add(j)) };
+        for (i, &xi) in x.iter().enumerate() {
+            if xi != 0.0 {
+                let row = w.wrapping_add(i * n + j);
+                // SAFETY: as above, masked to the row's columns below cols.
+                let wv = unsafe { _mm512_maskz_loadu_ps(mask, row) };
+                a = _mm512_fmadd_ps(_mm512_set1_ps(xi), wv, a);
+            }
+        }
+        // SAFETY: as for the load.
+        unsafe { _mm512_mask_storeu_ps(y.as_mut_ptr().add(j), mask, a) };
+        j += lanes;
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub(super) unsafe fn vec_mat(_: &[f32], _: *const f32, _: usize, _: &mut [f32]) {
+    unreachable!("`available` is false off x86_64")
+}
+
+/// `y += x . W` for at most 16 columns (`n == y.len()`), e.g. a classifier's output layer.
+/// One masked vector per row; four chains of rows (`i mod 4`) so the additions do not wait
+/// on each other, summed `(c0 + c1) + (c2 + c3)` at the end; no branch on zero inputs,
+/// which after a ReLU would be mispredicted half the time.
+///
+/// # Safety
+/// AVX-512F available; `n == y.len() <= 16`; `x.len() * n` values readable from `w`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+pub(super) unsafe fn vec_mat_narrow(x: &[f32], w: *const f32, n: usize, y: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let mask = ((1u32 << n) - 1) as __mmask16;
+    let mut chains = [_mm512_setzero_ps(); 4];
+    let quads = x.chunks_exact(4);
+    let rest = quads.remainder();
+    for (q, xs) in quads.enumerate() {
+        for (r, (chain, &xi)) in chains.iter_mut().zip(xs).enumerate() {
+            // SAFETY: row 4q + r < x.len() has n values, selected by `mask`.
+            let wv = unsafe { _mm512_maskz_loadu_ps(mask, w.add((4 * q + r) * n)) };
+            *chain = _mm512_fmadd_ps(_mm512_set1_ps(xi), wv, *chain);
+        }
+    }
+    let done = x.len() - rest.len();
+    for (r, &xi) in rest.iter().enumerate() {
+        // SAFETY: as above, for the last rows.
+        let wv = unsafe { _mm512_maskz_loadu_ps(mask, w.add((done + r) * n)) };
+        chains[0] = _mm512_fmadd_ps(_mm512_set1_ps(xi), wv, chains[0]);
+    }
+    let sum = _mm512_add_ps(
+        _mm512_add_ps(chains[0], chains[1]),
+        _mm512_add_ps(chains[2], chains[3]),
+    );
+    // SAFETY: `mask` selects the n columns of y.
+    unsafe {
+        let yv = _mm512_maskz_loadu_ps(mask, y.as_ptr());
+        _mm512_mask_storeu_ps(y.as_mut_ptr(), mask, _mm512_add_ps(yv, sum));
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub(super) unsafe fn vec_mat_narrow(_: &[f32], _: *const f32, _: usize, _: &mut [f32]) {
+    unreachable!("`available` is false off x86_64")
+}

@@ -61,9 +61,34 @@ pub trait GemmElement: Copy + Send + Sync + num_traits::Float + 'static {
         c: *mut Self,
         rsc: usize,
     );
+
+    /// `y += x . W` for the row-major `W` of `x.len()` rows and `y.len()` columns; rows with
+    /// a zero `x` are skipped. Panics when `w.len()` is not `x.len() * y.len()`.
+    #[doc(hidden)]
+    #[track_caller]
+    fn vec_mat_acc(x: &[Self], w: &[Self], y: &mut [Self]) {
+        let n = y.len();
+        assert!(
+            x.len().checked_mul(n) == Some(w.len()),
+            "vec_mat_acc: a matrix of {} values is not {} rows of {} columns",
+            w.len(),
+            x.len(),
+            n
+        );
+        for (&xi, row) in x.iter().zip(w.chunks_exact(n.max(1))) {
+            if xi != Self::zero() {
+                y.iter_mut().zip(row).for_each(|(y, &w)| *y = *y + xi * w);
+            }
+        }
+    }
 }
 
 impl GemmElement for f32 {
+    #[track_caller]
+    fn vec_mat_acc(x: &[f32], w: &[f32], y: &mut [f32]) {
+        super::gemv::vec_mat_acc(x, w, y);
+    }
+
     unsafe fn raw_gemm(
         m: usize,
         k: usize,

@@ -3,6 +3,7 @@
 //! * [`gemm`]: the safe entry to matrix products. It checks every operand's extent with
 //!   checked arithmetic, splits large products over the pool and dispatches through the
 //!   sealed [`GemmElement`] trait to shaped's f32 kernels or to matrixmultiply.
+//! * `gemv`: one row times a matrix (a Dense layer on one sample), split by columns.
 //! * `sgemm`: the blocked f32 product (packing, the narrow path); its micro-kernels are in
 //!   `avx512` and `avx2`, chosen at run time.
 //! * `pool`: the persistent worker threads; `update`: element-wise updates split over them;
@@ -18,6 +19,7 @@ mod avx2;
 mod avx512;
 mod chunks;
 mod gemm;
+mod gemv;
 mod pool;
 mod probe;
 mod sgemm;

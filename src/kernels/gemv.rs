@@ -1,0 +1,200 @@
+//! A row vector times a row-major matrix, accumulated: `y += x . W`, where `W` has
+//! `x.len()` rows and `y.len()` columns. This is a Dense layer on one sample, where a GEMM
+//! would spend its time packing `W` (1.6 MB for the chapter's 784x512 kernel) to use it
+//! once.
+//!
+//! Rows whose `x` entry is zero are skipped (81% of an MNIST image). A large `W` is split by
+//! columns over the pool: each core streams only its own columns, which then stay in its
+//! own L2 from one call to the next. Every `y[j]` adds its terms in row order, with fused
+//! multiply-adds on the SIMD kernels, whatever the split: results are identical for every
+//! thread count. Matrices of fewer than 16 columns (a classifier's output layer) take a
+//! kernel that sums four chains of rows instead, without skipping zeros.
+
+use super::pool::{num_threads, run};
+use super::sgemm::{Kind, kind};
+
+/// Matrices with fewer elements than this run on the caller's thread: waking a worker
+/// costs about as much as 64K multiply-adds.
+const PAR_MIN: usize = 1 << 16;
+
+/// Matrices with fewer columns than this take the narrow kernel (never split: a part has
+/// at least `PART_ALIGN` columns).
+const NARROW: usize = 16;
+
+/// Columns per part of a split: whole AVX-512 vectors, so no part has a ragged middle.
+const PART_ALIGN: usize = 16;
+
+/// `y += x . W` for the row-major `W` of `x.len()` rows and `y.len()` columns.
+///
+/// Panics when `w.len()` is not `x.len() * y.len()` (also when that product overflows).
+#[track_caller]
+pub(crate) fn vec_mat_acc(x: &[f32], w: &[f32], y: &mut [f32]) {
+    let n = y.len();
+    assert!(
+        x.len().checked_mul(n) == Some(w.len()),
+        "vec_mat_acc: a matrix of {} values is not {} rows of {} columns",
+        w.len(),
+        x.len(),
+        n
+    );
+    let parts = if w.len() >= PAR_MIN {
+        num_threads().min(n / PART_ALIGN).max(1)
+    } else {
+        1
+    };
+    if parts == 1 {
+        if n < NARROW && kind() == Some(Kind::Avx512) && !x.is_empty() {
+            // SAFETY: the kernel runs here; n < 16 columns, x.len() * n values in w.
+            unsafe { super::avx512::vec_mat_narrow(x, w.as_ptr(), n, y) };
+        } else {
+            columns(x, w, n, 0, y);
+        }
+        return;
+    }
+    let per = n.div_ceil(parts).next_multiple_of(PART_ALIGN);
+    let out = SharedOut(y.as_mut_ptr());
+    run(parts, &|p| {
+        let start = (p * per).min(n);
+        let end = (start + per).min(n);
+        // SAFETY: the parts' ranges start..end are disjoint and inside `y` (of length n),
+        // which stays mutably borrowed until `run` has returned.
+        let y = unsafe { out.range(start, end - start) };
+        columns(x, w, n, start, y);
+    });
+}
+
+/// The output `y` shared by the parts of a split, each writing its own range.
+struct SharedOut(*mut f32);
+
+impl SharedOut {
+    /// # Safety
+    /// `start..start + len` lies inside the output, and no other live reference covers it.
+    #[allow(clippy::mut_from_ref)] // disjoint ranges are the caller's contract
+    unsafe fn range(&self, start: usize, len: usize) -> &mut [f32] {
+        // SAFETY: the caller's contract.
+        unsafe { std::slice::from_raw_parts_mut(self.0.add(start), len) }
+    }
+}
+
+// SAFETY: parts write disjoint ranges (see `vec_mat_acc`), which waits for all of them.
+unsafe impl Sync for SharedOut {}
+
+/// `y += x . W[:, j0..j0 + y.len()]` for the row-major `W` of `x.len()` rows and `n`
+/// columns.
+fn columns(x: &[f32], w: &[f32], n: usize, j0: usize, y: &mut [f32]) {
+    let cols = y.len();
+    // Every row's slice `i * n + j0 .. i * n + j0 + cols` then lies inside `w`.
+    assert!(
+        j0.checked_add(cols).is_some_and(|end| end <= n) && x.len().checked_mul(n) == Some(w.len()),
+        "vec_mat_acc: columns {j0}.. ({cols} of them) of a {}x{n} matrix",
+        x.len()
+    );
+    if cols == 0 || x.is_empty() {
+        return;
+    }
+    // Non-empty: j0 < n and x has a row, so j0 < w.len().
+    let w = &w[j0..];
+    match kind() {
+        // SAFETY: the kernel runs here; every row i < x.len() has `cols` values at
+        // `w[i * n..]` (asserted above).
+        Some(Kind::Avx512) => unsafe { super::avx512::vec_mat(x, w.as_ptr(), n, y) },
+        // SAFETY: as above.
+        Some(Kind::Avx2) => unsafe { super::avx2::vec_mat(x, w.as_ptr(), n, y) },
+        None => {
+            for (i, &xi) in x.iter().enumerate() {
+                if xi != 0.0 {
+                    let row = &w[i * n..i * n + cols];
+                    y.iter_mut().zip(row).for_each(|(y, &w)| *y += xi * w);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::vec_mat_acc;
+
+    /// `y + x . W` in f64, element by element.
+    fn reference(x: &[f32], w: &[f32], y: &[f32]) -> Vec<f64> {
+        let n = y.len();
+        (0..n)
+            .map(|j| {
+                let terms = x
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &xi)| xi as f64 * w[i * n + j] as f64);
+                y[j] as f64 + terms.sum::<f64>()
+            })
+            .collect()
+    }
+
+    fn values(len: usize, seed: u32) -> Vec<f32> {
+        (0..len as u32)
+            .map(|i| ((i.wrapping_mul(2654435761) ^ seed) % 1000) as f32 / 500.0 - 1.0)
+            .collect()
+    }
+
+    #[test]
+    fn matches_f64_at_every_block_edge_and_split() {
+        // Columns around the 16/8-lane vectors, the 128- and 64-column blocks and the split
+        // of large matrices over two threads; zero entries of x are skipped.
+        crate::kernels::set_num_threads(2);
+        for (k, n) in [
+            (1, 1),
+            (3, 15),
+            (5, 16),
+            (7, 17),
+            (2, 127),
+            (9, 128),
+            (4, 129),
+            (784, 10),
+            (784, 512),
+            (300, 300),
+            (130, 513),
+        ] {
+            let mut x = values(k, 1);
+            x.iter_mut().step_by(3).for_each(|v| *v = 0.0);
+            let w = values(k * n, 2);
+            let mut y = values(n, 3);
+            let expected = reference(&x, &w, &y);
+            vec_mat_acc(&x, &w, &mut y);
+            for (j, (&got, &want)) in y.iter().zip(&expected).enumerate() {
+                let tolerance = 1e-5 * (1.0 + k as f64);
+                assert!(
+                    (got as f64 - want).abs() <= tolerance,
+                    "{k}x{n}, column {j}: {got} vs {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_thread_count_gives_the_same_bits() {
+        let (k, n) = (400, 530);
+        let (x, w) = (values(k, 4), values(k * n, 5));
+        let run = |threads| {
+            crate::kernels::set_num_threads(threads);
+            let mut y = values(n, 6);
+            vec_mat_acc(&x, &w, &mut y);
+            y
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(3));
+    }
+
+    #[test]
+    fn empty_operands_change_nothing() {
+        let mut y = vec![1.5f32; 4];
+        vec_mat_acc(&[], &[], &mut y);
+        assert_eq!(y, [1.5; 4]);
+        vec_mat_acc(&[2.0, 3.0], &[], &mut []);
+    }
+
+    #[test]
+    #[should_panic(expected = "is not 3 rows of 4 columns")]
+    fn a_matrix_of_the_wrong_size_panics_before_reading() {
+        vec_mat_acc(&[1.0; 3], &[1.0; 11], &mut [0.0; 4]);
+    }
+}
