@@ -11,12 +11,12 @@ use super::tail_rows;
 /// The offset that turns a signed byte into an unsigned one, in all four bytes of a word.
 const FLIP: u32 = 0x8080_8080;
 
-/// Columns `0..` in groups of 16; returns how many columns it wrote (a multiple of 16).
+/// Every column: in groups of 64, then of 16 (the last one masked); returns `out.len()`.
 ///
 /// # Safety
-/// The CPU must support AVX-512F and AVX-512 VNNI; `kernel.len() == rows * out.len()` and
+/// The CPU must support AVX-512F, BW, VL and VNNI; `kernel.len() == rows * out.len()` and
 /// `words.len() >= rows.div_ceil(4)`.
-#[target_feature(enable = "avx512f,avx512vnni")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
 pub(super) unsafe fn avx512_vnni(
     words: &[f32],
     nonnegative: bool,
@@ -30,7 +30,66 @@ pub(super) unsafe fn avx512_vnni(
     let flip = if nonnegative { 0 } else { FLIP };
     let offsets = _mm512_set1_epi32(FLIP as i32);
     let mut c = 0;
-    while c + 16 <= cols {
+    // 64 columns at a time: full-width loads of four rows, interleaved by 512-bit unpacks,
+    // which work within 128-bit lanes. That leaves the columns permuted across the four
+    // results (register q, lane l, dword j holds column 16l + 4q + j), which is undone once
+    // at the end instead of with cross-lane shuffles at every step.
+    while c + 64 <= cols {
+        let mut acc = [_mm512_setzero_si512(); 4];
+        let mut correction = [_mm512_setzero_si512(); 4];
+        for (g, word) in words[..groups].iter().enumerate() {
+            let word = word.to_bits();
+            if word == 0 {
+                continue;
+            }
+            // SAFETY: rows 4g..4g+4 exist (g < rows / 4) and columns c..c+64 exist
+            // (c + 64 <= cols), so each 64-byte load stays inside `kernel`.
+            let (r0, r1, r2, r3) = unsafe {
+                let at = kernel.as_ptr().add(4 * g * cols + c);
+                (
+                    _mm512_loadu_si512(at.cast()),
+                    _mm512_loadu_si512(at.add(cols).cast()),
+                    _mm512_loadu_si512(at.add(2 * cols).cast()),
+                    _mm512_loadu_si512(at.add(3 * cols).cast()),
+                )
+            };
+            let (lo01, hi01) = (_mm512_unpacklo_epi8(r0, r1), _mm512_unpackhi_epi8(r0, r1));
+            let (lo23, hi23) = (_mm512_unpacklo_epi8(r2, r3), _mm512_unpackhi_epi8(r2, r3));
+            let w = [
+                _mm512_unpacklo_epi16(lo01, lo23),
+                _mm512_unpackhi_epi16(lo01, lo23),
+                _mm512_unpacklo_epi16(hi01, hi23),
+                _mm512_unpackhi_epi16(hi01, hi23),
+            ];
+            let x = _mm512_set1_epi32((word ^ flip) as i32);
+            for (a, w) in acc.iter_mut().zip(w) {
+                *a = _mm512_dpbusd_epi32(*a, x, w);
+            }
+            if !nonnegative {
+                for (k, w) in correction.iter_mut().zip(w) {
+                    *k = _mm512_dpbusd_epi32(*k, offsets, w);
+                }
+            }
+        }
+        let mut sums = [0i32; 64];
+        for (q, (a, k)) in acc.iter().zip(&correction).enumerate() {
+            let mut lanes = [0i32; 16];
+            // SAFETY: `lanes` has room for 16 lanes; the store is unaligned-tolerant.
+            unsafe { _mm512_storeu_si512(lanes.as_mut_ptr().cast(), _mm512_sub_epi32(*a, *k)) };
+            for (d, &v) in lanes.iter().enumerate() {
+                sums[16 * (d / 4) + 4 * q + d % 4] = v;
+            }
+        }
+        tail_rows(words, kernel, rows, cols, groups * 4, c, &mut sums);
+        for (o, &s) in out[c..c + 64].iter_mut().zip(&sums) {
+            *o = s as f32;
+        }
+        c += 64;
+    }
+    // Then 16 columns at a time, the last group masked to the columns left.
+    while c < cols {
+        let width = (cols - c).min(16);
+        let mask = ((1u32 << width) - 1) as __mmask16;
         let mut acc = _mm512_setzero_si512();
         let mut correction = _mm512_setzero_si512();
         for (g, word) in words[..groups].iter().enumerate() {
@@ -38,15 +97,15 @@ pub(super) unsafe fn avx512_vnni(
             if word == 0 {
                 continue;
             }
-            // SAFETY: rows 4g..4g+4 exist (g < rows / 4) and columns c..c+16 exist
-            // (c + 16 <= cols), so each 16-byte load stays inside `kernel`.
+            // SAFETY: rows 4g..4g+4 exist (g < rows / 4) and the loads read only the
+            // columns c..c + width (< cols) that `mask` selects, inside `kernel`.
             let (r0, r1, r2, r3) = unsafe {
                 let at = kernel.as_ptr().add(4 * g * cols + c);
                 (
-                    _mm_loadu_si128(at as *const __m128i),
-                    _mm_loadu_si128(at.add(cols) as *const __m128i),
-                    _mm_loadu_si128(at.add(2 * cols) as *const __m128i),
-                    _mm_loadu_si128(at.add(3 * cols) as *const __m128i),
+                    _mm_maskz_loadu_epi8(mask, at.cast()),
+                    _mm_maskz_loadu_epi8(mask, at.add(cols).cast()),
+                    _mm_maskz_loadu_epi8(mask, at.add(2 * cols).cast()),
+                    _mm_maskz_loadu_epi8(mask, at.add(3 * cols).cast()),
                 )
             };
             // Pairs of rows, then pairs of pairs: lane j holds rows 0..4 of column j.
@@ -70,11 +129,11 @@ pub(super) unsafe fn avx512_vnni(
         let mut sums = [0i32; 16];
         // SAFETY: `sums` has room for 16 lanes; the store is unaligned-tolerant.
         unsafe { _mm512_storeu_si512(sums.as_mut_ptr().cast(), _mm512_sub_epi32(acc, correction)) };
-        tail_rows(words, kernel, rows, cols, groups * 4, c, &mut sums);
-        for (o, &s) in out[c..c + 16].iter_mut().zip(&sums) {
+        tail_rows(words, kernel, rows, cols, groups * 4, c, &mut sums[..width]);
+        for (o, &s) in out[c..c + width].iter_mut().zip(&sums) {
             *o = s as f32;
         }
-        c += 16;
+        c += width;
     }
     c
 }

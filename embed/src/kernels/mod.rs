@@ -43,6 +43,8 @@ impl Int8Kernel {
             #[cfg(all(target_arch = "x86_64", feature = "std"))]
             Int8Kernel::Avx512Vnni => {
                 std::is_x86_feature_detected!("avx512f")
+                    && std::is_x86_feature_detected!("avx512bw")
+                    && std::is_x86_feature_detected!("avx512vl")
                     && std::is_x86_feature_detected!("avx512vnni")
             }
             #[cfg(all(target_arch = "x86_64", feature = "std"))]
@@ -53,6 +55,8 @@ impl Int8Kernel {
             Int8Kernel::Avx512Vnni => {
                 cfg!(all(
                     target_feature = "avx512f",
+                    target_feature = "avx512bw",
+                    target_feature = "avx512vl",
                     target_feature = "avx512vnni"
                 ))
             }
@@ -236,7 +240,7 @@ pub(crate) fn int8_matvec(
     let done = match kernel_kind {
         #[cfg(target_arch = "x86_64")]
         Int8Kernel::Avx512Vnni if kernel_kind.is_available() => {
-            // SAFETY: the CPU has AVX-512F and AVX-512 VNNI (checked just above); the slice
+            // SAFETY: the CPU has AVX-512F, BW, VL and VNNI (checked just above); the slice
             // lengths were checked against rows and cols, which the kernel stays within.
             unsafe { int8_x86::avx512_vnni(words, nonnegative, &kernel[..size], rows, out) }
         }
@@ -366,6 +370,10 @@ mod tests {
             (784, 64),
             (64, 10),
             (33, 100),
+            // The 64-column blocks, with 16-column and masked groups after them.
+            (37, 130),
+            (9, 203),
+            (4, 79),
         ] {
             let w: Vec<i8> = (0..rows * cols).map(|_| rng.i8()).collect();
             for signed in [false, true] {
@@ -392,7 +400,7 @@ mod tests {
     #[test]
     fn extreme_values_agree_on_every_kernel() {
         // -128 inputs and weights at both ends: the sign trick of the VNNI kernels must hold.
-        let (rows, cols) = (36, 33);
+        let (rows, cols) = (37, 75);
         let w: Vec<i8> = (0..rows * cols)
             .map(|i| if i % 3 == 0 { -128 } else { 127 })
             .collect();
