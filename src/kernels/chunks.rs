@@ -16,9 +16,10 @@ impl<E> Base<E> {
     }
 }
 
-/// Calls `f(i, &mut out[i * chunk..(i + 1) * chunk])` for every chunk of `out` (whose
-/// length must be a multiple of `chunk`), the chunks spread over up to [`num_threads`]
-/// threads when there are at least `min_chunks` of them. Each chunk is visited exactly once.
+/// Calls `f(i, piece)` for every piece of `out.chunks_mut(chunk)` (pieces of `chunk`
+/// values, the last one possibly shorter), the pieces spread over up to [`num_threads`]
+/// threads when there are at least `min_chunks` of them. Each piece is visited exactly
+/// once.
 pub(crate) fn par_chunks<E: Send>(
     out: &mut [E],
     chunk: usize,
@@ -28,24 +29,25 @@ pub(crate) fn par_chunks<E: Send>(
     if chunk == 0 {
         return;
     }
-    assert_eq!(out.len() % chunk, 0, "par_chunks: a partial chunk");
-    let count = out.len() / chunk;
+    let len = out.len();
+    let count = len.div_ceil(chunk);
     let parts = num_threads().min(count);
     if parts <= 1 || count < min_chunks {
-        out.chunks_exact_mut(chunk)
-            .enumerate()
-            .for_each(|(i, c)| f(i, c));
+        out.chunks_mut(chunk).enumerate().for_each(|(i, c)| f(i, c));
         return;
     }
     let base = Base(out.as_mut_ptr());
     run(parts, &|p| {
-        // Chunks first..last of part p: contiguous, disjoint from every other part's.
+        // Pieces first..last of part p: contiguous, disjoint from every other part's.
         let (first, last) = (count * p / parts, count * (p + 1) / parts);
         for i in first..last {
-            // SAFETY: i < count, so i * chunk + chunk <= count * chunk = out.len(): the
-            // range is inside `out`, which stays mutably borrowed until `run` returns, and
-            // no other part touches chunk i.
-            let piece = unsafe { std::slice::from_raw_parts_mut(base.ptr().add(i * chunk), chunk) };
+            // i < count = ceil(len / chunk), so start = i * chunk < len and the piece
+            // start..start + n ends at most at len.
+            let start = i * chunk;
+            let n = chunk.min(len - start);
+            // SAFETY: the range is inside `out`, which stays mutably borrowed until `run`
+            // returns, and no other part touches piece i.
+            let piece = unsafe { std::slice::from_raw_parts_mut(base.ptr().add(start), n) };
             f(i, piece);
         }
     });
@@ -75,8 +77,18 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "a partial chunk")]
-    fn a_partial_chunk_is_refused() {
-        par_chunks(&mut [0u8; 7], 3, 1, &|_, _| {});
+    fn the_last_piece_may_be_shorter() {
+        crate::kernels::set_num_threads(2);
+        for len in [1, 6, 7, 8, 100] {
+            let mut buf = vec![u32::MAX; len + 2];
+            par_chunks(&mut buf[1..len + 1], 3, 1, &|i, c| {
+                assert_eq!(c.len(), 3.min(len - 3 * i));
+                c.iter_mut().for_each(|v| *v = i as u32);
+            });
+            assert_eq!((buf[0], buf[len + 1]), (u32::MAX, u32::MAX));
+            for (j, &v) in buf[1..len + 1].iter().enumerate() {
+                assert_eq!(v as usize, j / 3);
+            }
+        }
     }
 }

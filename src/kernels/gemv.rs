@@ -7,10 +7,11 @@
 //! columns over the pool: each core streams only its own columns, which then stay in its
 //! own L2 from one call to the next. Every `y[j]` adds its terms in row order, with fused
 //! multiply-adds on the SIMD kernels, whatever the split: results are identical for every
-//! thread count. Matrices of fewer than 16 columns (a classifier's output layer) take a
-//! kernel that sums four chains of rows instead, without skipping zeros.
+//! thread count. With AVX-512, matrices of fewer than 16 columns (a classifier's output
+//! layer) take a kernel that sums four chains of rows instead, without skipping zeros.
 
-use super::pool::{num_threads, run};
+use super::chunks::par_chunks;
+use super::pool::num_threads;
 use super::sgemm::{Kind, kind};
 
 /// Matrices with fewer elements than this run on the caller's thread: waking a worker
@@ -52,32 +53,8 @@ pub(crate) fn vec_mat_acc(x: &[f32], w: &[f32], y: &mut [f32]) {
         return;
     }
     let per = n.div_ceil(parts).next_multiple_of(PART_ALIGN);
-    let out = SharedOut(y.as_mut_ptr());
-    run(parts, &|p| {
-        let start = (p * per).min(n);
-        let end = (start + per).min(n);
-        // SAFETY: the parts' ranges start..end are disjoint and inside `y` (of length n),
-        // which stays mutably borrowed until `run` has returned.
-        let y = unsafe { out.range(start, end - start) };
-        columns(x, w, n, start, y);
-    });
+    par_chunks(y, per, 2, &|p, part| columns(x, w, n, p * per, part));
 }
-
-/// The output `y` shared by the parts of a split, each writing its own range.
-struct SharedOut(*mut f32);
-
-impl SharedOut {
-    /// # Safety
-    /// `start..start + len` lies inside the output, and no other live reference covers it.
-    #[allow(clippy::mut_from_ref)] // disjoint ranges are the caller's contract
-    unsafe fn range(&self, start: usize, len: usize) -> &mut [f32] {
-        // SAFETY: the caller's contract.
-        unsafe { std::slice::from_raw_parts_mut(self.0.add(start), len) }
-    }
-}
-
-// SAFETY: parts write disjoint ranges (see `vec_mat_acc`), which waits for all of them.
-unsafe impl Sync for SharedOut {}
 
 /// `y += x . W[:, j0..j0 + y.len()]` for the row-major `W` of `x.len()` rows and `n`
 /// columns.
