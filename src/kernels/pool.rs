@@ -65,6 +65,11 @@ struct State {
     pending: usize,
     /// The first worker panic of the current generation, re-raised in the caller.
     panic: Option<Box<dyn std::any::Any + Send>>,
+    /// Workers waiting on `start`, and whether the caller waits on `finished`: a condition
+    /// variable is notified only when someone waits on it, since each notification is a
+    /// system call and most `run`s find every thread still spinning.
+    parked_workers: usize,
+    caller_parked: bool,
 }
 
 struct Pool {
@@ -95,6 +100,8 @@ fn pool() -> &'static Pool {
                 generation: 0,
                 pending: 0,
                 panic: None,
+                parked_workers: 0,
+                caller_parked: false,
             }),
             start: Condvar::new(),
             finished: Condvar::new(),
@@ -116,7 +123,9 @@ fn worker(pool: &'static Pool, index: usize) {
         let job = {
             let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
             while state.generation == seen {
+                state.parked_workers += 1;
                 state = pool.start.wait(state).unwrap_or_else(|e| e.into_inner());
+                state.parked_workers -= 1;
             }
             seen = state.generation;
             state.job
@@ -135,17 +144,19 @@ fn worker(pool: &'static Pool, index: usize) {
             }
             state.pending -= 1;
             pool.pending.store(state.pending, Ordering::Release);
-            if state.pending == 0 {
+            if state.pending == 0 && state.caller_parked {
                 pool.finished.notify_all();
             }
         }
     }
 }
 
-/// Spins while `busy()` holds, for a bounded time (about 50 microseconds); the caller then
-/// falls back to its condition variable.
+/// Spins while `busy()` holds, for a bounded time (about 0.3 ms here); the caller then
+/// falls back to its condition variable. A training step's sequential parts (loss, batch
+/// gathering) outlast a shorter window: at 28 us, workers parked and were woken by a
+/// system call before most products (measured: two threads 1.3x one; 1.4x with this).
 fn spin_while(busy: impl Fn() -> bool) {
-    for _ in 0..2000 {
+    for _ in 0..20_000 {
         if !busy() {
             return;
         }
@@ -184,7 +195,9 @@ pub(crate) fn run(parts: usize, f: &(dyn Fn(usize) + Sync)) {
         pool.pending.store(threads - 1, Ordering::Release);
         pool.generation.store(state.generation, Ordering::Release);
         state.panic = None;
-        pool.start.notify_all();
+        if state.parked_workers > 0 {
+            pool.start.notify_all();
+        }
     }
     let own = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         (0..parts).step_by(threads).for_each(f)
@@ -192,7 +205,9 @@ pub(crate) fn run(parts: usize, f: &(dyn Fn(usize) + Sync)) {
     spin_while(|| pool.pending.load(Ordering::Acquire) > 0);
     let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
     while state.pending > 0 {
+        state.caller_parked = true;
         state = pool.finished.wait(state).unwrap_or_else(|e| e.into_inner());
+        state.caller_parked = false;
     }
     state.job = None;
     let worker_panic = state.panic.take();
