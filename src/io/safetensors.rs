@@ -813,6 +813,67 @@ mod tests {
         assert!(past.contains("a header of 101 bytes is larger"), "{past}");
     }
 
+    /// `bytes` (a safetensors file) with its header padded by spaces to `len` bytes.
+    fn pad_header(bytes: &[u8], len: usize) -> Vec<u8> {
+        let old = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let mut out = (len as u64).to_le_bytes().to_vec();
+        out.extend_from_slice(&bytes[8..8 + old]);
+        out.resize(8 + len, b' ');
+        out.extend_from_slice(&bytes[8 + old..]);
+        out
+    }
+
+    #[test]
+    fn a_checkpoint_header_may_be_exactly_its_models_limit() {
+        use crate::optim::RmsProp;
+        type Net = (Dense<2, 2, Relu>, Dense<2, 1, Relu>);
+        let net = |seed| (Dense::new(seed), Dense::new(seed + 1));
+        let mut opt = RmsProp::<Net>::default();
+        let mut model: Net = net(0);
+        crate::optim::Optimizer::step(&mut opt, &mut model, &net(1));
+        let bytes = checkpoint_to_bytes(&model, &mut opt).unwrap();
+        // Counted by hand: two kernels and two biases, their four RMSprop averages, and
+        // the step counter: 9 tensors.
+        let limit = (64 << 10) + 9 * 1024;
+        let (mut restored, mut restored_opt) = (net(9), RmsProp::<Net>::default());
+        load_checkpoint_bytes(&mut restored, &mut restored_opt, &pad_header(&bytes, limit))
+            .expect("a header exactly at the limit loads");
+        assert_eq!(restored, model);
+        let err = load_checkpoint_bytes(
+            &mut restored,
+            &mut restored_opt,
+            &pad_header(&bytes, limit + 1),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(&format!("a header of {} bytes is larger", limit + 1)),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn require_finite_refuses_nan_and_infinity_and_is_off_by_default() {
+        for bad_value in [f32::NAN, f32::INFINITY] {
+            let mut bad = Dense::<2, 2, Relu>::new(0);
+            bad.bias[[1]] = bad_value;
+            let bytes = weights_to_bytes(&bad).unwrap();
+            let mut model = Dense::<2, 2, Relu>::new(1);
+            let strict = LoadOptions {
+                require_finite: true,
+            };
+            match load_weights_bytes_with(&mut model, &bytes, strict) {
+                Err(IoError::NonFinite { name, index, .. }) => {
+                    assert_eq!((name.as_str(), index), ("bias", 1));
+                }
+                r => panic!("expected a non-finite error, got {r:?}"),
+            }
+            assert_eq!(model, Dense::<2, 2, Relu>::new(1), "unchanged on error");
+            load_weights_bytes(&mut model, &bytes).expect("loads by default");
+            assert!(model.bias[[1]].is_nan() || model.bias[[1]].is_infinite());
+        }
+    }
+
     #[test]
     fn tensor_count_counts_parameters_and_buffers() {
         let two = (Dense::<2, 3, Relu>::new(0), Dense::<3, 1, Relu>::new(1));
