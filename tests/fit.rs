@@ -343,3 +343,56 @@ fn metric_methods_need_no_type_annotations() {
     assert_eq!((mae.result(), mae.name()), (Some(0.0), Some("mae")));
     assert_eq!(MeanSquaredError::default().name(), Some("mse"));
 }
+
+#[test]
+fn parameters_that_overflow_in_the_last_update_end_training() {
+    // One batch per epoch: the loss is computed before the update, so only the check of the
+    // parameters at the end of the epoch sees the infinities a huge step leaves.
+    let (x, y) = data(64, 5);
+    let x = x.map(|v| v * 1e3);
+    let fresh = || {
+        Model::compile(
+            (Dense::new(1), Dense::new(2)),
+            Sgd::<Net>::new(1e37),
+            SparseCategoricalCrossentropy::default(),
+            Accuracy::default(),
+        )
+    };
+    let one_batch = FitConfig {
+        batch_size: 64,
+        ..config(3)
+    };
+    let err = fresh().fit(&x, &y, &one_batch).unwrap_err();
+    assert!(
+        matches!(&err, Error::NonFinite { what, .. } if what.ends_with("after epoch 1")),
+        "{err}"
+    );
+    // Without the check, training goes on with them.
+    let lenient = FitConfig {
+        terminate_on_nan: false,
+        ..one_batch
+    };
+    let mut model = fresh();
+    model.fit(&x, &y, &lenient).expect("no check");
+    assert!(!model.net.0.kernel.is_finite() || !model.net.1.kernel.is_finite());
+}
+
+#[test]
+fn train_step_returns_the_loss_before_its_update_and_takes_the_step() {
+    let (x, y) = data(32, 6);
+    let mut model = model(0.01);
+    let before = model.net.clone();
+    let (expected, _) = model.evaluate(&x, &y, 32).unwrap();
+    let loss = model.train_step(&x, &y).unwrap();
+    assert!(
+        (loss as f64 - expected).abs() < 1e-6,
+        "{loss} vs {expected}"
+    );
+    assert!(loss > 0.1, "a real cross-entropy: {loss}");
+    assert_ne!(model.net, before, "the step changed the parameters");
+    let (after, _) = model.evaluate(&x, &y, 32).unwrap();
+    assert!(
+        after < expected,
+        "the step lowered the loss: {after} vs {expected}"
+    );
+}
