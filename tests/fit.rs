@@ -396,3 +396,32 @@ fn train_step_returns_the_loss_before_its_update_and_takes_the_step() {
         "the step lowered the loss: {after} vs {expected}"
     );
 }
+
+/// Run by `verbose_fit_prints_each_epoch_like_keras` in a child process, whose standard
+/// error it reads.
+#[test]
+#[ignore = "a child process of verbose_fit_prints_each_epoch_like_keras"]
+fn verbose_fit_child() {
+    let (x, y) = data(64, 7);
+    let verbose = FitConfig {
+        verbose: true,
+        initial_epoch: 1,
+        ..config(3)
+    };
+    model(0.01).fit(&x, &y, &verbose).unwrap();
+}
+
+#[test]
+fn verbose_fit_prints_each_epoch_like_keras() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["verbose_fit_child", "--exact", "--ignored", "--nocapture"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "the child process failed");
+    let log = String::from_utf8_lossy(&out.stderr);
+    // Epochs are numbered from 1, resuming at `initial_epoch`: 2 and 3 of 3 run here.
+    let headers: Vec<&str> = log.lines().filter(|l| l.starts_with("Epoch ")).collect();
+    assert_eq!(headers, ["Epoch 2/3", "Epoch 3/3"], "{log}");
+    assert!(log.contains("2/2"), "two steps of 32 each epoch: {log}");
+    assert!(log.contains("loss: "), "{log}");
+}
