@@ -408,7 +408,10 @@ fn verbose_fit_child() {
         initial_epoch: 1,
         ..config(3)
     };
-    model(0.01).fit(&x, &y, &verbose).unwrap();
+    let history = model(0.01).fit(&x, &y, &verbose).unwrap();
+    for log in &history.epochs {
+        eprintln!("history loss: {:.4}", log.loss);
+    }
 }
 
 #[test]
@@ -422,6 +425,44 @@ fn verbose_fit_prints_each_epoch_like_keras() {
     // Epochs are numbered from 1, resuming at `initial_epoch`: 2 and 3 of 3 run here.
     let headers: Vec<&str> = log.lines().filter(|l| l.starts_with("Epoch ")).collect();
     assert_eq!(headers, ["Epoch 2/3", "Epoch 3/3"], "{log}");
-    assert!(log.contains("2/2"), "two steps of 32 each epoch: {log}");
-    assert!(log.contains("loss: "), "{log}");
+    // Each epoch's progress line ends on the running mean of its batch losses: the epoch's
+    // loss in the history.
+    let shown: Vec<&str> = log
+        .lines()
+        .filter(|l| l.starts_with("2/2 "))
+        .filter_map(|l| l.split("loss: ").nth(1))
+        .map(|rest| rest.split(' ').next().unwrap())
+        .collect();
+    let recorded: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("history loss: "))
+        .collect();
+    assert_eq!(shown.len(), 2, "{log}");
+    assert_eq!(shown, recorded, "{log}");
+}
+
+#[test]
+fn an_epochs_loss_is_the_mean_of_its_batch_losses() {
+    // With a zero learning rate nothing changes during the epoch, so the mean of the four
+    // equal batches' losses is the loss `evaluate` computes over all 128 samples.
+    let (x, y) = data(128, 8);
+    let mut frozen = Model::compile(
+        (Dense::new(1), Dense::new(2)),
+        Sgd::<Net>::new(0.0),
+        SparseCategoricalCrossentropy::default(),
+        Accuracy::default(),
+    );
+    let (expected, accuracy) = frozen.evaluate(&x, &y, 128).unwrap();
+    let config = FitConfig {
+        shuffle: false,
+        ..config(1)
+    };
+    let history = frozen.fit(&x, &y, &config).unwrap();
+    let log = &history.epochs[0];
+    assert!(
+        (log.loss - expected).abs() < 1e-6,
+        "{} vs {expected}",
+        log.loss
+    );
+    assert_eq!(log.metric, accuracy);
 }
