@@ -465,4 +465,5 @@ fn an_epochs_loss_is_the_mean_of_its_batch_losses() {
         log.loss
     );
     assert_eq!(log.metric, accuracy);
+    assert_eq!((log.val_loss, log.val_metric), (None, None), "no validation asked for");
 }
