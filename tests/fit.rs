@@ -465,5 +465,25 @@ fn an_epochs_loss_is_the_mean_of_its_batch_losses() {
         log.loss
     );
     assert_eq!(log.metric, accuracy);
-    assert_eq!((log.val_loss, log.val_metric), (None, None), "no validation asked for");
+    assert_eq!(
+        (log.val_loss, log.val_metric),
+        (None, None),
+        "no validation asked for"
+    );
+}
+
+#[test]
+fn evaluate_weights_each_batch_by_its_size() {
+    // 100 samples in batches of 48, 48 and 4: the mean over samples, not over batches.
+    let (x, y) = data(100, 9);
+    let mut m = model(0.01);
+    let (whole, accuracy) = m.evaluate(&x, &y, 100).unwrap();
+    let (batched, batched_accuracy) = m.evaluate(&x, &y, 48).unwrap();
+    assert!((whole - batched).abs() < 1e-6, "{whole} vs {batched}");
+    assert_eq!(accuracy, batched_accuracy);
+    // The same mean from the three batches' own losses, weighted by hand.
+    let mut part =
+        |r: std::ops::Range<usize>| m.evaluate(&x.rows(r.clone()), &y.rows(r), 100).unwrap().0;
+    let by_hand = (48.0 * part(0..48) + 48.0 * part(48..96) + 4.0 * part(96..100)) / 100.0;
+    assert!((whole - by_hand).abs() < 1e-6, "{whole} vs {by_hand}");
 }

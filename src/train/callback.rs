@@ -144,3 +144,63 @@ impl<N: Clone> Callback<N> for EarlyStopping<N> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loss(loss: f64) -> EpochLog {
+        EpochLog {
+            loss,
+            ..EpochLog::default()
+        }
+    }
+
+    #[test]
+    fn a_lower_loss_is_an_improvement() {
+        let mut stop = EarlyStopping::new(Monitor::TrainLoss, 1);
+        assert_eq!(stop.on_epoch_end(1, &loss(1.0), &()), Control::Continue);
+        assert_eq!(stop.on_epoch_end(2, &loss(0.5), &()), Control::Continue);
+        assert_eq!(stop.best_epoch(), Some(2));
+        assert_eq!(stop.on_epoch_end(3, &loss(0.6), &()), Control::Stop);
+        assert_eq!(stop.best_epoch(), Some(2));
+    }
+
+    #[test]
+    fn an_improvement_must_exceed_min_delta() {
+        // Scores -1.0, then -0.75 (better by exactly min_delta: not enough), then -0.5.
+        let mut stop = EarlyStopping::new(Monitor::TrainLoss, 3);
+        stop.min_delta = 0.25;
+        stop.on_epoch_end(1, &loss(1.0), &());
+        stop.on_epoch_end(2, &loss(0.75), &());
+        assert_eq!(
+            stop.best_epoch(),
+            Some(1),
+            "an improvement of exactly min_delta"
+        );
+        stop.on_epoch_end(3, &loss(0.5), &());
+        assert_eq!(stop.best_epoch(), Some(3), "0.5 below the best");
+        stop.on_epoch_end(4, &loss(0.3), &());
+        assert_eq!(stop.best_epoch(), Some(3), "0.2 below: less than min_delta");
+    }
+
+    #[test]
+    fn metrics_count_higher_as_better_and_a_missing_figure_is_ignored() {
+        let metric = |m| EpochLog {
+            metric: Some(m),
+            ..EpochLog::default()
+        };
+        let mut stop = EarlyStopping::new(Monitor::TrainMetric, 1);
+        stop.on_epoch_end(1, &metric(0.5), &());
+        stop.on_epoch_end(2, &metric(0.7), &());
+        assert_eq!(stop.best_epoch(), Some(2));
+        let mut on_val = EarlyStopping::new(Monitor::ValLoss, 1);
+        assert_eq!(on_val.on_epoch_end(1, &loss(0.1), &()), Control::Continue);
+        assert_eq!(on_val.on_epoch_end(2, &loss(0.2), &()), Control::Continue);
+        assert_eq!(
+            on_val.best_epoch(),
+            None,
+            "no validation loss in these logs"
+        );
+    }
+}
