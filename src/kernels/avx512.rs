@@ -170,7 +170,7 @@ pub(super) unsafe fn vec_mat(x: &[f32], w: *const f32, n: usize, y: &mut [f32]) 
     while j + VEC_MAT_BLOCK <= cols {
         let mut acc = [_mm512_setzero_ps(); VEC_MAT_BLOCK / 16];
         for (v, a) in acc.iter_mut().enumerate() {
-            // SAFETY: columns j + 16v .. j + 16v + 16 < cols of y.
+            // SAFETY: columns j + 16v .. j + 16v + 16 lie inside y (at most cols).
             *a = unsafe { _mm512_loadu_ps(y.as_ptr().add(j + 16 * v)) };
         }
         for (i, &xi) in x.iter().enumerate() {
