@@ -488,4 +488,27 @@ mod tests {
         assert_eq!(clip(0.5f64), 0.5);
         assert!(clip(f64::NAN).is_nan());
     }
+
+    #[test]
+    fn runtime_batches_of_different_sizes_are_an_error_naming_both_shapes() {
+        use crate::Dim;
+        let pred = Tensor::<(usize, Dim<3>)>::zeros((4, Dim));
+        let target = Tensor::<(usize, Dim<3>)>::zeros((3, Dim));
+        let mut grad = Tensor::<(usize, Dim<3>)>::zeros((4, Dim));
+        for message in [
+            MeanSquaredError
+                .try_loss(&pred, &target)
+                .unwrap_err()
+                .to_string(),
+            CategoricalCrossentropy::default()
+                .try_loss_and_grad_into(&pred, &target, false, &mut grad)
+                .unwrap_err()
+                .to_string(),
+        ] {
+            assert!(
+                message.contains("[4, 3]") && message.contains("[3, 3]"),
+                "{message}"
+            );
+        }
+    }
 }
