@@ -490,6 +490,32 @@ mod tests {
     }
 
     #[test]
+    fn categorical_crossentropy_hand_computed_over_a_batch_of_two() {
+        use crate::Dim;
+        let target = Tensor::<(Dim<2>, Dim<2>), f64>::from([[0.0, 1.0], [1.0, 0.0]]);
+        let probs = Tensor::<(Dim<2>, Dim<2>), f64>::from([[0.2, 0.8], [0.6, 0.4]]);
+        let loss = CategoricalCrossentropy::default()
+            .try_loss(&probs, &target)
+            .unwrap();
+        let expected = -(0.8f64.ln() + 0.6f64.ln()) / 2.0;
+        assert!((loss - expected).abs() < 1e-12, "{loss} vs {expected}");
+        // Logits whose softmax rows are [1/4, 3/4] and [2/3, 1/3]; the gradient is
+        // (softmax - target) / batch.
+        let logits = Tensor::<(Dim<2>, Dim<2>), f64>::from([[0.0, 3f64.ln()], [2f64.ln(), 0.0]]);
+        let from_logits = CategoricalCrossentropy { from_logits: true };
+        let mut grad = Tensor::zeros(Default::default());
+        let (loss, _) = from_logits
+            .try_loss_and_grad_into(&logits, &target, false, &mut grad)
+            .unwrap();
+        let expected = -(0.75f64.ln() + (2.0f64 / 3.0).ln()) / 2.0;
+        assert!((loss - expected).abs() < 1e-12, "{loss} vs {expected}");
+        let want = [0.125, -0.125, (2.0 / 3.0 - 1.0) / 2.0, (1.0 / 3.0) / 2.0];
+        for (g, w) in grad.as_slice().iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{:?} vs {want:?}", grad.as_slice());
+        }
+    }
+
+    #[test]
     fn runtime_batches_of_different_sizes_are_an_error_naming_both_shapes() {
         use crate::Dim;
         let pred = Tensor::<(usize, Dim<3>)>::zeros((4, Dim));

@@ -194,6 +194,18 @@ mod tests {
         stop.on_epoch_end(1, &metric(0.5), &());
         stop.on_epoch_end(2, &metric(0.7), &());
         assert_eq!(stop.best_epoch(), Some(2));
+        let val = |v| EpochLog {
+            val_loss: Some(v),
+            ..EpochLog::default()
+        };
+        let mut lower = EarlyStopping::new(Monitor::ValLoss, 1);
+        lower.on_epoch_end(1, &val(0.5), &());
+        lower.on_epoch_end(2, &val(0.4), &());
+        assert_eq!(
+            lower.best_epoch(),
+            Some(2),
+            "a lower validation loss is better"
+        );
         let mut on_val = EarlyStopping::new(Monitor::ValLoss, 1);
         assert_eq!(on_val.on_epoch_end(1, &loss(0.1), &()), Control::Continue);
         assert_eq!(on_val.on_epoch_end(2, &loss(0.2), &()), Control::Continue);
