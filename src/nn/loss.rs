@@ -516,6 +516,42 @@ mod tests {
     }
 
     #[test]
+    fn categorical_crossentropy_normalizes_predictions_and_weighs_soft_targets() {
+        use crate::Dim;
+        // Probabilities summing to 0.8 are read as [0.25, 0.75]: the loss is -ln 0.75 and
+        // d/dp_j = tsum / sum - y_j / p_j = [1 / 0.8, 1 / 0.8 - 1 / 0.6].
+        let probs = Tensor::<(Dim<1>, Dim<2>), f64>::from([[0.2, 0.6]]);
+        let one_hot = Tensor::<(Dim<1>, Dim<2>), f64>::from([[0.0, 1.0]]);
+        let mut grad = Tensor::zeros(Default::default());
+        let (loss, _) = CategoricalCrossentropy::default()
+            .try_loss_and_grad_into(&probs, &one_hot, false, &mut grad)
+            .unwrap();
+        assert!((loss + 0.75f64.ln()).abs() < 1e-12, "{loss}");
+        let want = [1.25, 1.25 - 1.0 / 0.6];
+        for (g, w) in grad.as_slice().iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{:?} vs {want:?}", grad.as_slice());
+        }
+        // Scores [1, 1] are read as [0.5, 0.5], neither clipped: the gradient is
+        // 1 / 2 - y_j / 1.
+        let even = Tensor::<(Dim<1>, Dim<2>), f64>::from([[1.0, 1.0]]);
+        CategoricalCrossentropy::default()
+            .try_loss_and_grad_into(&even, &one_hot, false, &mut grad)
+            .unwrap();
+        assert_eq!(grad.as_slice(), &[0.5, -0.5]);
+        // Soft targets summing to 1.5 on logits with softmax [1/4, 3/4]: the gradient is
+        // softmax * 1.5 - target.
+        let logits = Tensor::<(Dim<1>, Dim<2>), f64>::from([[0.0, 3f64.ln()]]);
+        let soft = Tensor::<(Dim<1>, Dim<2>), f64>::from([[0.5, 1.0]]);
+        CategoricalCrossentropy { from_logits: true }
+            .try_loss_and_grad_into(&logits, &soft, false, &mut grad)
+            .unwrap();
+        let want = [0.25 * 1.5 - 0.5, 0.75 * 1.5 - 1.0];
+        for (g, w) in grad.as_slice().iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{:?} vs {want:?}", grad.as_slice());
+        }
+    }
+
+    #[test]
     fn runtime_batches_of_different_sizes_are_an_error_naming_both_shapes() {
         use crate::Dim;
         let pred = Tensor::<(usize, Dim<3>)>::zeros((4, Dim));
