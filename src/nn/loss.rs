@@ -549,6 +549,20 @@ mod tests {
         for (g, w) in grad.as_slice().iter().zip(want) {
             assert!((g - w).abs() < 1e-12, "{:?} vs {want:?}", grad.as_slice());
         }
+        // The same gradient (at the softmax's input) when the loss fuses with a softmax
+        // output that gave these probabilities.
+        let softmaxed = Tensor::<(Dim<1>, Dim<2>), f64>::from([[0.25, 0.75]]);
+        let (_, fused) = CategoricalCrossentropy::default()
+            .try_loss_and_grad_into(&softmaxed, &soft, true, &mut grad)
+            .unwrap();
+        assert!(fused);
+        for (g, w) in grad.as_slice().iter().zip(want) {
+            assert!(
+                (g - w).abs() < 1e-12,
+                "fused: {:?} vs {want:?}",
+                grad.as_slice()
+            );
+        }
     }
 
     #[test]
