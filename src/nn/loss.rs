@@ -566,6 +566,22 @@ mod tests {
     }
 
     #[test]
+    fn a_clipped_probability_gets_only_the_normalization_gradient() {
+        use crate::Dim;
+        // Two rows [0, 1, 1] (sum 2): the first score is clipped, so its gradient is only
+        // the normalization's, live_tsum / sum / batch = 1 / 2 / 2; the others are
+        // (1 / 2 - y / p) / 2.
+        let pred = Tensor::<(Dim<2>, Dim<3>), f64>::from([[0.0, 1.0, 1.0], [0.0, 1.0, 1.0]]);
+        let target = Tensor::<(Dim<2>, Dim<3>), f64>::from([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]);
+        let mut grad = Tensor::zeros(Default::default());
+        let (loss, _) = CategoricalCrossentropy::default()
+            .try_loss_and_grad_into(&pred, &target, false, &mut grad)
+            .unwrap();
+        assert!((loss - 2f64.ln()).abs() < 1e-12, "{loss}");
+        assert_eq!(grad.as_slice(), &[0.25, -0.25, 0.25, 0.25, -0.25, 0.25]);
+    }
+
+    #[test]
     fn runtime_batches_of_different_sizes_are_an_error_naming_both_shapes() {
         use crate::Dim;
         let pred = Tensor::<(usize, Dim<3>)>::zeros((4, Dim));
