@@ -68,13 +68,7 @@ pub trait GemmElement: Copy + Send + Sync + num_traits::Float + 'static {
     #[track_caller]
     fn vec_mat_acc(x: &[Self], w: &[Self], y: &mut [Self]) {
         let n = y.len();
-        assert!(
-            x.len().checked_mul(n) == Some(w.len()),
-            "vec_mat_acc: a matrix of {} values is not {} rows of {} columns",
-            w.len(),
-            x.len(),
-            n
-        );
+        super::gemv::check_matrix(x.len(), w.len(), n);
         for (&xi, row) in x.iter().zip(w.chunks_exact(n.max(1))) {
             if xi != Self::zero() {
                 y.iter_mut().zip(row).for_each(|(y, &w)| *y = *y + xi * w);

@@ -31,13 +31,7 @@ const PART_ALIGN: usize = 16;
 #[track_caller]
 pub(crate) fn vec_mat_acc(x: &[f32], w: &[f32], y: &mut [f32]) {
     let n = y.len();
-    assert!(
-        x.len().checked_mul(n) == Some(w.len()),
-        "vec_mat_acc: a matrix of {} values is not {} rows of {} columns",
-        w.len(),
-        x.len(),
-        n
-    );
+    check_matrix(x.len(), w.len(), n);
     let parts = if w.len() >= PAR_MIN {
         num_threads().min(n / PART_ALIGN).max(1)
     } else {
@@ -54,6 +48,15 @@ pub(crate) fn vec_mat_acc(x: &[f32], w: &[f32], y: &mut [f32]) {
     }
     let per = n.div_ceil(parts).next_multiple_of(PART_ALIGN);
     par_chunks(y, per, 2, &|p, part| columns(x, w, n, p * per, part));
+}
+
+/// Panics unless a matrix of `len` values is `rows x cols` (also when that overflows).
+#[track_caller]
+pub(super) fn check_matrix(rows: usize, len: usize, cols: usize) {
+    assert!(
+        rows.checked_mul(cols) == Some(len),
+        "vec_mat_acc: a matrix of {len} values is not {rows} rows of {cols} columns"
+    );
 }
 
 /// `y += x . W[:, j0..j0 + y.len()]` for the row-major `W` of `x.len()` rows and `n`
