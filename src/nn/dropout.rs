@@ -152,3 +152,44 @@ impl<S: Shape, E: Float> Train<Tensor<S, E>> for Dropout {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dim;
+
+    type Row = Tensor<(Dim<10000>,)>;
+
+    /// The mask a fresh training step of `dropout` applies to ones.
+    fn mask(dropout: &mut Dropout) -> Vec<f32> {
+        let mut cache = DropoutCache::default();
+        dropout
+            .forward_train(&Row::ones(Default::default()), &mut cache)
+            .as_slice()
+            .to_vec()
+    }
+
+    #[test]
+    fn a_quarter_is_dropped_and_the_rest_scaled_by_four_thirds() {
+        let mut dropout = Dropout::new(0.25, 3);
+        assert_eq!(dropout.rate(), 0.25);
+        let values = mask(&mut dropout);
+        let keep = 1.0f32 / 0.75;
+        assert!(
+            values.iter().all(|&v| v == 0.0 || v == keep),
+            "0 or 4/3 only"
+        );
+        let dropped = values.iter().filter(|&&v| v == 0.0).count() as f64 / 1e4;
+        // 10,000 draws: the standard deviation of the fraction is about 0.0043.
+        assert!((dropped - 0.25).abs() < 0.02, "dropped {dropped}");
+    }
+
+    #[test]
+    fn masks_differ_between_seeds_and_steps_and_repeat_with_the_seed() {
+        let (mut a, mut b) = (Dropout::new(0.5, 1), Dropout::new(0.5, 2));
+        let (a0, b0) = (mask(&mut a), mask(&mut b));
+        assert_ne!(a0, b0, "other seed, other mask from the first step");
+        assert_ne!(mask(&mut a), a0, "the next step draws a new mask");
+        assert_eq!(mask(&mut Dropout::new(0.5, 1)), a0, "reproducible");
+    }
+}
