@@ -11,12 +11,12 @@ use super::tail_rows;
 /// The offset that turns a signed byte into an unsigned one, in all four bytes of a word.
 const FLIP: u32 = 0x8080_8080;
 
-/// Every column: in groups of 64, then of 16 (the last one masked); returns `out.len()`.
+/// Every column, 64 at a time (the last group masked); returns `out.len()`.
 ///
 /// # Safety
-/// The CPU must support AVX-512F, BW, VL and VNNI; `kernel.len() == rows * out.len()` and
+/// The CPU must support AVX-512F, BW and VNNI; `kernel.len() == rows * out.len()` and
 /// `words.len() >= rows.div_ceil(4)`.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 pub(super) unsafe fn avx512_vnni(
     words: &[f32],
     nonnegative: bool,
@@ -29,12 +29,14 @@ pub(super) unsafe fn avx512_vnni(
     let groups = rows / 4;
     let flip = if nonnegative { 0 } else { FLIP };
     let offsets = _mm512_set1_epi32(FLIP as i32);
+    // Full-width loads of four rows, interleaved by 512-bit unpacks, which work within
+    // 128-bit lanes. That leaves the columns permuted across the four results (register q,
+    // lane l, dword j holds column 16l + 4q + j), which is undone once per group of columns
+    // instead of with cross-lane shuffles at every step.
     let mut c = 0;
-    // 64 columns at a time: full-width loads of four rows, interleaved by 512-bit unpacks,
-    // which work within 128-bit lanes. That leaves the columns permuted across the four
-    // results (register q, lane l, dword j holds column 16l + 4q + j), which is undone once
-    // at the end instead of with cross-lane shuffles at every step.
-    while c + 64 <= cols {
+    while c < cols {
+        let width = (cols - c).min(64);
+        let mask: __mmask64 = if width == 64 { !0 } else { (1u64 << width) - 1 };
         let mut acc = [_mm512_setzero_si512(); 4];
         let mut correction = [_mm512_setzero_si512(); 4];
         for (g, word) in words[..groups].iter().enumerate() {
@@ -42,15 +44,15 @@ pub(super) unsafe fn avx512_vnni(
             if word == 0 {
                 continue;
             }
-            // SAFETY: rows 4g..4g+4 exist (g < rows / 4) and columns c..c+64 exist
-            // (c + 64 <= cols), so each 64-byte load stays inside `kernel`.
+            // SAFETY: rows 4g..4g+4 exist (g < rows / 4) and the loads read only the
+            // columns c..c + width (<= cols) that `mask` selects, inside `kernel`.
             let (r0, r1, r2, r3) = unsafe {
                 let at = kernel.as_ptr().add(4 * g * cols + c);
                 (
-                    _mm512_loadu_si512(at.cast()),
-                    _mm512_loadu_si512(at.add(cols).cast()),
-                    _mm512_loadu_si512(at.add(2 * cols).cast()),
-                    _mm512_loadu_si512(at.add(3 * cols).cast()),
+                    _mm512_maskz_loadu_epi8(mask, at.cast()),
+                    _mm512_maskz_loadu_epi8(mask, at.add(cols).cast()),
+                    _mm512_maskz_loadu_epi8(mask, at.add(2 * cols).cast()),
+                    _mm512_maskz_loadu_epi8(mask, at.add(3 * cols).cast()),
                 )
             };
             let (lo01, hi01) = (_mm512_unpacklo_epi8(r0, r1), _mm512_unpackhi_epi8(r0, r1));
@@ -80,57 +82,9 @@ pub(super) unsafe fn avx512_vnni(
                 sums[16 * (d / 4) + 4 * q + d % 4] = v;
             }
         }
-        tail_rows(words, kernel, rows, cols, groups * 4, c, &mut sums);
-        for (o, &s) in out[c..c + 64].iter_mut().zip(&sums) {
-            *o = s as f32;
-        }
-        c += 64;
-    }
-    // Then 16 columns at a time, the last group masked to the columns left.
-    while c < cols {
-        let width = (cols - c).min(16);
-        let mask = ((1u32 << width) - 1) as __mmask16;
-        let mut acc = _mm512_setzero_si512();
-        let mut correction = _mm512_setzero_si512();
-        for (g, word) in words[..groups].iter().enumerate() {
-            let word = word.to_bits();
-            if word == 0 {
-                continue;
-            }
-            // SAFETY: rows 4g..4g+4 exist (g < rows / 4) and the loads read only the
-            // columns c..c + width (< cols) that `mask` selects, inside `kernel`.
-            let (r0, r1, r2, r3) = unsafe {
-                let at = kernel.as_ptr().add(4 * g * cols + c);
-                (
-                    _mm_maskz_loadu_epi8(mask, at.cast()),
-                    _mm_maskz_loadu_epi8(mask, at.add(cols).cast()),
-                    _mm_maskz_loadu_epi8(mask, at.add(2 * cols).cast()),
-                    _mm_maskz_loadu_epi8(mask, at.add(3 * cols).cast()),
-                )
-            };
-            // Pairs of rows, then pairs of pairs: lane j holds rows 0..4 of column j.
-            let (p01lo, p01hi) = (_mm_unpacklo_epi8(r0, r1), _mm_unpackhi_epi8(r0, r1));
-            let (p23lo, p23hi) = (_mm_unpacklo_epi8(r2, r3), _mm_unpackhi_epi8(r2, r3));
-            let w = _mm512_inserti32x4::<3>(
-                _mm512_inserti32x4::<2>(
-                    _mm512_inserti32x4::<1>(
-                        _mm512_castsi128_si512(_mm_unpacklo_epi16(p01lo, p23lo)),
-                        _mm_unpackhi_epi16(p01lo, p23lo),
-                    ),
-                    _mm_unpacklo_epi16(p01hi, p23hi),
-                ),
-                _mm_unpackhi_epi16(p01hi, p23hi),
-            );
-            acc = _mm512_dpbusd_epi32(acc, _mm512_set1_epi32((word ^ flip) as i32), w);
-            if !nonnegative {
-                correction = _mm512_dpbusd_epi32(correction, offsets, w);
-            }
-        }
-        let mut sums = [0i32; 16];
-        // SAFETY: `sums` has room for 16 lanes; the store is unaligned-tolerant.
-        unsafe { _mm512_storeu_si512(sums.as_mut_ptr().cast(), _mm512_sub_epi32(acc, correction)) };
-        tail_rows(words, kernel, rows, cols, groups * 4, c, &mut sums[..width]);
-        for (o, &s) in out[c..c + width].iter_mut().zip(&sums) {
+        let sums = &mut sums[..width];
+        tail_rows(words, kernel, rows, cols, groups * 4, c, sums);
+        for (o, &s) in out[c..c + width].iter_mut().zip(sums.iter()) {
             *o = s as f32;
         }
         c += width;

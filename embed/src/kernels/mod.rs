@@ -44,7 +44,6 @@ impl Int8Kernel {
             Int8Kernel::Avx512Vnni => {
                 std::is_x86_feature_detected!("avx512f")
                     && std::is_x86_feature_detected!("avx512bw")
-                    && std::is_x86_feature_detected!("avx512vl")
                     && std::is_x86_feature_detected!("avx512vnni")
             }
             #[cfg(all(target_arch = "x86_64", feature = "std"))]
@@ -56,7 +55,6 @@ impl Int8Kernel {
                 cfg!(all(
                     target_feature = "avx512f",
                     target_feature = "avx512bw",
-                    target_feature = "avx512vl",
                     target_feature = "avx512vnni"
                 ))
             }
@@ -240,7 +238,7 @@ pub(crate) fn int8_matvec(
     let done = match kernel_kind {
         #[cfg(target_arch = "x86_64")]
         Int8Kernel::Avx512Vnni if kernel_kind.is_available() => {
-            // SAFETY: the CPU has AVX-512F, BW, VL and VNNI (checked just above); the slice
+            // SAFETY: the CPU has AVX-512F, BW and VNNI (checked just above); the slice
             // lengths were checked against rows and cols, which the kernel stays within.
             unsafe { int8_x86::avx512_vnni(words, nonnegative, &kernel[..size], rows, out) }
         }
@@ -370,7 +368,7 @@ mod tests {
             (784, 64),
             (64, 10),
             (33, 100),
-            // The 64-column blocks, with 16-column and masked groups after them.
+            // Whole 64-column groups, then a masked one.
             (37, 130),
             (9, 203),
             (4, 79),
