@@ -69,11 +69,7 @@ pub trait GemmElement: Copy + Send + Sync + num_traits::Float + 'static {
     fn vec_mat_acc(x: &[Self], w: &[Self], y: &mut [Self]) {
         let n = y.len();
         super::gemv::check_matrix(x.len(), w.len(), n);
-        for (&xi, row) in x.iter().zip(w.chunks_exact(n.max(1))) {
-            if xi != Self::zero() {
-                y.iter_mut().zip(row).for_each(|(y, &w)| *y = *y + xi * w);
-            }
-        }
+        super::gemv::vec_mat_plain(x, w, n, y);
     }
 }
 

@@ -10,6 +10,7 @@
 //! thread count. With AVX-512, matrices of fewer than 16 columns (a classifier's output
 //! layer) take a kernel that sums four chains of rows instead, without skipping zeros.
 
+use super::GemmElement;
 use super::chunks::par_chunks;
 use super::pool::num_threads;
 use super::sgemm::{Kind, kind};
@@ -59,15 +60,27 @@ pub(super) fn check_matrix(rows: usize, len: usize, cols: usize) {
     );
 }
 
+/// `y += x . W` over `y.len()` columns, row `i` of `W` at `w[i * n..]`, zero inputs
+/// skipped: any element type, no SIMD (`f64`, and `f32` on CPUs without AVX2).
+pub(super) fn vec_mat_plain<E: GemmElement>(x: &[E], w: &[E], n: usize, y: &mut [E]) {
+    let cols = y.len();
+    for (i, &xi) in x.iter().enumerate() {
+        if xi != E::zero() {
+            let row = &w[i * n..i * n + cols];
+            y.iter_mut().zip(row).for_each(|(y, &w)| *y = *y + xi * w);
+        }
+    }
+}
+
 /// `y += x . W[:, j0..j0 + y.len()]` for the row-major `W` of `x.len()` rows and `n`
 /// columns.
 fn columns(x: &[f32], w: &[f32], n: usize, j0: usize, y: &mut [f32]) {
     let cols = y.len();
     // Every row's slice `i * n + j0 .. i * n + j0 + cols` then lies inside `w`.
+    check_matrix(x.len(), w.len(), n);
     assert!(
-        j0.checked_add(cols).is_some_and(|end| end <= n) && x.len().checked_mul(n) == Some(w.len()),
-        "vec_mat_acc: columns {j0}.. ({cols} of them) of a {}x{n} matrix",
-        x.len()
+        j0.checked_add(cols).is_some_and(|end| end <= n),
+        "vec_mat_acc: columns {j0}.. ({cols} of them) of a matrix of {n}"
     );
     if cols == 0 || x.is_empty() {
         return;
@@ -80,14 +93,7 @@ fn columns(x: &[f32], w: &[f32], n: usize, j0: usize, y: &mut [f32]) {
         Some(Kind::Avx512) => unsafe { super::avx512::vec_mat(x, w.as_ptr(), n, y) },
         // SAFETY: as above.
         Some(Kind::Avx2) => unsafe { super::avx2::vec_mat(x, w.as_ptr(), n, y) },
-        None => {
-            for (i, &xi) in x.iter().enumerate() {
-                if xi != 0.0 {
-                    let row = &w[i * n..i * n + cols];
-                    y.iter_mut().zip(row).for_each(|(y, &w)| *y += xi * w);
-                }
-            }
-        }
+        None => vec_mat_plain(x, w, n, y),
     }
 }
 
