@@ -58,3 +58,43 @@ impl Init {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mean_and_std(values: &[f64]) -> (f64, f64) {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+        (mean, var.sqrt())
+    }
+
+    #[test]
+    fn normal_has_the_mean_and_spread_asked_for() {
+        // 20,000 draws: the sample mean's standard error is 0.5 / 141 = 0.0035.
+        let values = Init::Normal(2.0, 0.5).sample::<f64>(20_000, 1, 1, 7);
+        let (mean, std) = mean_and_std(&values);
+        assert!((mean - 2.0).abs() < 0.02, "mean {mean}");
+        assert!((std - 0.5).abs() < 0.02, "std {std}");
+    }
+
+    #[test]
+    fn uniform_stays_in_range_and_fills_it() {
+        let values = Init::Uniform(-0.25, 0.75).sample::<f32>(10_000, 1, 1, 3);
+        assert!(values.iter().all(|&v| (-0.25..0.75).contains(&v)));
+        let (low, high) = values
+            .iter()
+            .fold((1.0f32, -1.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        assert!(low < -0.24 && high > 0.74, "[{low}, {high}]");
+    }
+
+    #[test]
+    fn constants_and_seeds() {
+        assert_eq!(Init::Constant(1.5).sample::<f32>(3, 1, 1, 0), [1.5; 3]);
+        assert_eq!(Init::Zeros.sample::<f64>(2, 1, 1, 0), [0.0; 2]);
+        let a = Init::Normal(0.0, 1.0).sample::<f32>(8, 1, 1, 1);
+        assert_eq!(a, Init::Normal(0.0, 1.0).sample::<f32>(8, 1, 1, 1));
+        assert_ne!(a, Init::Normal(0.0, 1.0).sample::<f32>(8, 1, 1, 2));
+    }
+}

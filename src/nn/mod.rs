@@ -100,7 +100,8 @@ impl<T> Grad<T> {
 }
 
 /// What flows between layers: tensors of a float type, whose buffers can be reused.
-pub trait HasElem: Clone {
+/// `Send + 'static` because a model keeps its training buffers between steps, type-erased.
+pub trait HasElem: Clone + Send + 'static {
     /// The element type.
     type Elem: Float;
     /// Makes `self` the shape of `like` (contents unspecified), reusing its allocation.
@@ -135,9 +136,13 @@ pub fn reuse<'b, T: HasElem>(slot: &'b mut Option<T>, like: &T) -> &'b mut T {
 /// layer's random generator, batch normalization's running statistics). `backward` reads
 /// the output gradient through a shared reference: it cannot be used as scratch, so a
 /// composite layer may pass the same gradient to several branches.
-pub trait Train<X: HasElem>: Layer<X, Output: HasElem<Elem = X::Elem>> + Params<X::Elem> {
-    /// Buffers reused across steps: the output and whatever backward needs.
-    type Cache: Default;
+pub trait Train<X: HasElem>:
+    Layer<X, Output: HasElem<Elem = X::Elem> + Send + 'static> + Params<X::Elem> + 'static
+{
+    /// Buffers reused across steps: the output and whatever backward needs. `Send +
+    /// 'static` (as are the layer and its output) so that `Model` can keep them between
+    /// steps without a bound in the caller's generic code.
+    type Cache: Default + Send + 'static;
     /// `true` when the output is a softmax (lets crossentropy fuse its gradient).
     const SOFTMAX_OUTPUT: bool;
     /// Training forward of `x`; the output is kept in `cache` and returned.

@@ -165,11 +165,9 @@ impl<N: Train<X>, X: HasElem, T> Default for Workspace<N, X, T> {
 
 fn workspace<N, X, T>(slot: &mut Option<Box<dyn Any + Send>>) -> &mut Workspace<N, X, T>
 where
-    N: Train<X> + 'static,
-    X: HasElem + Send + 'static,
+    N: Train<X>,
+    X: HasElem,
     T: Send + 'static,
-    N::Cache: Send + 'static,
-    N::Output: Send + 'static,
 {
     if !slot.as_ref().is_some_and(|w| w.is::<Workspace<N, X, T>>()) {
         *slot = Some(Box::new(Workspace::<N, X, T>::default()));
@@ -279,9 +277,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
         E: Float,
         T: Shape,
         F: Dtype,
-        N: Train<Tensor<S, E>> + 'static,
-        N::Cache: Send + 'static,
-        N::Output: Send + 'static,
+        N: Train<Tensor<S, E>>,
         O: Optimizer<N, E>,
         L: Loss<N::Output, Tensor<T, F>, Elem = E>,
         M: Metric<N::Output, Tensor<T, F>>,

@@ -1,5 +1,5 @@
-// Training from generic code: `fit`, `evaluate` and `predict` over any model that takes
-// (batch, 4) and gives (batch, 3), with the bounds a user would write.
+// Training from generic code: `fit`, `train_step`, `evaluate` and `predict` over any model
+// that takes (batch, 4) and gives (batch, 3), with the one bound a user would write.
 use shaped::nn::loss::SparseCategoricalCrossentropy;
 use shaped::nn::{Dense, Relu, Softmax, Train};
 use shaped::optim::RmsProp;
@@ -16,6 +16,7 @@ where
     let mut model = Model::compile(net, RmsProp::new(0.01), loss, Accuracy::default());
     let config = FitConfig { epochs: 2, batch_size: 4, verbose: false, ..FitConfig::default() };
     let history = model.fit(x, y, &config).unwrap();
+    assert!(model.train_step(x, y).unwrap().is_finite());
     let (loss, _) = model.evaluate(x, y, 4).unwrap();
     assert_eq!(model.predict(x).shape_dims(), [8, 3]);
     assert_eq!(history.epochs.len(), 2);
