@@ -320,6 +320,25 @@ fn batch_normalization_statistics_by_hand() {
     use shaped::nn::Layer;
     let z = bn.forward(&x);
     assert!((z[[0, 0]] - (1.0 - 0.4) / (1.4f64 + 1e-3).sqrt()).abs() < 1e-12);
+    // With a scale and shift: gamma * (x - mean) / sqrt(var + eps) + beta, per channel.
+    bn.gamma = Tensor::from([2.0, 0.5]);
+    bn.beta = Tensor::from([0.25, -1.0]);
+    let z = bn.forward(&x);
+    let expect_0 = 2.0 * (7.0 - 0.4) / (1.4f64 + 1e-3).sqrt() + 0.25;
+    let expect_1 = 0.5 * (2.0 - 0.2) / (0.9f64 + 1e-3).sqrt() - 1.0;
+    assert!(
+        (z[[3, 0]] - expect_0).abs() < 1e-12,
+        "{} vs {expect_0}",
+        z[[3, 0]]
+    );
+    assert!(
+        (z[[3, 1]] - expect_1).abs() < 1e-12,
+        "{} vs {expect_1}",
+        z[[3, 1]]
+    );
+    assert_eq!((bn.momentum(), bn.epsilon()), (0.9, 1e-3));
+    let keras = BatchNormalization::<2, f64>::new();
+    assert_eq!((keras.momentum(), keras.epsilon()), (0.99, 1e-3));
     // The moving statistics are buffers: named in the file, skipped by optimizers.
     let mut names = Vec::new();
     bn.visit_buffers("bn", &mut |name, _, _| names.push(name.to_string()));
