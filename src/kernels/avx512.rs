@@ -1,4 +1,5 @@
-//! The AVX-512F micro-kernels: the general `MR x NR` tile and the narrow rows.
+//! The AVX-512F micro-kernels: the general `MR x NR` tile, the narrow rows, the small
+//! tiles that read B in place, and the vector-matrix kernels.
 
 use super::sgemm::{MR, NARROW, NR, Strided};
 
@@ -62,6 +63,132 @@ pub(super) unsafe fn narrow_rows<const R: usize>(
     _: Strided,
     _: usize,
     _: &[f32],
+    _: f32,
+    _: *mut f32,
+    _: usize,
+) {
+    unreachable!("`available` is false off x86_64")
+}
+
+/// `C = A . B + beta * C` on a tile of at most 4 rows and 64 columns, B read where it
+/// lies (row-major, row stride `ldb`) instead of packed: see `sgemm::small_rows`. `a`, `b`
+/// and `c` point at the tile's first element of A, B and C; A's element (i, l) is at
+/// `a + i * rsa + l * csa`.
+///
+/// # Safety
+/// AVX-512F available; `1 <= rows <= 4`, `1 <= cols <= 64`; A's elements (i < rows,
+/// l < kc), B's (l < kc, j < cols) and C's (i < rows, j < cols, row stride `ldc`) are
+/// addressable, C writable and not overlapping A or B.
+#[allow(clippy::too_many_arguments)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+pub(super) unsafe fn small_tile(
+    rows: usize,
+    cols: usize,
+    kc: usize,
+    (a, rsa, csa): (*const f32, usize, usize),
+    (b, ldb): (*const f32, usize),
+    beta: f32,
+    c: *mut f32,
+    ldc: usize,
+) {
+    macro_rules! fixed {
+        ($(($r:literal, $g:literal)),*) => {
+            match (rows, cols.div_ceil(16)) {
+                // SAFETY: forwarded contract; `$r` rows and `$g` groups are the tile's.
+                $(($r, $g) => unsafe {
+                    small_tile_fixed::<$r, $g>(cols, kc, (a, rsa, csa), (b, ldb), beta, c, ldc)
+                },)*
+                _ => unreachable!("a small tile has 1 to 4 rows and 1 to 64 columns"),
+            }
+        };
+    }
+    fixed!(
+        (1, 1),
+        (1, 2),
+        (1, 3),
+        (1, 4),
+        (2, 1),
+        (2, 2),
+        (2, 3),
+        (2, 4),
+        (3, 1),
+        (3, 2),
+        (3, 3),
+        (3, 4),
+        (4, 1),
+        (4, 2),
+        (4, 3),
+        (4, 4)
+    )
+}
+
+/// [`small_tile`] with its row count `R` and 16-lane column groups `G` known, so that the
+/// `R x G` accumulators live in registers. The sum over `l` runs in order from zero, one
+/// fused multiply-add per step, as in the packed kernel: both give the same bits.
+///
+/// # Safety
+/// As for [`small_tile`], with `G == cols.div_ceil(16)` and `R == rows`.
+#[allow(clippy::too_many_arguments)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn small_tile_fixed<const R: usize, const G: usize>(
+    cols: usize,
+    kc: usize,
+    (a, rsa, csa): (*const f32, usize, usize),
+    (b, ldb): (*const f32, usize),
+    beta: f32,
+    c: *mut f32,
+    ldc: usize,
+) {
+    use std::arch::x86_64::*;
+    // Every group is whole but the last, which holds `cols - 16 * (G - 1)` (1 to 16) lanes.
+    let last_lanes = cols - 16 * (G - 1);
+    let last = if last_lanes == 16 {
+        0xFFFF
+    } else {
+        ((1u32 << last_lanes) - 1) as __mmask16
+    };
+    let mask = |g: usize| if g + 1 == G { last } else { 0xFFFF };
+    let mut acc = [[_mm512_setzero_ps(); G]; R];
+    for l in 0..kc {
+        let mut bv = [_mm512_setzero_ps(); G];
+        for (g, v) in bv.iter_mut().enumerate() {
+            // SAFETY: row l < kc of B; `mask(g)` selects columns 16g.. below `cols`.
+            *v = unsafe { _mm512_maskz_loadu_ps(mask(g), b.add(l * ldb + 16 * g)) };
+        }
+        for (i, row) in acc.iter_mut().enumerate() {
+            // SAFETY: A's element (i < R, l < kc).
+            let ai = _mm512_set1_ps(unsafe { *a.add(i * rsa + l * csa) });
+            for (acc, &bv) in row.iter_mut().zip(&bv) {
+                *acc = _mm512_fmadd_ps(ai, bv, *acc);
+            }
+        }
+    }
+    for (i, row) in acc.iter().enumerate() {
+        for (g, &v) in row.iter().enumerate() {
+            // SAFETY: row i < R of C; `mask(g)` selects columns below `cols`.
+            unsafe {
+                let dst = c.add(i * ldc + 16 * g);
+                let v = if beta == 0.0 {
+                    v
+                } else {
+                    _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask(g), dst), v)
+                };
+                _mm512_mask_storeu_ps(dst, mask(g), v);
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn small_tile(
+    _: usize,
+    _: usize,
+    _: usize,
+    _: (*const f32, usize, usize),
+    _: (*const f32, usize),
     _: f32,
     _: *mut f32,
     _: usize,
