@@ -343,4 +343,30 @@ fn batch_normalization_statistics_by_hand() {
     let mut names = Vec::new();
     bn.visit_buffers("bn", &mut |name, _, _| names.push(name.to_string()));
     assert_eq!(names, ["bn.moving_mean", "bn.moving_variance"]);
+    // A second step keeps 0.9 of the moving statistics: 0.9 * 0.4 + 0.1 * 4 = 0.76 and
+    // 0.9 * 1.4 + 0.1 * 5 = 1.76.
+    bn.forward_train(&x, &mut Default::default());
+    assert!((bn.moving_mean[[0]] - 0.76).abs() < 1e-12);
+    assert!((bn.moving_variance[[0]] - 1.76).abs() < 1e-12);
+}
+
+#[test]
+fn layer_normalization_by_hand() {
+    // Rows (1, 3) and (4, 4): means 2 and 4, biased variances 1 and 0.
+    let x = Tensor::<(usize, Dim<2>), f64>::from_vec((2, Dim), vec![1.0, 3.0, 4.0, 4.0]);
+    let mut ln = LayerNormalization::<2, f64>::with_epsilon(0.25);
+    assert_eq!(ln.epsilon(), 0.25);
+    assert_eq!(LayerNormalization::<2, f64>::new().epsilon(), 1e-3);
+    ln.gamma = Tensor::from([2.0, 0.5]);
+    ln.beta = Tensor::from([0.25, -1.0]);
+    use shaped::nn::Layer;
+    let y = ln.forward(&x);
+    let inv = 1.0 / 1.25f64.sqrt();
+    let expect = [2.0 * -inv + 0.25, 0.5 * inv - 1.0, 0.25, -1.0];
+    for (got, want) in y.as_slice().iter().zip(expect) {
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+    }
+    // Training normalizes each row the same way (layer normalization has no moving state).
+    let t = ln.forward_train(&x, &mut Default::default()).clone();
+    assert_eq!(t.as_slice(), y.as_slice());
 }
