@@ -605,3 +605,19 @@ fn fit_and_evaluate_name_mismatched_sample_counts() {
         "{e}"
     );
 }
+
+#[test]
+fn parameter_counts_match_the_book() {
+    use shaped::nn::{BatchNormalization, Dense, Params, Relu, Softmax};
+    // Chapter 2's model: 784 * 512 + 512 and 512 * 10 + 10.
+    let mlp = (
+        Dense::<784, 512, Relu>::new(0),
+        Dense::<512, 10, Softmax>::new(1),
+    );
+    assert_eq!(Params::<f32>::num_params(&mlp), 407_050);
+    // Moving statistics are buffers, not parameters: gamma and beta only.
+    assert_eq!(
+        Params::<f32>::num_params(&BatchNormalization::<4>::new()),
+        8
+    );
+}
