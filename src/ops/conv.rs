@@ -90,17 +90,22 @@ pub(crate) fn im2col<E: Float>(x: &[E], batch: usize, g: &Window2d, cols: &mut [
 
 fn im2col_image<E: Float>(xb: &[E], g: &Window2d, cols: &mut [E]) {
     let (c, k) = (g.c, g.k);
-    let mut rows = cols.chunks_exact_mut(g.patch_len());
-    for oy in 0..g.oh {
-        for ox in 0..g.ow {
-            let row = rows.next().expect("sized by the caller");
-            for ky in 0..k {
-                let dst = &mut row[ky * k * c..(ky + 1) * k * c];
-                let Some(iy) = g.input_row(oy, ky) else {
-                    dst.fill(E::zero());
-                    continue;
-                };
-                let line = &xb[iy * g.w * c..(iy + 1) * g.w * c];
+    let (run, patch) = (k * c, g.patch_len());
+    if g.ow * patch == 0 {
+        return; // nothing to write (and `chunks_exact_mut` refuses a length of 0)
+    }
+    // One output line at a time, one kernel row across the whole line: the input row is
+    // looked up once per line, not once per patch.
+    for (oy, line_rows) in cols.chunks_exact_mut(g.ow * patch).enumerate() {
+        for ky in 0..k {
+            let rows = line_rows.chunks_exact_mut(patch);
+            let Some(iy) = g.input_row(oy, ky) else {
+                rows.for_each(|row| row[ky * run..(ky + 1) * run].fill(E::zero()));
+                continue;
+            };
+            let line = &xb[iy * g.w * c..(iy + 1) * g.w * c];
+            for (ox, row) in rows.enumerate() {
+                let dst = &mut row[ky * run..(ky + 1) * run];
                 let first = ox * g.stride;
                 if first >= g.pad_left && first - g.pad_left + k <= g.w {
                     // The whole window row is inside: one contiguous copy.
