@@ -178,8 +178,9 @@ fn col2im_image<E: Float>(cols: &[E], g: &Window2d, db: &mut [E]) {
 
 /// `out[(b, oy, ox), co] = sum cols[(b, oy, ox), :] * kernel[:, co] + bias[co]`, with
 /// `cols` from [`im2col`] and the kernel in Keras's `(k, k, c_in, c_out)` layout; then
-/// `finish` (the activation) on each image's output. The bias and `finish` passes are
-/// spread over the pool image by image.
+/// `finish` (the activation) on each image's output. The bias is written first and the
+/// product added to it (`beta = 1`), so no pass of its own reads the output again; the
+/// bias and `finish` passes are spread over the pool image by image.
 pub(crate) fn conv2d_forward<E: Float>(
     cols: &[E],
     kernel: &[E],
@@ -190,23 +191,21 @@ pub(crate) fn conv2d_forward<E: Float>(
     finish: &(dyn Fn(&mut [E]) + Sync),
 ) {
     let c_out = bias.len();
+    let image = g.oh * g.ow * c_out;
+    par_chunks(&mut out[..pixels * c_out], image, 4, &|_, image| {
+        image
+            .chunks_exact_mut(c_out)
+            .for_each(|row| row.copy_from_slice(bias));
+    });
     gemm(
         mat(cols, pixels, g.patch_len(), false),
         mat(kernel, g.patch_len(), c_out, false),
-        E::zero(),
+        E::one(),
         out,
     );
-    par_chunks(
-        &mut out[..pixels * c_out],
-        g.oh * g.ow * c_out,
-        4,
-        &|_, image| {
-            for row in image.chunks_exact_mut(c_out) {
-                row.iter_mut().zip(bias).for_each(|(y, &b)| *y += b);
-            }
-            finish(image);
-        },
-    );
+    par_chunks(&mut out[..pixels * c_out], image, 4, &|_, image| {
+        finish(image)
+    });
 }
 
 /// The kernel and bias gradients of [`conv2d_forward`]: `dkernel = cols^T . dz`,
