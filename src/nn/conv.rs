@@ -254,7 +254,7 @@ impl<
     type Output = Tensor<(B, Dim<OH>, Dim<OW>, Dim<OC>), E>;
     fn forward(&self, x: &Tensor<(B, Dim<IH>, Dim<IW>, Dim<IC>), E>) -> Self::Output {
         let mut out = Tensor::zeros((x.shape().0, Dim, Dim, Dim));
-        self.forward_into(x, &mut Vec::new(), &mut out);
+        super::scratch::with_scratch(|cols| self.forward_into(x, cols, &mut out));
         out
     }
 }

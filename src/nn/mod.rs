@@ -21,6 +21,7 @@ mod macros;
 mod norm;
 mod params;
 mod pool;
+mod scratch;
 mod sequential;
 
 pub use activation::{Activation, Linear, Relu, Sigmoid, Softmax, Tanh};
