@@ -621,3 +621,88 @@ fn parameter_counts_match_the_book() {
         8
     );
 }
+
+/// Every `Params` method of a tuple model of `k` batch normalizations (parameters, buffers
+/// and settings), against the names and values each layer holds.
+fn check_tuple_params<M: Params<f64>>(model: &M, k: usize) {
+    let expect = |fields: [&str; 2]| -> Vec<String> {
+        (0..k)
+            .flat_map(|i| fields.map(|f| format!("{i}.{f}")))
+            .collect()
+    };
+    let mut m = model.clone();
+    // visit_mut then visit: every parameter, in order, by name.
+    let mut next = 0.0;
+    m.visit_mut(&mut |v| {
+        v.iter_mut().for_each(|x| {
+            next += 1.0;
+            *x = next;
+        })
+    });
+    let (mut names, mut values) = (Vec::new(), Vec::new());
+    m.visit("", &mut |name, v, _| {
+        names.push(name.to_string());
+        values.extend_from_slice(v);
+    });
+    assert_eq!(names, expect(["gamma", "beta"]), "arity {k}");
+    assert_eq!(values, (1..=6 * k).map(|v| v as f64).collect::<Vec<_>>());
+    // zip_update reaches every parameter with its gradient and optimizer state.
+    let grads = m.clone();
+    let mut state = m.zeros_like();
+    m.zip_update(&grads, [&mut state], &mut |p, g, [s]| {
+        p.iter_mut().zip(g).for_each(|(p, g)| *p += 10.0 * g);
+        s.copy_from_slice(g);
+    });
+    let mut updated = Vec::new();
+    m.visit("", &mut |_, v, _| updated.extend_from_slice(v));
+    assert!(
+        updated.iter().zip(&values).all(|(u, v)| *u == 11.0 * v),
+        "arity {k}"
+    );
+    let mut states = Vec::new();
+    state.visit("", &mut |_, v, _| states.extend_from_slice(v));
+    assert_eq!(states, values, "arity {k}");
+    // Buffers: named, and written through visit_buffers_mut.
+    m.visit_buffers_mut(&mut |v| v.fill(7.0));
+    let mut buffers = Vec::new();
+    m.visit_buffers("", &mut |name, v, _| {
+        assert!(v.iter().all(|&x| x == 7.0), "{name}");
+        buffers.push(name.to_string());
+    });
+    assert_eq!(
+        buffers,
+        expect(["moving_mean", "moving_variance"]),
+        "arity {k}"
+    );
+    let mut settings = Vec::new();
+    m.visit_config("", &mut |name, _| settings.push(name.to_string()));
+    assert_eq!(settings, expect(["momentum", "epsilon"]), "arity {k}");
+}
+
+#[test]
+fn tuple_models_of_every_arity_visit_update_and_backpropagate() {
+    use shaped::nn::BatchNormalization;
+    let x = Tensor::<(usize, Dim<3>), f64>::random_normal((4, Dim), 0.0, 1.0, 60);
+    let t = Tensor::<(usize, Dim<3>), f64>::random_normal((4, Dim), 0.0, 1.0, 61);
+    macro_rules! arity {
+        ($($i:literal)+) => {{
+            let k = [$($i),+].len();
+            check_tuple_params(&($({ let _ = $i; BatchNormalization::<3, f64>::new() },)+), k);
+            // Backward through every layer: each one's gradients by finite differences.
+            let model = ($(dense::<3, 3, Tanh>(100 + $i),)+);
+            check_gradients(&model, &MeanSquaredError, &x, &t);
+        }};
+    }
+    arity!(0);
+    arity!(0 1);
+    arity!(0 1 2);
+    arity!(0 1 2 3);
+    arity!(0 1 2 3 4);
+    arity!(0 1 2 3 4 5);
+    arity!(0 1 2 3 4 5 6);
+    arity!(0 1 2 3 4 5 6 7);
+    arity!(0 1 2 3 4 5 6 7 8);
+    arity!(0 1 2 3 4 5 6 7 8 9);
+    arity!(0 1 2 3 4 5 6 7 8 9 10);
+    arity!(0 1 2 3 4 5 6 7 8 9 10 11);
+}
