@@ -427,6 +427,13 @@ mod tests {
         }
     }
 
+    /// An `m x k` A and a `k x n` B of small exact values (multiples of 1/8 and 1/4).
+    fn operands(m: usize, k: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
+        let a = (0..m * k).map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0);
+        let b = (0..k * n).map(|i| ((i * 5 % 11) as f32 - 5.0) / 4.0);
+        (a.collect(), b.collect())
+    }
+
     #[test]
     fn small_products_read_b_in_place_with_the_packed_bits() {
         if !std::arch::is_x86_feature_detected!("avx512f") {
@@ -456,12 +463,7 @@ mod tests {
         };
         for &(m, k, n) in shapes {
             for (at, beta) in [(false, 0.0), (true, 0.5)] {
-                let a: Vec<f32> = (0..m * k)
-                    .map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0)
-                    .collect();
-                let b: Vec<f32> = (0..k * n)
-                    .map(|i| ((i * 5 % 11) as f32 - 5.0) / 4.0)
-                    .collect();
+                let (a, b) = operands(m, k, n);
                 let sa = if at {
                     Strided {
                         ptr: a.as_ptr(),
@@ -553,12 +555,7 @@ mod tests {
                 (false, true, 0.5),
                 (true, true, 0.0),
             ] {
-                let a: Vec<f32> = (0..m * k)
-                    .map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0)
-                    .collect();
-                let b: Vec<f32> = (0..k * n)
-                    .map(|i| ((i * 5 % 11) as f32 - 5.0) / 4.0)
-                    .collect();
+                let (a, b) = operands(m, k, n);
                 let ldc = n + 3; // a padded row stride: the padding must stay untouched
                 let init: Vec<f32> = (0..m * ldc).map(|i| (i % 5) as f32).collect();
                 let mut got = init.clone();
