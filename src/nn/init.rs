@@ -80,6 +80,18 @@ mod tests {
     }
 
     #[test]
+    fn normal_draws_are_the_seeded_standard_normal_scaled_and_shifted() {
+        // Seeded initializers are reproducible: value i is mean + std * z_i, z_i the i-th
+        // standard normal draw of the generator seeded with `seed`.
+        let mut rng = StdRng::seed_from_u64(11);
+        let z: Vec<f64> = (0..4).map(|_| StandardNormal.sample(&mut rng)).collect();
+        let values = Init::Normal(-1.0, 3.0).sample::<f64>(4, 1, 1, 11);
+        for (v, z) in values.iter().zip(z) {
+            assert_eq!(*v, -1.0 + 3.0 * z);
+        }
+    }
+
+    #[test]
     fn uniform_stays_in_range_and_fills_it() {
         let values = Init::Uniform(-0.25, 0.75).sample::<f32>(10_000, 1, 1, 3);
         assert!(values.iter().all(|&v| (-0.25..0.75).contains(&v)));
