@@ -9,6 +9,8 @@
 //! * `pool`: the persistent worker threads; `update`: element-wise updates split over them;
 //!   `chunks`: independent pieces of one output (a batch's images) split over them.
 //! * `probe`: the machine's peak FMA throughput, for benchmarks' efficiency figures.
+//! * `wide`: plain loops (pooling, bias and activation passes) compiled for the widest
+//!   vector unit the CPU has.
 //!
 //! Everything above this module is `#![deny(unsafe_code)]`. `scripts/sanitize.sh` runs
 //! these modules' tests under Miri and the whole suite under AddressSanitizer.
@@ -24,6 +26,7 @@ mod pool;
 mod probe;
 mod sgemm;
 mod update;
+mod wide;
 
 pub(crate) use chunks::par_chunks;
 pub use gemm::GemmElement;
@@ -32,3 +35,4 @@ pub use pool::{num_threads, set_num_threads};
 pub use probe::peak_gflops;
 pub(crate) use sgemm::kernel_name;
 pub(crate) use update::par_update;
+pub(crate) use wide::widest;

@@ -2,8 +2,10 @@
 //! per channel, with their backward passes. Positions in `same` padding are left out (the
 //! maximum of the inside values; the mean over the inside values, as TensorFlow does).
 
+use std::ops::Range;
+
 use super::conv::Window2d;
-use crate::kernels::par_chunks;
+use crate::kernels::{par_chunks, widest};
 use crate::tensor::Float;
 
 /// Channels handled together, with their scratch on the stack.
@@ -17,20 +19,59 @@ pub(crate) fn max_pool_forward<E: Float>(x: &[E], batch: usize, g: &Window2d, ou
     assert_eq!(out.len(), batch * pooled, "max_pool: output size");
     par_chunks(out, pooled, 4, &|b, ob| {
         let xb = &x[b * image..(b + 1) * image];
-        for_outputs(g, |oy, ox, o| {
-            let best = &mut ob[o..o + g.c];
-            best.fill(E::neg_infinity());
-            for_window(g, oy, ox, |iy, ix| {
-                let start = (iy * g.w + ix) * g.c;
-                // A NaN, once taken, stays (nothing compares greater); two compares and a
-                // select per value vectorize, where `max` plus a NaN flag took three times
-                // the instructions.
-                for (m, &v) in best.iter_mut().zip(&xb[start..start + g.c]) {
-                    *m = if (v > *m) | v.is_nan() { v } else { *m };
+        widest(
+            #[inline(always)]
+            || {
+                for (oy, ox, o) in outputs(g) {
+                    let (rows, cols) = window(g, oy, ox);
+                    let at = |iy: usize, ix: usize| (iy * g.w + ix) * g.c;
+                    // Channels 16 at a time, the running maximum kept in registers over the
+                    // window and stored once: a constant length makes each step one vector
+                    // operation whatever the channel count, and updating the output in
+                    // place would reload each value right after a masked store of it,
+                    // which the CPU cannot forward.
+                    let mut blocks = ob[o..o + g.c].chunks_exact_mut(LANES);
+                    let mut c0 = 0;
+                    for block in &mut blocks {
+                        let mut m = [E::neg_infinity(); LANES];
+                        for iy in rows.clone() {
+                            for ix in cols.clone() {
+                                let start = at(iy, ix) + c0;
+                                let v: &[E; LANES] = xb[start..start + LANES]
+                                    .try_into()
+                                    .expect("a slice of LANES values");
+                                for i in 0..LANES {
+                                    m[i] = max_nan(m[i], v[i]);
+                                }
+                            }
+                        }
+                        block.copy_from_slice(&m);
+                        c0 += LANES;
+                    }
+                    for (c, slot) in (c0..).zip(blocks.into_remainder()) {
+                        let mut m = E::neg_infinity();
+                        for iy in rows.clone() {
+                            for ix in cols.clone() {
+                                m = max_nan(m, xb[at(iy, ix) + c]);
+                            }
+                        }
+                        *slot = m;
+                    }
                 }
-            });
-        });
+            },
+        )
     });
+}
+
+/// Channels pooled together by [`max_pool_forward`].
+const LANES: usize = 16;
+
+/// `v` if it is greater than `m` or NaN: a NaN, once taken, stays (nothing compares
+/// greater). Two compares and a select vectorize, where `max` plus a NaN flag took three
+/// times the instructions.
+#[inline(always)]
+fn max_nan<E: Float>(m: E, v: E) -> E {
+    if (v > m) | v.is_nan() { v } else { m }
 }
 
 /// The input gradient of max pooling: each output gradient goes to the first inside
@@ -55,30 +96,38 @@ pub(crate) fn max_pool_backward<E: Float>(
             &out[b * pooled..(b + 1) * pooled],
             &grad[b * pooled..(b + 1) * pooled],
         );
-        db.fill(E::zero());
-        for_outputs(g, |oy, ox, o| {
-            for c0 in (0..g.c).step_by(BLOCK) {
-                let n = BLOCK.min(g.c - c0);
-                let (m, gs) = (&best[o + c0..o + c0 + n], &gb[o + c0..o + c0 + n]);
-                // The gradient not yet handed out: all of it goes to the first match.
-                let mut left = [E::zero(); BLOCK];
-                let left = &mut left[..n];
-                left.copy_from_slice(gs);
-                for_window(g, oy, ox, |iy, ix| {
-                    let start = (iy * g.w + ix) * g.c + c0;
-                    for (((d, l), &v), &mv) in db[start..start + n]
-                        .iter_mut()
-                        .zip(left.iter_mut())
-                        .zip(&xb[start..start + n])
-                        .zip(m)
-                    {
-                        let hit = (v == mv) | (v.is_nan() & mv.is_nan());
-                        *d += if hit { *l } else { E::zero() };
-                        *l = if hit { E::zero() } else { *l };
+        widest(
+            #[inline(always)]
+            || {
+                db.fill(E::zero());
+                for (oy, ox, o) in outputs(g) {
+                    let (rows, cols) = window(g, oy, ox);
+                    for c0 in (0..g.c).step_by(BLOCK) {
+                        let n = BLOCK.min(g.c - c0);
+                        let (m, gs) = (&best[o + c0..o + c0 + n], &gb[o + c0..o + c0 + n]);
+                        // The gradient not yet handed out: all of it goes to the first match.
+                        let mut left = [E::zero(); BLOCK];
+                        let left = &mut left[..n];
+                        left.copy_from_slice(gs);
+                        for iy in rows.clone() {
+                            for ix in cols.clone() {
+                                let start = (iy * g.w + ix) * g.c + c0;
+                                for (((d, l), &v), &mv) in db[start..start + n]
+                                    .iter_mut()
+                                    .zip(left.iter_mut())
+                                    .zip(&xb[start..start + n])
+                                    .zip(m)
+                                {
+                                    let hit = (v == mv) | (v.is_nan() & mv.is_nan());
+                                    *d += if hit { *l } else { E::zero() };
+                                    *l = if hit { E::zero() } else { *l };
+                                }
+                            }
+                        }
                     }
-                });
-            }
-        });
+                }
+            },
+        )
     });
 }
 
@@ -90,20 +139,26 @@ pub(crate) fn avg_pool_forward<E: Float>(x: &[E], batch: usize, g: &Window2d, ou
     assert_eq!(out.len(), batch * pooled, "avg_pool: output size");
     par_chunks(out, pooled, 4, &|b, ob| {
         let xb = &x[b * image..(b + 1) * image];
-        for_outputs(g, |oy, ox, o| {
-            let row = &mut ob[o..o + g.c];
-            row.fill(E::zero());
-            let mut count = 0usize;
-            for_window(g, oy, ox, |iy, ix| {
-                let start = (iy * g.w + ix) * g.c;
-                row.iter_mut()
-                    .zip(&xb[start..start + g.c])
-                    .for_each(|(r, &v)| *r += v);
-                count += 1;
-            });
-            let scale = E::one() / E::from(count.max(1)).expect("a count fits a float");
-            row.iter_mut().for_each(|r| *r *= scale);
-        });
+        widest(
+            #[inline(always)]
+            || {
+                for (oy, ox, o) in outputs(g) {
+                    let row = &mut ob[o..o + g.c];
+                    row.fill(E::zero());
+                    let (rows, cols) = window(g, oy, ox);
+                    let scale = mean_scale::<E>(rows.len() * cols.len());
+                    for iy in rows {
+                        for ix in cols.clone() {
+                            let start = (iy * g.w + ix) * g.c;
+                            for (r, &v) in row.iter_mut().zip(&xb[start..start + g.c]) {
+                                *r += v;
+                            }
+                        }
+                    }
+                    row.iter_mut().for_each(|r| *r *= scale);
+                }
+            },
+        )
     });
 }
 
@@ -119,54 +174,59 @@ pub(crate) fn avg_pool_backward<E: Float>(grad: &[E], batch: usize, g: &Window2d
     );
     par_chunks(dx, image, 4, &|b, db| {
         let gb = &grad[b * pooled..(b + 1) * pooled];
-        db.fill(E::zero());
-        for_outputs(g, |oy, ox, o| {
-            let mut count = 0usize;
-            for_window(g, oy, ox, |_, _| count += 1);
-            let scale = E::one() / E::from(count.max(1)).expect("a count fits a float");
-            let gs = &gb[o..o + g.c];
-            for_window(g, oy, ox, |iy, ix| {
-                let start = (iy * g.w + ix) * g.c;
-                db[start..start + g.c]
-                    .iter_mut()
-                    .zip(gs)
-                    .for_each(|(d, &v)| *d += v * scale);
-            });
-        });
+        widest(
+            #[inline(always)]
+            || {
+                db.fill(E::zero());
+                for (oy, ox, o) in outputs(g) {
+                    let (rows, cols) = window(g, oy, ox);
+                    let scale = mean_scale::<E>(rows.len() * cols.len());
+                    let gs = &gb[o..o + g.c];
+                    for iy in rows {
+                        for ix in cols.clone() {
+                            let start = (iy * g.w + ix) * g.c;
+                            for (d, &v) in db[start..start + g.c].iter_mut().zip(gs) {
+                                *d += v * scale;
+                            }
+                        }
+                    }
+                }
+            },
+        )
     });
 }
 
-/// Calls `f(oy, ox, offset)` for every output pixel of one image, `offset` being where its
-/// channels start in the image's output.
-#[inline]
-fn for_outputs(g: &Window2d, mut f: impl FnMut(usize, usize, usize)) {
-    for oy in 0..g.oh {
-        for ox in 0..g.ow {
-            f(oy, ox, (oy * g.ow + ox) * g.c);
-        }
-    }
+/// `1 / count` (a window with no inside position, impossible for the layers' shapes,
+/// counts as one).
+#[inline(always)]
+fn mean_scale<E: Float>(count: usize) -> E {
+    E::one() / E::from(count.max(1)).expect("a count fits a float")
 }
 
-/// Calls `f(iy, ix)` for every input position of output `(oy, ox)`'s window that lies
-/// inside the image.
-#[inline]
-fn for_window(g: &Window2d, oy: usize, ox: usize, mut f: impl FnMut(usize, usize)) {
-    for ky in 0..g.k {
-        let Some(iy) = (oy * g.stride + ky)
-            .checked_sub(g.pad_top)
-            .filter(|&iy| iy < g.h)
-        else {
-            continue;
-        };
-        for kx in 0..g.k {
-            if let Some(ix) = (ox * g.stride + kx)
-                .checked_sub(g.pad_left)
-                .filter(|&ix| ix < g.w)
-            {
-                f(iy, ix);
-            }
-        }
-    }
+/// Every output pixel of one image as `(oy, ox, offset)`, `offset` being where its
+/// channels start in the image's output. (Plain loops, inlined, so that `widest` compiles
+/// the pooling loops wide; see `kernels::wide`.)
+#[inline(always)]
+fn outputs(g: &Window2d) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    (0..g.oh).flat_map(move |oy| (0..g.ow).map(move |ox| (oy, ox, (oy * g.ow + ox) * g.c)))
+}
+
+/// The input rows and columns of output `(oy, ox)`'s window that lie inside the image
+/// (padding takes positions off its edges only, so both are ranges).
+#[inline(always)]
+fn window(g: &Window2d, oy: usize, ox: usize) -> (Range<usize>, Range<usize>) {
+    (
+        inside(oy * g.stride, g.k, g.pad_top, g.h),
+        inside(ox * g.stride, g.k, g.pad_left, g.w),
+    )
+}
+
+/// The positions `first - pad .. first - pad + k` that fall in `0..size`.
+#[inline(always)]
+fn inside(first: usize, k: usize, pad: usize, size: usize) -> Range<usize> {
+    let lo = first.max(pad) - pad;
+    let hi = (first + k).min(pad + size).saturating_sub(pad);
+    lo..hi.max(lo)
 }
 
 #[cfg(test)]
@@ -243,6 +303,69 @@ mod tests {
             assert_eq!(&avg[b * pooled..(b + 1) * pooled], &a1[..]);
             assert_eq!(&dmax[b * image..(b + 1) * image], &dm1[..]);
             assert_eq!(&davg[b * image..(b + 1) * image], &da1[..]);
+        }
+    }
+
+    /// The maximum and mean of every window by index arithmetic over all `k x k`
+    /// positions, skipping those in the padding.
+    fn naive(x: &[f32], g: &Window2d) -> (Vec<f32>, Vec<f32>) {
+        let (mut max, mut mean) = (vec![], vec![]);
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                for c in 0..g.c {
+                    let (mut m, mut sum, mut n) = (f32::NEG_INFINITY, 0.0, 0.0);
+                    for ky in 0..g.k {
+                        for kx in 0..g.k {
+                            let iy = (oy * g.stride + ky) as isize - g.pad_top as isize;
+                            let ix = (ox * g.stride + kx) as isize - g.pad_left as isize;
+                            if iy < 0 || ix < 0 || iy >= g.h as isize || ix >= g.w as isize {
+                                continue;
+                            }
+                            let v = x[(iy as usize * g.w + ix as usize) * g.c + c];
+                            m = if v > m || v.is_nan() { v } else { m };
+                            sum += v;
+                            n += 1.0;
+                        }
+                    }
+                    max.push(m);
+                    mean.push(sum / n);
+                }
+            }
+        }
+        (max, mean)
+    }
+
+    #[test]
+    fn every_channel_count_around_the_vector_block_matches_index_arithmetic() {
+        // Channel counts below, at and past the 16-channel blocks (and a remainder after
+        // two blocks); valid and same padding, overlapping and strided windows; a NaN in a
+        // block lane and one in a remainder lane.
+        for c in [1, 3, 15, 16, 17, 32, 35] {
+            for (k, s, same) in [(2, 2, false), (3, 2, true), (3, 1, true), (2, 1, false)] {
+                let g = Window2d::new(5, 6, c, k, s, same);
+                let mut x: Vec<f32> = (0..5 * 6 * c)
+                    .map(|i| ((i * 37 + 11) % 97) as f32 - 48.0)
+                    .collect();
+                x[(2 * 6 + 3) * c] = f32::NAN;
+                x[(4 * 6 + 5) * c + c - 1] = f32::NAN;
+                let (want_max, want_mean) = naive(&x, &g);
+                let pooled = g.oh * g.ow * c;
+                let (mut max, mut mean) = (vec![0.0; pooled], vec![0.0; pooled]);
+                max_pool_forward(&x, 1, &g, &mut max);
+                avg_pool_forward(&x, 1, &g, &mut mean);
+                let same_bits = |a: &[f32], b: &[f32]| {
+                    a.iter()
+                        .zip(b)
+                        .all(|(p, q)| p == q || (p.is_nan() && q.is_nan()))
+                };
+                assert!(same_bits(&max, &want_max), "max, c {c}, k {k}, s {s}");
+                for (m, w) in mean.iter().zip(&want_mean) {
+                    assert!(
+                        (m - w).abs() <= 1e-5 * w.abs().max(1.0) || (m.is_nan() && w.is_nan()),
+                        "mean, c {c}, k {k}, s {s}: {m} vs {w}"
+                    );
+                }
+            }
         }
     }
 
