@@ -19,6 +19,8 @@ tests=()
 for t in "$@"; do
   if [ "$t" = lib ]; then tests+=(-C --lib); else tests+=(-C "--test=$t"); fi
 done
+# cargo-mutants creates its output directory but not that directory's parent.
+mkdir -p mutants.out
 # shellcheck disable=SC2086
 cargo mutants -f "$file" --timeout 60 ${MUTANTS_ARGS:-} \
   --output "mutants.out/$(echo "$file" | tr '/*' '__')" "${tests[@]}"
