@@ -335,12 +335,41 @@ mod tests {
         (max, mean)
     }
 
+    /// Max pooling's input gradient by index arithmetic: each output's gradient to the first
+    /// inside position (row-major) holding its window's maximum `max`.
+    fn naive_max_backward(x: &[f32], max: &[f32], grad: &[f32], g: &Window2d) -> Vec<f32> {
+        let mut dx = vec![0.0; x.len()];
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                for c in 0..g.c {
+                    let o = (oy * g.ow + ox) * g.c + c;
+                    'window: for ky in 0..g.k {
+                        for kx in 0..g.k {
+                            let iy = (oy * g.stride + ky) as isize - g.pad_top as isize;
+                            let ix = (ox * g.stride + kx) as isize - g.pad_left as isize;
+                            if iy < 0 || ix < 0 || iy >= g.h as isize || ix >= g.w as isize {
+                                continue;
+                            }
+                            let i = (iy as usize * g.w + ix as usize) * g.c + c;
+                            if x[i] == max[o] || (x[i].is_nan() && max[o].is_nan()) {
+                                dx[i] += grad[o];
+                                break 'window;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        dx
+    }
+
     #[test]
     fn every_channel_count_around_the_vector_block_matches_index_arithmetic() {
         // Channel counts below, at and past the 16-channel blocks (and a remainder after
-        // two blocks); valid and same padding, overlapping and strided windows; a NaN in a
-        // block lane and one in a remainder lane.
-        for c in [1, 3, 15, 16, 17, 32, 35] {
+        // two blocks), and past the backward pass's 64-channel blocks; valid and same
+        // padding, overlapping and strided windows; a NaN in a block lane and one in a
+        // remainder lane.
+        for c in [1, 3, 15, 16, 17, 32, 35, 70] {
             for (k, s, same) in [(2, 2, false), (3, 2, true), (3, 1, true), (2, 1, false)] {
                 let g = Window2d::new(5, 6, c, k, s, same);
                 let mut x: Vec<f32> = (0..5 * 6 * c)
@@ -359,6 +388,11 @@ mod tests {
                         .all(|(p, q)| p == q || (p.is_nan() && q.is_nan()))
                 };
                 assert!(same_bits(&max, &want_max), "max, c {c}, k {k}, s {s}");
+                let grad: Vec<f32> = (0..pooled).map(|i| (i % 13) as f32 + 0.5).collect();
+                let mut dx = vec![f32::NAN; x.len()];
+                max_pool_backward(&x, &max, &grad, 1, &g, &mut dx);
+                let want_dx = naive_max_backward(&x, &max, &grad, &g);
+                assert_eq!(dx, want_dx, "max backward, c {c}, k {k}, s {s}");
                 for (m, w) in mean.iter().zip(&want_mean) {
                     assert!(
                         (m - w).abs() <= 1e-5 * w.abs().max(1.0) || (m.is_nan() && w.is_nan()),
@@ -367,6 +401,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_first_of_equal_maxima_is_kept() {
+        // 0.0 and -0.0 compare equal: the first stays, so the sign shows which one won.
+        let g = Window2d::new(2, 2, 1, 2, 2, false);
+        let mut out = vec![1.0f32];
+        max_pool_forward(&[0.0, -0.0, -1.0, -2.0], 1, &g, &mut out);
+        assert!(out[0] == 0.0 && out[0].is_sign_positive());
+        max_pool_forward(&[-0.0, 0.0, -1.0, -2.0], 1, &g, &mut out);
+        assert!(out[0] == 0.0 && out[0].is_sign_negative());
     }
 
     #[test]
