@@ -9,8 +9,7 @@
 //! * `pool`: the persistent worker threads; `update`: element-wise updates split over them;
 //!   `chunks`: independent pieces of one output (a batch's images) split over them.
 //! * `probe`: the machine's peak FMA throughput, for benchmarks' efficiency figures.
-//! * `wide`: plain loops (pooling, bias and activation passes) compiled for the widest
-//!   vector unit the CPU has.
+//! * `wide`: plain loops (pooling) compiled for the widest vector unit the CPU has.
 //!
 //! Everything above this module is `#![deny(unsafe_code)]`. `scripts/sanitize.sh` runs
 //! these modules' tests under Miri and the whole suite under AddressSanitizer.

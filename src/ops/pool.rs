@@ -306,31 +306,46 @@ mod tests {
         }
     }
 
-    /// The maximum and mean of every window by index arithmetic over all `k x k`
-    /// positions, skipping those in the padding.
-    fn naive(x: &[f32], g: &Window2d) -> (Vec<f32>, Vec<f32>) {
-        let (mut max, mut mean) = (vec![], vec![]);
+    /// The input indices of channel `c` in output `(oy, ox)`'s window, row-major, by index
+    /// arithmetic over all `k x k` positions (those in the padding skipped).
+    fn window_indices(g: &Window2d, oy: usize, ox: usize, c: usize) -> Vec<usize> {
+        let mut indices = vec![];
+        for ky in 0..g.k {
+            for kx in 0..g.k {
+                let iy = (oy * g.stride + ky) as isize - g.pad_top as isize;
+                let ix = (ox * g.stride + kx) as isize - g.pad_left as isize;
+                if iy >= 0 && ix >= 0 && iy < g.h as isize && ix < g.w as isize {
+                    indices.push((iy as usize * g.w + ix as usize) * g.c + c);
+                }
+            }
+        }
+        indices
+    }
+
+    /// Every output position `(oy, ox, c)` with its offset in the output, row-major.
+    fn naive_outputs(g: &Window2d) -> Vec<(usize, usize, usize, usize)> {
+        let mut all = vec![];
         for oy in 0..g.oh {
             for ox in 0..g.ow {
                 for c in 0..g.c {
-                    let (mut m, mut sum, mut n) = (f32::NEG_INFINITY, 0.0, 0.0);
-                    for ky in 0..g.k {
-                        for kx in 0..g.k {
-                            let iy = (oy * g.stride + ky) as isize - g.pad_top as isize;
-                            let ix = (ox * g.stride + kx) as isize - g.pad_left as isize;
-                            if iy < 0 || ix < 0 || iy >= g.h as isize || ix >= g.w as isize {
-                                continue;
-                            }
-                            let v = x[(iy as usize * g.w + ix as usize) * g.c + c];
-                            m = if v > m || v.is_nan() { v } else { m };
-                            sum += v;
-                            n += 1.0;
-                        }
-                    }
-                    max.push(m);
-                    mean.push(sum / n);
+                    all.push((oy, ox, c, (oy * g.ow + ox) * g.c + c));
                 }
             }
+        }
+        all
+    }
+
+    /// The maximum and mean of every window by index arithmetic.
+    fn naive(x: &[f32], g: &Window2d) -> (Vec<f32>, Vec<f32>) {
+        let (mut max, mut mean) = (vec![], vec![]);
+        for (oy, ox, c, _) in naive_outputs(g) {
+            let window = window_indices(g, oy, ox, c);
+            let mut m = f32::NEG_INFINITY;
+            for &i in &window {
+                m = if x[i] > m || x[i].is_nan() { x[i] } else { m };
+            }
+            max.push(m);
+            mean.push(window.iter().map(|&i| x[i]).sum::<f32>() / window.len() as f32);
         }
         (max, mean)
     }
@@ -339,25 +354,12 @@ mod tests {
     /// inside position (row-major) holding its window's maximum `max`.
     fn naive_max_backward(x: &[f32], max: &[f32], grad: &[f32], g: &Window2d) -> Vec<f32> {
         let mut dx = vec![0.0; x.len()];
-        for oy in 0..g.oh {
-            for ox in 0..g.ow {
-                for c in 0..g.c {
-                    let o = (oy * g.ow + ox) * g.c + c;
-                    'window: for ky in 0..g.k {
-                        for kx in 0..g.k {
-                            let iy = (oy * g.stride + ky) as isize - g.pad_top as isize;
-                            let ix = (ox * g.stride + kx) as isize - g.pad_left as isize;
-                            if iy < 0 || ix < 0 || iy >= g.h as isize || ix >= g.w as isize {
-                                continue;
-                            }
-                            let i = (iy as usize * g.w + ix as usize) * g.c + c;
-                            if x[i] == max[o] || (x[i].is_nan() && max[o].is_nan()) {
-                                dx[i] += grad[o];
-                                break 'window;
-                            }
-                        }
-                    }
-                }
+        for (oy, ox, c, o) in naive_outputs(g) {
+            let first = window_indices(g, oy, ox, c)
+                .into_iter()
+                .find(|&i| x[i] == max[o] || (x[i].is_nan() && max[o].is_nan()));
+            if let Some(i) = first {
+                dx[i] += grad[o];
             }
         }
         dx
