@@ -4,7 +4,7 @@
 
 use crate::nn::loss::{Label, LossError, check_labels, label_index};
 use crate::shapes::message::ConstMsg;
-use crate::shapes::rules::{HasAxis, InsertAxis, SameShape};
+use crate::shapes::rules::{HasAxis, InsertAxis, MaskFits};
 use crate::shapes::{Dim, RUNTIME, Shape, ShapeError, checks};
 use crate::tensor::{Dtype, Float, Tensor};
 
@@ -158,7 +158,10 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     /// assert_eq!(a.select(&keep, &b).as_slice(), &[1.0, -2.0, 3.0]);
     /// ```
     #[track_caller]
-    pub fn select<M: SameShape<S>>(&self, mask: &Tensor<M, u8>, other: &Self) -> Self {
+    pub fn select<M>(&self, mask: &Tensor<M, u8>, other: &Self) -> Tensor<M::Output, E>
+    where
+        M: MaskFits<S, Output = S>,
+    {
         assert!(
             self.shape_dims().as_ref() == mask.shape_dims().as_ref()
                 && self.shape_dims() == other.shape_dims(),

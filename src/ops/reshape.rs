@@ -1,7 +1,7 @@
 //! Reshaping: same elements, another shape.
 
-use crate::shapes::rules::{HasAxis, InsertAxis};
-use crate::shapes::{Dim, Dimension, One, Shape, ShapeError, SizeOne, StaticShape, checks};
+use crate::shapes::rules::{HasAxis, InsertAxis, Squeeze};
+use crate::shapes::{Dim, Dimension, One, Shape, ShapeError, StaticShape, checks};
 use crate::tensor::{Dtype, Tensor};
 
 use super::binary::unwrap_shape;
@@ -114,14 +114,13 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
 
     /// Removes axis `I`, which must be a static size-1 axis, [`One`] or `Dim<1>` (numpy's
     /// `squeeze(axis=I)`).
-    pub fn squeeze<const I: usize>(self) -> Tensor<S::Removed, E>
+    pub fn squeeze<const I: usize>(self) -> Tensor<<S as Squeeze<I>>::Output, E>
     where
-        S: HasAxis<I>,
-        S::Dim: SizeOne,
+        S: Squeeze<I>,
     {
         let mut dims = self.shape_dims().as_ref().to_vec();
         dims.remove(I);
-        let shape = S::Removed::from_dims(&dims).expect("removed a size-1 axis");
+        let shape = <S as Squeeze<I>>::Output::from_dims(&dims).expect("removed a size-1 axis");
         Tensor::from_parts(shape, self.into_vec())
     }
 

@@ -6,7 +6,7 @@
 //! static dim wins in the result type; in broadcasting a runtime dim wins, since either side
 //! may be a size 1 that stretches.
 
-use super::dim::{Dimension, NotOne, One};
+use super::dim::{Dimension, NotOne, One, SizeOne};
 use super::shape::{ConstDim, Shape};
 
 /// A static dim other than `One`: exactly the `Dim<N>`s.
@@ -235,6 +235,29 @@ pub trait HasAxis<const I: usize>: Shape {
     type Replaced<D: Dimension>: Shape;
 }
 
+/// A shape whose axis `I` is a static size-1 axis ([`One`] or `Dim<1>`), so that
+/// [`squeeze`](crate::Tensor::squeeze) can remove it; `Output` is the shape without it.
+///
+/// Holds for every shape with `HasAxis<I>` whose `Dim` is [`SizeOne`]: generic code may
+/// state either bound. (The rule is its own trait so that a wrong axis is one short error
+/// at the call, with no note pointing into shaped.)
+#[diagnostic::on_unimplemented(
+    message = "cannot squeeze axis {I} of `{Self}`: it is not a static size-1 axis",
+    label = "only a `One` or `Dim<1>` axis can be squeezed",
+    note = "a runtime axis (`usize`) may hold any size: reshape it with the checked `try_reshape`"
+)]
+pub trait Squeeze<const I: usize>: Shape {
+    /// The shape without axis `I`.
+    type Output: Shape;
+}
+#[diagnostic::do_not_recommend]
+impl<S: HasAxis<I>, const I: usize> Squeeze<I> for S
+where
+    S::Dim: SizeOne,
+{
+    type Output = S::Removed;
+}
+
 /// A shape into which a new axis can be inserted before position `I` (`0..=rank`).
 #[diagnostic::on_unimplemented(
     message = "cannot insert an axis at position {I} into a tensor of shape `{Self}`",
@@ -265,3 +288,21 @@ macro_rules! insert_axis {
     };
 }
 include!("axis_table.rs");
+
+/// A `u8` mask of shape `Self` that can choose between tensors of shape `S` (its dims equal
+/// to theirs, runtime dims checked later); `Output` is `S`.
+///
+/// Holds whenever `Self: SameShape<S>`: generic code may state either bound. (Its own
+/// trait so that a wrong mask is one short error at the call.)
+#[diagnostic::on_unimplemented(
+    message = "a mask of shape `{Self}` cannot choose between tensors of shape `{S}`",
+    label = "the mask must have the tensors' shape"
+)]
+pub trait MaskFits<S: Shape>: Shape {
+    /// The shape of the tensors chosen from (`S`).
+    type Output: Shape;
+}
+#[diagnostic::do_not_recommend]
+impl<M: SameShape<S>, S: Shape> MaskFits<S> for M {
+    type Output = S;
+}
