@@ -70,15 +70,16 @@ pub(super) unsafe fn narrow_rows<const R: usize>(
     unreachable!("`available` is false off x86_64")
 }
 
-/// `C = A . B + beta * C` on a tile of at most 4 rows and 64 columns, B read where it
-/// lies (row-major, row stride `ldb`) instead of packed: see `sgemm::small_rows`. `a`, `b`
-/// and `c` point at the tile's first element of A, B and C; A's element (i, l) is at
-/// `a + i * rsa + l * csa`.
+/// `C = A . B + beta * C` on a tile of at most 4 rows and 64 columns, or 5 to 12 rows and
+/// at most 32 columns, B read where it lies (row-major, row stride `ldb`) instead of
+/// packed: see `sgemm::small_rows`. `a`, `b` and `c` point at the tile's first element of
+/// A, B and C; A's element (i, l) is at `a + i * rsa + l * csa`.
 ///
 /// # Safety
-/// AVX-512F available; `1 <= rows <= 4`, `1 <= cols <= 64`; A's elements (i < rows,
-/// l < kc), B's (l < kc, j < cols) and C's (i < rows, j < cols, row stride `ldc`) are
-/// addressable, C writable and not overlapping A or B.
+/// AVX-512F available; `1 <= rows <= 4` and `1 <= cols <= 64`, or `5 <= rows <= 12` and
+/// `1 <= cols <= 32`; A's elements (i < rows, l < kc), B's (l < kc, j < cols) and C's
+/// (i < rows, j < cols, row stride `ldc`) are addressable, C writable and not overlapping
+/// A or B.
 #[allow(clippy::too_many_arguments)]
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
@@ -99,7 +100,7 @@ pub(super) unsafe fn small_tile(
                 $(($r, $g) => unsafe {
                     small_tile_fixed::<$r, $g>(cols, kc, (a, rsa, csa), (b, ldb), beta, c, ldc)
                 },)*
-                _ => unreachable!("a small tile has 1 to 4 rows and 1 to 64 columns"),
+                _ => unreachable!("a small tile has 1 to 4 rows and 1 to 64 columns, or 5 to 12 rows and 1 to 32"),
             }
         };
     }
@@ -119,7 +120,23 @@ pub(super) unsafe fn small_tile(
         (4, 1),
         (4, 2),
         (4, 3),
-        (4, 4)
+        (4, 4),
+        (5, 1),
+        (5, 2),
+        (6, 1),
+        (6, 2),
+        (7, 1),
+        (7, 2),
+        (8, 1),
+        (8, 2),
+        (9, 1),
+        (9, 2),
+        (10, 1),
+        (10, 2),
+        (11, 1),
+        (11, 2),
+        (12, 1),
+        (12, 2)
     )
 }
 

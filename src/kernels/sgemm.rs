@@ -247,12 +247,24 @@ const SMALL_M: usize = 16;
 /// image's 121x288 . 288x64 runs 1.2-1.5x faster this way, a batch's 43264x9 . 9x32 1.3x,
 /// while a 784x512 B is faster packed from 128 rows on.
 const SMALL_B: usize = 1 << 15;
-/// Rows and columns of C one [`small_rows`] tile computes.
-const SMALL_TILE: (usize, usize) = (4, 64);
+/// Rows and columns of C one [`small_rows`] tile computes: 4 x 64, or, for 5 to 12 rows,
+/// all of them by 32 columns, so that B is read once rather than once per 4 rows (a single
+/// image's last convolution, 9x576 . 576x128, reads its 295 KB B once instead of 3 times).
+fn small_tile_shape(m: usize) -> (usize, usize) {
+    if (5..=TALL_ROWS).contains(&m) {
+        (m, 32)
+    } else {
+        (4, 64)
+    }
+}
+/// The most rows of a tall tile: 12 x 2 accumulators, 2 values of B and A's broadcast fill
+/// 27 of the 32 vector registers.
+const TALL_ROWS: usize = 12;
 
 /// `C = A . B + beta * C` with B read where it lies, for few rows or a small B: packing B
 /// is a whole pass over it (295 KB for a single image's last convolution, 576x128), repaid
-/// only over many rows, and packing A pays only when B is too large to re-read. Tiles of 4 rows by 64 columns walk the same `KC` blocks of `k` as the
+/// only over many rows, and packing A pays only when B is too large to re-read. Tiles
+/// ([`small_tile_shape`]) walk the same `KC` blocks of `k` as the
 /// packed kernel, each block summed from zero and then added to C, so both paths give the
 /// same bits and a product split over threads stays bit-identical whichever path a part
 /// takes.
@@ -270,7 +282,7 @@ unsafe fn small_rows(
     c: *mut f32,
     ldc: usize,
 ) {
-    let (tile_rows, tile_cols) = SMALL_TILE;
+    let (tile_rows, tile_cols) = small_tile_shape(m);
     for pc in (0..k).step_by(KC) {
         let kc = KC.min(k - pc);
         let beta = if pc == 0 { beta } else { 1.0 };
@@ -279,8 +291,9 @@ unsafe fn small_rows(
             for i0 in (0..m).step_by(tile_rows) {
                 let rows = tile_rows.min(m - i0);
                 // SAFETY: the tile's rows i0.. < m, columns j0.. < n and steps pc.. < k
-                // address A, B and C inside the caller's bounds; 1 <= rows <= 4 and
-                // 1 <= cols <= 64; AVX-512F runs here (contract).
+                // address A, B and C inside the caller's bounds; the shape is 1-4 rows by
+                // 1-64 columns or 5-12 rows by 1-32 (`small_tile_shape`); AVX-512F runs
+                // here (contract).
                 unsafe {
                     super::avx512::small_tile(
                         rows,
@@ -445,11 +458,12 @@ mod tests {
             );
             return;
         }
-        // Every tile height (1-4 rows) and width (masked groups, 64-column tiles), one and
-        // several KC blocks; operands sized exactly, so a read past an end is a failure
-        // under Miri and the sentinels after C show a write past its rows.
+        // Every tile height (1-4 rows by 64 columns, 5-12 rows by 32) and width (masked
+        // groups, several tiles), one and several KC blocks; operands sized exactly, so a
+        // read past an end is a failure under Miri and the sentinels after C show a write
+        // past its rows.
         let shapes: &[(usize, usize, usize)] = if cfg!(miri) {
-            &[(1, 1, 17), (5, 3, 65), (16, 257, 20)]
+            &[(1, 1, 17), (5, 3, 65), (12, 2, 33), (16, 257, 20)]
         } else {
             &[
                 (1, 1, 17),
@@ -457,7 +471,14 @@ mod tests {
                 (3, 40, 48),
                 (4, 64, 64),
                 (5, 3, 65),
+                (6, 7, 16),
+                (7, 17, 31),
+                (8, 5, 18),
                 (9, 576, 128),
+                (10, 260, 47),
+                (11, 96, 64),
+                (12, 300, 33),
+                (13, 20, 70),
                 (16, 600, 100),
             ]
         };

@@ -10,7 +10,8 @@ use rand_distr::StandardNormal;
 use super::{Activation, Grad, Init, Layer, Linear, Params, Train, reuse};
 use crate::kernels::par_chunks;
 use crate::ops::conv::{
-    Window2d, col2im, conv2d_backward_cols, conv2d_backward_params, conv2d_forward, im2col,
+    Window2d, col2im, conv2d_backward_cols, conv2d_backward_params, conv2d_forward,
+    conv2d_forward_direct, direct_suits, im2col,
 };
 use crate::shapes::checks::{ok, window_2d};
 use crate::shapes::{Dim, Dimension};
@@ -253,7 +254,21 @@ impl<
 {
     type Output = Tensor<(B, Dim<OH>, Dim<OW>, Dim<OC>), E>;
     fn forward(&self, x: &Tensor<(B, Dim<IH>, Dim<IW>, Dim<IC>), E>) -> Self::Output {
-        let mut out = Tensor::zeros((x.shape().0, Dim, Dim, Dim));
+        let g = const { Self::WINDOW };
+        let shape = (x.shape().0, Dim, Dim, Dim);
+        if direct_suits(&g) {
+            // No patch matrix to keep for a backward pass: read the input in place.
+            let out = conv2d_forward_direct(
+                x.as_slice(),
+                x.batch_size(),
+                &g,
+                self.kernel.as_slice(),
+                self.bias.as_slice(),
+                &|pixels| A::apply(pixels, OC),
+            );
+            return Tensor::from_vec(shape, out);
+        }
+        let mut out = Tensor::zeros(shape);
         super::scratch::with_scratch(|cols| self.forward_into(x, cols, &mut out));
         out
     }

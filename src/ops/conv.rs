@@ -4,7 +4,7 @@
 //! input), writing into reused buffers, so a training step allocates nothing.
 
 use super::linear::mat;
-use crate::kernels::{gemm, par_chunks};
+use crate::kernels::{Mat, gemm, par_chunks, widest};
 use crate::shapes::checks::{pad_before, window_out};
 use crate::tensor::Float;
 
@@ -208,6 +208,235 @@ pub(crate) fn conv2d_forward<E: Float>(
     });
 }
 
+/// Whether [`conv2d_forward_direct`] suits a window: no padding, and either a small patch
+/// (summed tap by tap) or output rows of at least [`DIRECT_MIN_WIDTH`] pixels. A product per
+/// output row re-reads its share of the kernel for every row, and one row of fewer pixels
+/// leaves most of a product tile empty: there, one product over a patch matrix of the
+/// whole image is faster (measured on a 5x5x64 input, 3x3 output rows).
+pub(crate) fn direct_suits(g: &Window2d) -> bool {
+    g.pad_top == 0 && g.pad_left == 0 && (small_patch_run(g).is_some() || g.ow >= DIRECT_MIN_WIDTH)
+}
+
+/// The fewest output pixels per row for which [`conv2d_forward_direct`] runs a product per
+/// row.
+const DIRECT_MIN_WIDTH: usize = 8;
+
+/// [`conv2d_forward`] without a patch matrix, for windows without padding: output row `oy`
+/// of an image is the sum over kernel rows `ky` of one product each, whose left matrix is
+/// read in place from input row `oy * stride + ky` (its rows overlap: consecutive output
+/// pixels start `stride * c_in` values apart, and each reads `k * c_in`). Used for
+/// inference, where no patch matrix is kept for a backward pass; the terms are summed in
+/// another order than [`conv2d_forward`]'s, so results may differ in the last bits.
+/// Returns the `batch` images' outputs, bias first, then the products added, then `finish`
+/// called once on every output value, in chunks of whole pixels (a group of pixels or an
+/// output row, while it is in the L1 cache). The images are spread over the worker pool.
+/// (Splitting a single image's rows over two threads was measured no faster: each part
+/// is a few microseconds, and the other core's caches start cold.)
+pub(crate) fn conv2d_forward_direct<E: Float, F: Fn(&mut [E]) + Sync>(
+    x: &[E],
+    batch: usize,
+    g: &Window2d,
+    kernel: &[E],
+    bias: &[E],
+    finish: &F,
+) -> Vec<E> {
+    assert!(
+        g.pad_top == 0 && g.pad_left == 0,
+        "direct convolution: padding"
+    );
+    let c_out = bias.len();
+    let image = g.h * g.w * g.c;
+    assert_eq!(x.len(), batch * image, "direct convolution: input size");
+    assert_eq!(
+        kernel.len(),
+        g.patch_len() * c_out,
+        "direct convolution: kernel size"
+    );
+    let out_image = g.oh * g.ow * c_out;
+    let mut out = vec![E::zero(); batch * out_image];
+    par_chunks(&mut out, out_image, 2, &|b, y| {
+        direct_image(&x[b * image..(b + 1) * image], g, kernel, bias, y, finish)
+    });
+    out
+}
+
+/// [`conv2d_forward_direct`] on one image, `xb`, into `y`.
+fn direct_image<E: Float, F: Fn(&mut [E]) + Sync>(
+    xb: &[E],
+    g: &Window2d,
+    kernel: &[E],
+    bias: &[E],
+    y: &mut [E],
+    finish: &F,
+) {
+    let c_out = bias.len();
+    if taps_in_registers(xb, g, kernel, bias, y, finish) {
+        return;
+    }
+    let run = g.k * g.c;
+    y.chunks_exact_mut(c_out)
+        .for_each(|pixel| pixel.copy_from_slice(bias));
+    for (oy, line) in y.chunks_exact_mut(g.ow * c_out).enumerate() {
+        for ky in 0..g.k {
+            let iy = oy * g.stride + ky;
+            let rows = Mat {
+                rows: g.ow,
+                cols: run,
+                rs: g.stride * g.c,
+                cs: 1,
+                data: &xb[iy * g.w * g.c..],
+            };
+            let weights = &kernel[ky * run * c_out..(ky + 1) * run * c_out];
+            gemm(rows, mat(weights, run, c_out, false), E::one(), line);
+        }
+        finish(line);
+    }
+}
+
+/// Patches of at most this many values (a first layer: 3x3 on 1-3 channels) are summed
+/// tap by tap in registers: a product per kernel row would do 3 multiply-adds per call.
+const SMALL_PATCH: usize = 32;
+/// Output channels summed together: one AVX-512 register of f32.
+const LANES: usize = 16;
+
+/// Output pixels summed together: independent sums that hide an addition's latency.
+const PIXELS: usize = 8;
+
+/// The window row length (`k * c_in`) when a patch is summed tap by tap: rows of 1 to
+/// [`MAX_RUN`] values (a first layer: 3x3 on one channel, 5x5, or 3x3 on RGB) and patches
+/// of at most [`SMALL_PATCH`] values.
+fn small_patch_run(g: &Window2d) -> Option<usize> {
+    let run = g.k * g.c;
+    (g.patch_len() <= SMALL_PATCH && (1..=MAX_RUN).contains(&run)).then_some(run)
+}
+
+/// The longest window row summed tap by tap (each length is compiled on its own).
+const MAX_RUN: usize = 9;
+
+/// Writes each output pixel's bias plus its patch times the kernel into `yb`, reading the
+/// input in place, when [`small_patch_run`] allows; returns `false` (nothing written)
+/// otherwise. The row length becomes a constant, so the loop reads window rows without
+/// bounds checks.
+fn taps_in_registers<E: Float, F: Fn(&mut [E]) + Sync>(
+    xb: &[E],
+    g: &Window2d,
+    kernel: &[E],
+    bias: &[E],
+    yb: &mut [E],
+    finish: &F,
+) -> bool {
+    macro_rules! runs {
+        ($($run:literal)*) => {
+            match small_patch_run(g) {
+                $(Some($run) => taps::<E, F, $run>(xb, g, kernel, bias, yb, finish),)*
+                _ => return false,
+            }
+        };
+    }
+    runs!(1 2 3 4 5 6 7 8 9);
+    true
+}
+
+/// [`taps_in_registers`] for window rows of `RUN` values: 8 pixels and 16 channels at a
+/// time, the sums kept in registers over the patch's taps and stored once, then `finish`
+/// on those 8 rows while they are in the L1 cache (`finish` is generic so that an
+/// activation is compiled into the same wide loop). Each value adds the taps in order,
+/// `a * b + c` unfused, whatever the vector width (written with `mul_add`, the compiler
+/// vectorized these loops badly: over 8x slower, measured).
+fn taps<E: Float, F: Fn(&mut [E]) + Sync, const RUN: usize>(
+    xb: &[E],
+    g: &Window2d,
+    kernel: &[E],
+    bias: &[E],
+    yb: &mut [E],
+    finish: &F,
+) {
+    let c_out = bias.len();
+    let line = g.w * g.c;
+    let first = |p: usize| ((p / g.ow) * g.stride * g.w + (p % g.ow) * g.stride) * g.c;
+    widest(
+        #[inline(always)]
+        || {
+            let mut groups = yb.chunks_exact_mut(PIXELS * c_out);
+            let mut p = 0;
+            for group in &mut groups {
+                let start = first(p);
+                if p % g.ow + PIXELS <= g.ow {
+                    // One output row: the pixels' windows are `stride * c_in` apart.
+                    let step = g.stride * g.c;
+                    let at = |j: usize, ky: usize| start + j * step + ky * line;
+                    pixels::<E, RUN, PIXELS>(xb, g.k, kernel, bias, at, group);
+                } else {
+                    let starts: [usize; PIXELS] = core::array::from_fn(|j| first(p + j));
+                    let at = |j: usize, ky: usize| starts[j] + ky * line;
+                    pixels::<E, RUN, PIXELS>(xb, g.k, kernel, bias, at, group);
+                }
+                finish(group);
+                p += PIXELS;
+            }
+            for y in groups.into_remainder().chunks_exact_mut(c_out) {
+                let start = first(p);
+                pixels::<E, RUN, 1>(xb, g.k, kernel, bias, |_, ky| start + ky * line, y);
+                finish(y);
+                p += 1;
+            }
+        },
+    );
+}
+
+/// Writes `P` output rows of `y` (`c_out` values each): the bias plus their patches times
+/// the kernel. Pixel `j`'s window row `ky` is the `RUN` input values from `at(j, ky)`.
+#[inline(always)]
+fn pixels<E: Float, const RUN: usize, const P: usize>(
+    xb: &[E],
+    k: usize,
+    kernel: &[E],
+    bias: &[E],
+    at: impl Fn(usize, usize) -> usize,
+    y: &mut [E],
+) {
+    let c_out = bias.len();
+    let row = |j: usize, ky: usize| -> &[E; RUN] {
+        let at = at(j, ky);
+        xb[at..at + RUN]
+            .try_into()
+            .expect("a window row of RUN values")
+    };
+    let mut c0 = 0;
+    while c0 + LANES <= c_out {
+        let start: &[E; LANES] = bias[c0..c0 + LANES].try_into().expect("LANES values");
+        let mut acc = [*start; P];
+        for ky in 0..k {
+            let rows: [&[E; RUN]; P] = core::array::from_fn(|j| row(j, ky));
+            for r in 0..RUN {
+                let t = (ky * RUN + r) * c_out + c0;
+                let w: &[E; LANES] = kernel[t..t + LANES].try_into().expect("LANES values");
+                for (sums, values) in acc.iter_mut().zip(&rows) {
+                    let v = values[r];
+                    for i in 0..LANES {
+                        sums[i] += v * w[i];
+                    }
+                }
+            }
+        }
+        for (j, sums) in acc.iter().enumerate() {
+            y[j * c_out + c0..j * c_out + c0 + LANES].copy_from_slice(sums);
+        }
+        c0 += LANES;
+    }
+    for c in c0..c_out {
+        for j in 0..P {
+            let mut sum = bias[c];
+            for ky in 0..k {
+                for (r, &v) in row(j, ky).iter().enumerate() {
+                    sum += v * kernel[(ky * RUN + r) * c_out + c];
+                }
+            }
+            y[j * c_out + c] = sum;
+        }
+    }
+}
+
 /// The kernel and bias gradients of [`conv2d_forward`]: `dkernel = cols^T . dz`,
 /// `dbias = column sums of dz`.
 pub(crate) fn conv2d_backward_params<E: Float>(
@@ -319,6 +548,75 @@ mod tests {
             let want = naive(&x, batch, &g, &kernel, &bias);
             for (a, b) in out.iter().zip(&want) {
                 assert!((a - b).abs() < 1e-12, "{g:?}: {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn direct_convolution_matches_the_definition() {
+        // Windows without padding: strides 1-3, kernels of 1-4, sizes that leave a
+        // remainder, channel counts around the product kernels' tiles, one and five images
+        // (split over the pool by image). `finish` (here a negation) sees every output value
+        // once, after its sum, in chunks of whole pixels.
+        for &(h, w, c, k, s, c_out) in &[
+            (5, 5, 1, 3, 1, 3),
+            (6, 7, 2, 3, 2, 5),
+            (9, 8, 3, 4, 3, 17),
+            (4, 4, 5, 1, 1, 33),
+            (3, 3, 1, 3, 1, 1),
+            (12, 10, 16, 3, 1, 70),
+            (31, 29, 2, 3, 1, 20),
+        ] {
+            let g = Window2d::new(h, w, c, k, s, false);
+            for (batch, threads) in [(1, 1), (5, 2)] {
+                crate::kernels::set_num_threads(threads);
+                let x = values(batch * h * w * c, 6);
+                let kernel = values(g.patch_len() * c_out, 7);
+                let bias = values(c_out, 8);
+                let finished = std::sync::atomic::AtomicUsize::new(0);
+                let out = conv2d_forward_direct(&x, batch, &g, &kernel, &bias, &|chunk| {
+                    assert_eq!(chunk.len() % c_out, 0, "{g:?}: a chunk of whole pixels");
+                    chunk.iter_mut().for_each(|v| *v = -*v);
+                    finished.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed);
+                });
+                let want = naive(&x, batch, &g, &kernel, &bias);
+                assert_eq!(finished.into_inner(), want.len());
+                assert_eq!(out.len(), want.len());
+                for (a, b) in out.iter().zip(&want) {
+                    assert!((a + b).abs() < 1e-12, "{g:?}: {a} vs -{b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn direct_convolution_in_f32_tracks_f64() {
+        // The f32 product kernels (AVX-512 small rows, packed, narrow) read the overlapping
+        // rows in place: compared with the f64 definition.
+        for &(h, w, c, k, s, c_out) in &[
+            (28, 28, 1, 3, 1, 32),
+            (13, 13, 32, 3, 1, 64),
+            (7, 9, 4, 3, 2, 10),
+        ] {
+            let g = Window2d::new(h, w, c, k, s, false);
+            let x = values(h * w * c, 9);
+            let kernel = values(g.patch_len() * c_out, 10);
+            let bias = values(c_out, 11);
+            let as_f32 = |v: &[f64]| v.iter().map(|&a| a as f32).collect::<Vec<_>>();
+            let out = conv2d_forward_direct(
+                &as_f32(&x),
+                1,
+                &g,
+                &as_f32(&kernel),
+                &as_f32(&bias),
+                &|_| {},
+            );
+            let want = naive(&x, 1, &g, &kernel, &bias);
+            for (a, b) in out.iter().zip(&want) {
+                assert!(
+                    (f64::from(*a) - b).abs() < 1e-4 * (1.0 + b.abs()),
+                    "{g:?}: {a} vs {b}"
+                );
             }
         }
     }
