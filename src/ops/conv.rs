@@ -521,6 +521,23 @@ mod tests {
             .collect()
     }
 
+    /// Input, kernel and bias of a convolution of `batch` images to `c_out` channels.
+    fn operands(g: &Window2d, batch: usize, c_out: usize, seed: u64) -> [Vec<f64>; 3] {
+        [
+            values(batch * g.h * g.w * g.c, seed),
+            values(g.patch_len() * c_out, seed + 1),
+            values(c_out, seed + 2),
+        ]
+    }
+
+    #[track_caller]
+    fn assert_matches(g: &Window2d, got: &[f64], want: &[f64]) {
+        assert_eq!(got.len(), want.len(), "{g:?}");
+        for (a, b) in got.iter().zip(want) {
+            assert!((a - b).abs() < 1e-12, "{g:?}: {a} vs {b}");
+        }
+    }
+
     #[test]
     fn im2col_and_product_match_the_definition() {
         // Valid and same, strides 1-3, odd sizes, kernels larger than the stride.
@@ -537,18 +554,13 @@ mod tests {
             // Six images on two threads: the split over the pool is exercised too.
             crate::kernels::set_num_threads(2);
             let (batch, c_out) = (6, 3);
-            let x = values(batch * h * w * c, 1);
-            let kernel = values(g.patch_len() * c_out, 2);
-            let bias = values(c_out, 3);
+            let [x, kernel, bias] = operands(&g, batch, c_out, 1);
             let pixels = batch * g.oh * g.ow;
             let mut cols = vec![0.0; pixels * g.patch_len()];
             im2col(&x, batch, &g, &mut cols);
             let mut out = vec![0.0; pixels * c_out];
             conv2d_forward(&cols, &kernel, &bias, pixels, &g, &mut out, &|_| {});
-            let want = naive(&x, batch, &g, &kernel, &bias);
-            for (a, b) in out.iter().zip(&want) {
-                assert!((a - b).abs() < 1e-12, "{g:?}: {a} vs {b}");
-            }
+            assert_matches(&g, &out, &naive(&x, batch, &g, &kernel, &bias));
         }
     }
 
@@ -570,9 +582,7 @@ mod tests {
             let g = Window2d::new(h, w, c, k, s, false);
             for (batch, threads) in [(1, 1), (5, 2)] {
                 crate::kernels::set_num_threads(threads);
-                let x = values(batch * h * w * c, 6);
-                let kernel = values(g.patch_len() * c_out, 7);
-                let bias = values(c_out, 8);
+                let [x, kernel, bias] = operands(&g, batch, c_out, 6);
                 let finished = std::sync::atomic::AtomicUsize::new(0);
                 let out = conv2d_forward_direct(&x, batch, &g, &kernel, &bias, &|chunk| {
                     assert_eq!(chunk.len() % c_out, 0, "{g:?}: a chunk of whole pixels");
@@ -581,10 +591,8 @@ mod tests {
                 });
                 let want = naive(&x, batch, &g, &kernel, &bias);
                 assert_eq!(finished.into_inner(), want.len());
-                assert_eq!(out.len(), want.len());
-                for (a, b) in out.iter().zip(&want) {
-                    assert!((a + b).abs() < 1e-12, "{g:?}: {a} vs -{b}");
-                }
+                let negated: Vec<f64> = out.iter().map(|v| -v).collect();
+                assert_matches(&g, &negated, &want);
             }
         }
     }
@@ -599,9 +607,7 @@ mod tests {
             (7, 9, 4, 3, 2, 10),
         ] {
             let g = Window2d::new(h, w, c, k, s, false);
-            let x = values(h * w * c, 9);
-            let kernel = values(g.patch_len() * c_out, 10);
-            let bias = values(c_out, 11);
+            let [x, kernel, bias] = operands(&g, 1, c_out, 9);
             let as_f32 = |v: &[f64]| v.iter().map(|&a| a as f32).collect::<Vec<_>>();
             let out = conv2d_forward_direct(
                 &as_f32(&x),
