@@ -50,6 +50,10 @@ impl Padding for Same {
 /// fails with `Conv2D 3x3, stride 1, valid, on 28x28 gives 26x26, not 27x27` at that line.
 /// A layer that does not take the previous one's output does not compile either.
 ///
+/// Training multiplies a patch matrix (im2col) by the kernel and keeps it for the backward
+/// pass; inference (`forward`, `predict`) without padding reads the input in place
+/// instead, so its results can differ from training's forward pass in the last bits.
+///
 /// ```
 /// use shaped::nn::{Conv2D, Layer, Relu, Same};
 /// use shaped::{Dim, Tensor};
