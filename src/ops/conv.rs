@@ -245,15 +245,21 @@ pub(crate) fn conv2d_forward_direct<E: Float, F: Fn(&mut [E]) + Sync>(
         "direct convolution: padding"
     );
     let c_out = bias.len();
-    let image = g.h * g.w * g.c;
-    assert_eq!(x.len(), batch * image, "direct convolution: input size");
+    let sizes = || {
+        let image = g.h.checked_mul(g.w)?.checked_mul(g.c)?;
+        let out_image = g.oh.checked_mul(g.ow)?.checked_mul(c_out)?;
+        let kernel = g.patch_len().checked_mul(c_out)?;
+        Some((image, out_image, kernel, batch.checked_mul(out_image)?))
+    };
+    let (image, out_image, kernel_len, out_len) =
+        sizes().expect("direct convolution: a size overflows usize");
     assert_eq!(
-        kernel.len(),
-        g.patch_len() * c_out,
-        "direct convolution: kernel size"
+        Some(x.len()),
+        batch.checked_mul(image),
+        "direct convolution: input size"
     );
-    let out_image = g.oh * g.ow * c_out;
-    let mut out = vec![E::zero(); batch * out_image];
+    assert_eq!(kernel.len(), kernel_len, "direct convolution: kernel size");
+    let mut out = vec![E::zero(); out_len];
     par_chunks(&mut out, out_image, 2, &|b, y| {
         direct_image(&x[b * image..(b + 1) * image], g, kernel, bias, y, finish)
     });
@@ -595,6 +601,23 @@ mod tests {
                 assert_matches(&g, &negated, &want);
             }
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "direct convolution: input size")]
+    fn direct_convolution_refuses_an_input_of_the_wrong_size() {
+        let g = Window2d::new(5, 5, 2, 3, 1, false);
+        let [x, kernel, bias] = operands(&g, 2, 4, 1);
+        // Two images' kernel and bias, an input one value short of two images.
+        conv2d_forward_direct(&x[1..], 2, &g, &kernel, &bias, &|_| {});
+    }
+
+    #[test]
+    #[should_panic(expected = "direct convolution: a size overflows usize")]
+    fn direct_convolution_refuses_sizes_that_overflow() {
+        let g = Window2d::new(5, 5, 2, 3, 1, false);
+        let [x, kernel, bias] = operands(&g, 1, 4, 1);
+        conv2d_forward_direct(&x, usize::MAX / 2, &g, &kernel, &bias, &|_| {});
     }
 
     #[test]
