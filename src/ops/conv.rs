@@ -230,8 +230,9 @@ const DIRECT_MIN_WIDTH: usize = 8;
 /// Returns the `batch` images' outputs, bias first, then the products added, then `finish`
 /// called once on every output value, in chunks of whole pixels (a group of pixels or an
 /// output row, while it is in the L1 cache). The images are spread over the worker pool.
-/// (Splitting a single image's rows over two threads was measured no faster: each part
-/// is a few microseconds, and the other core's caches start cold.)
+/// (Splitting a single image over two threads, by output rows or by blocks of output
+/// channels, was measured no faster for the book's convnet: each part is a few
+/// microseconds of work.)
 pub(crate) fn conv2d_forward_direct<E: Float, F: Fn(&mut [E]) + Sync>(
     x: &[E],
     batch: usize,
