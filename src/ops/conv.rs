@@ -605,6 +605,16 @@ mod tests {
     }
 
     #[test]
+    fn direct_convolution_of_no_images_or_no_channels_is_empty() {
+        for (c, c_out, batch) in [(1, 0, 2), (16, 0, 1), (1, 4, 0)] {
+            let g = Window2d::new(5, 5, c, 3, 1, false);
+            let [x, kernel, bias] = operands(&g, batch, c_out, 1);
+            let out = conv2d_forward_direct(&x, batch, &g, &kernel, &bias, &|_| {});
+            assert!(out.is_empty());
+        }
+    }
+
+    #[test]
     #[should_panic(expected = "direct convolution: input size")]
     fn direct_convolution_refuses_an_input_of_the_wrong_size() {
         let g = Window2d::new(5, 5, 2, 3, 1, false);
