@@ -41,6 +41,25 @@ pub(crate) const fn window_out(n: usize, k: usize, s: usize, same: bool) -> usiz
     }
 }
 
+const CONV_SIZES: &str = "FixedConv2D: OH x OW must be (IH - K) / S + 1 (valid) or ceil(IH / S) (same), and likewise for the width";
+
+/// Fails the build with `message` unless a `k` window at stride `s` over `input` gives
+/// `output`. `track_caller` puts the error at the layer's `const` block, without a frame
+/// inside this function.
+#[track_caller]
+pub(crate) const fn window_fits(
+    input: (usize, usize),
+    k: usize,
+    s: usize,
+    same: bool,
+    output: (usize, usize),
+    message: &str,
+) {
+    let fits =
+        window_out(input.0, k, s, same) == output.0 && window_out(input.1, k, s, same) == output.1;
+    assert!(fits, "{}", message);
+}
+
 /// Positions of zero padding before the first input (the smaller half, as TensorFlow).
 pub(crate) const fn pad_before(n: usize, k: usize, s: usize, same: bool) -> usize {
     if !same || s == 0 {
@@ -103,12 +122,7 @@ impl<
     /// A layer over the given weights; output sizes that the formula does not give are a
     /// compile error at the caller's line.
     pub const fn new(kernel: &'w [[[[f32; OC]; IC]; K]; K], bias: &'w [f32; OC]) -> Self {
-        const {
-            assert!(
-                window_out(IH, K, S, P::SAME) == OH && window_out(IW, K, S, P::SAME) == OW,
-                "FixedConv2D: OH x OW must be (IH - K) / S + 1 (valid) or ceil(IH / S) (same), and likewise for the width"
-            )
-        };
+        const { window_fits((IH, IW), K, S, P::SAME, (OH, OW), CONV_SIZES) };
         FixedConv2D {
             kernel,
             bias,

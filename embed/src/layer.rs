@@ -47,12 +47,7 @@ pub trait FixedLayer {
         y: &mut Self::Output,
         scratch: &mut [f32; N],
     ) {
-        const {
-            assert!(
-                N >= Self::SCRATCH,
-                "the scratch buffer is smaller than the net's SCRATCH: declare it as [0.0; <Net as FixedLayer>::SCRATCH]"
-            )
-        };
+        const { scratch_fits(N, Self::SCRATCH) };
         self.forward_with(x, y, scratch);
     }
 
@@ -181,6 +176,17 @@ chain!(A 0, [B 1 A, C 2 B, D 3 C, E 4 D, F 5 E, G 6 F, H 7 G], I 8 H);
 chain!(A 0, [B 1 A, C 2 B, D 3 C, E 4 D, F 5 E, G 6 F, H 7 G, I 8 H], J 9 I);
 chain!(A 0, [B 1 A, C 2 B, D 3 C, E 4 D, F 5 E, G 6 F, H 7 G, I 8 H, J 9 I], K 10 J);
 chain!(A 0, [B 1 A, C 2 B, D 3 C, E 4 D, F 5 E, G 6 F, H 7 G, I 8 H, J 9 I, K 10 J], L 11 K);
+
+/// Fails the build when a scratch buffer of `len` floats is shorter than `needed`.
+/// `track_caller` makes the error point at the `const` block in `forward` rather than at
+/// this function's `assert!`, which keeps the message short.
+#[track_caller]
+const fn scratch_fits(len: usize, needed: usize) {
+    assert!(
+        len >= needed,
+        "the scratch buffer is smaller than the net's SCRATCH: declare it as [0.0; <Net as FixedLayer>::SCRATCH]"
+    );
+}
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,9 @@
 
 use core::marker::PhantomData;
 
-use crate::conv::{FixedPadding, Valid, pad_before, window_out};
+use crate::conv::{FixedPadding, Valid, pad_before, window_fits};
+
+const POOL_SIZES: &str = "FixedPooling2D: OH x OW must be (IH - POOL) / POOL + 1 (valid) or ceil(IH / POOL) (same), and likewise for the width";
 use crate::layer::FixedLayer;
 
 /// How a pooling layer reduces a window.
@@ -88,13 +90,7 @@ impl<
     /// The layer; output sizes that the formula does not give are a compile error at the
     /// caller's line.
     pub const fn new() -> Self {
-        const {
-            assert!(
-                window_out(IH, POOL, POOL, P::SAME) == OH
-                    && window_out(IW, POOL, POOL, P::SAME) == OW,
-                "FixedPooling2D: OH x OW must be (IH - POOL) / POOL + 1 (valid) or ceil(IH / POOL) (same), and likewise for the width"
-            )
-        };
+        const { window_fits((IH, IW), POOL, POOL, P::SAME, (OH, OW), POOL_SIZES) };
         FixedPooling2D(PhantomData)
     }
 }
@@ -161,7 +157,7 @@ pub struct FixedFlatten<const H: usize, const W: usize, const C: usize, const N:
 impl<const H: usize, const W: usize, const C: usize, const N: usize> FixedFlatten<H, W, C, N> {
     /// The layer; `N != H * W * C` is a compile error at the caller's line.
     pub const fn new() -> Self {
-        const { assert!(H * W * C == N, "FixedFlatten: N must be H * W * C") };
+        const { flatten_fits(H * W * C, N) };
         FixedFlatten
     }
 }
@@ -183,6 +179,12 @@ impl<const H: usize, const W: usize, const C: usize, const N: usize> FixedLayer
     fn forward_with(&self, x: &Self::Input, y: &mut [f32; N], _: &mut [f32]) {
         y.copy_from_slice(x.as_flattened().as_flattened());
     }
+}
+
+/// Fails the build unless `N` (`len`) is `H * W * C` (`numel`), at the caller's `const` block.
+#[track_caller]
+const fn flatten_fits(numel: usize, len: usize) {
+    assert!(numel == len, "FixedFlatten: N must be H * W * C");
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 /// Fails the build with a check's message (called in a `const` block of the method the
 /// user calls, so the error's last note shows the user's line).
+#[track_caller]
 pub(crate) const fn ok(check: Option<ConstMsg>) {
     if let Some(msg) = check {
         panic!("{}", msg.as_str());
