@@ -332,7 +332,19 @@ unsafe fn pack_a(
             panel.iter_mut().for_each(|d| *d = 0.0);
         }
         // A transposed view (`rs == 1`) is read down its contiguous columns.
-        if a.rs == 1 {
+        if a.rs == 1 && rows == mr && (mr == MR || mr == MR2) {
+            // Whole panels copy a fixed number of values per column, which compiles to a
+            // few vector moves; a copy of run-time length was a `memcpy` call per column.
+            let first = ic + p * mr + pc * a.cs;
+            // SAFETY: as below, with rows == mr.
+            unsafe {
+                if mr == MR {
+                    pack_columns::<MR>(a.ptr.add(first), a.cs, panel);
+                } else {
+                    pack_columns::<MR2>(a.ptr.add(first), a.cs, panel);
+                }
+            }
+        } else if a.rs == 1 {
             for (l, dst) in panel.chunks_exact_mut(mr).enumerate() {
                 // SAFETY: rows ic + p*mr .. + rows (< m) of column pc + l (< k) are
                 // contiguous here (caller's contract).
@@ -349,6 +361,19 @@ unsafe fn pack_a(
                 }
             }
         }
+    }
+}
+
+/// Copies `panel.len() / R` columns of `R` contiguous values, `cs` apart, from `first`.
+///
+/// # Safety
+/// `first + l * cs .. + R` must be readable for every column `l < panel.len() / R`.
+#[inline(always)]
+unsafe fn pack_columns<const R: usize>(first: *const f32, cs: usize, panel: &mut [f32]) {
+    for (l, dst) in panel.chunks_exact_mut(R).enumerate() {
+        // SAFETY: column l's R values are readable (caller's contract); `dst` holds R.
+        let col = unsafe { &*first.add(l * cs).cast::<[f32; R]>() };
+        dst.copy_from_slice(col);
     }
 }
 

@@ -8,9 +8,6 @@ use super::conv::Window2d;
 use crate::kernels::{par_chunks, widest};
 use crate::tensor::Float;
 
-/// Channels handled together, with their scratch on the stack.
-const BLOCK: usize = 64;
-
 /// The maximum of each window's inside positions, per channel. A NaN is the maximum of any
 /// window holding one (it propagates). Images are spread over the pool.
 pub(crate) fn max_pool_forward<E: Float>(x: &[E], batch: usize, g: &Window2d, out: &mut [E]) {
@@ -102,26 +99,37 @@ pub(crate) fn max_pool_backward<E: Float>(
                 db.fill(E::zero());
                 for (oy, ox, o) in outputs(g) {
                     let (rows, cols) = window(g, oy, ox);
-                    for c0 in (0..g.c).step_by(BLOCK) {
-                        let n = BLOCK.min(g.c - c0);
-                        let (m, gs) = (&best[o + c0..o + c0 + n], &gb[o + c0..o + c0 + n]);
-                        // The gradient not yet handed out: all of it goes to the first match.
-                        let mut left = [E::zero(); BLOCK];
-                        let left = &mut left[..n];
-                        left.copy_from_slice(gs);
+                    let at = |iy: usize, ix: usize| (iy * g.w + ix) * g.c;
+                    // As in the forward pass: LANES channels at a time with the gradient not
+                    // yet handed out kept in registers (all of it goes to the first match).
+                    let mut c0 = 0;
+                    while c0 + LANES <= g.c {
+                        let m = lanes(best, o + c0);
+                        let mut left = lanes(gb, o + c0);
                         for iy in rows.clone() {
                             for ix in cols.clone() {
-                                let start = (iy * g.w + ix) * g.c + c0;
-                                for (((d, l), &v), &mv) in db[start..start + n]
-                                    .iter_mut()
-                                    .zip(left.iter_mut())
-                                    .zip(&xb[start..start + n])
-                                    .zip(m)
-                                {
-                                    let hit = (v == mv) | (v.is_nan() & mv.is_nan());
-                                    *d += if hit { *l } else { E::zero() };
-                                    *l = if hit { E::zero() } else { *l };
+                                let start = at(iy, ix) + c0;
+                                let v = lanes(xb, start);
+                                let d: &mut [E; LANES] = (&mut db[start..start + LANES])
+                                    .try_into()
+                                    .expect("a slice of LANES values");
+                                for i in 0..LANES {
+                                    let hit = (v[i] == m[i]) | (v[i].is_nan() & m[i].is_nan());
+                                    d[i] += if hit { left[i] } else { E::zero() };
+                                    left[i] = if hit { E::zero() } else { left[i] };
                                 }
+                            }
+                        }
+                        c0 += LANES;
+                    }
+                    for c in c0..g.c {
+                        let (m, mut left) = (best[o + c], gb[o + c]);
+                        for iy in rows.clone() {
+                            for ix in cols.clone() {
+                                let i = at(iy, ix) + c;
+                                let hit = (xb[i] == m) | (xb[i].is_nan() & m.is_nan());
+                                db[i] += if hit { left } else { E::zero() };
+                                left = if hit { E::zero() } else { left };
                             }
                         }
                     }
@@ -129,6 +137,14 @@ pub(crate) fn max_pool_backward<E: Float>(
             },
         )
     });
+}
+
+/// `LANES` values of `v` from `start`, by value (so they live in registers).
+#[inline(always)]
+fn lanes<E: Float>(v: &[E], start: usize) -> [E; LANES] {
+    v[start..start + LANES]
+        .try_into()
+        .expect("a slice of LANES values")
 }
 
 /// The mean of each window's inside positions, per channel. Images are spread over the
@@ -367,8 +383,8 @@ mod tests {
 
     #[test]
     fn every_channel_count_around_the_vector_block_matches_index_arithmetic() {
-        // Channel counts below, at and past the 16-channel blocks (and a remainder after
-        // two blocks), and past the backward pass's 64-channel blocks; valid and same
+        // Channel counts below, at and past the 16-channel blocks of both passes (and a
+        // remainder after two and after four blocks); valid and same
         // padding, overlapping and strided windows; a NaN in a block lane and one in a
         // remainder lane.
         for c in [1, 3, 15, 16, 17, 32, 35, 70] {
