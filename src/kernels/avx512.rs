@@ -214,17 +214,20 @@ pub(super) unsafe fn small_tile(
 }
 
 /// The `MR x NR` micro-kernel: `tile = A_panel . B_panel + beta * tile` on the top-left
-/// `rows x cols` of the tile.
+/// `rows x cols` of the tile. Step `l` of the sum reads `MR` contiguous values of A from
+/// `a + l * a_step`: a packed panel (`a_step == MR`) or, in place, a transposed A whose
+/// columns are contiguous (`a_step` its column stride).
 ///
 /// # Safety
-/// AVX-512F must be available; `a` holds `MR * kc` and `b` `NR * kc` values; the tile's
-/// `rows x cols` elements (row stride `ldc`) must be writable.
+/// AVX-512F must be available; `a + l * a_step .. + MR` must be readable for every
+/// `l < kc`, and `b` must hold `NR * kc` values; the tile's `rows x cols` elements (row
+/// stride `ldc`) must be writable.
 #[allow(clippy::too_many_arguments)]
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 pub(super) unsafe fn kernel(
     kc: usize,
-    a: &[f32],
+    (a, a_step): (*const f32, usize),
     b: &[f32],
     tile: *mut f32,
     ldc: usize,
@@ -234,9 +237,11 @@ pub(super) unsafe fn kernel(
 ) {
     use std::arch::x86_64::*;
     let mut acc = [[_mm512_setzero_ps(); 2]; MR];
-    let (mut ap, mut bp) = (a.as_ptr(), b.as_ptr());
+    let (mut ap, mut bp) = (a, b.as_ptr());
     for _ in 0..kc {
-        // SAFETY: each step reads NR values of b and MR values of a, kc steps in all.
+        // SAFETY: each step reads NR values of b and MR values of a (caller's contract),
+        // kc steps in all; `ap` moves by a_step only between reads, so after the last
+        // step it may point past A without being read (`wrapping_add`).
         unsafe {
             let b0 = _mm512_loadu_ps(bp);
             let b1 = _mm512_loadu_ps(bp.add(16));
@@ -245,7 +250,7 @@ pub(super) unsafe fn kernel(
                 row[0] = _mm512_fmadd_ps(ai, b0, row[0]);
                 row[1] = _mm512_fmadd_ps(ai, b1, row[1]);
             }
-            ap = ap.add(MR);
+            ap = ap.wrapping_add(a_step);
             bp = bp.add(NR);
         }
     }
@@ -284,7 +289,7 @@ pub(super) unsafe fn kernel(
 #[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn kernel(
     _: usize,
-    _: &[f32],
+    _: (*const f32, usize),
     _: &[f32],
     _: *mut f32,
     _: usize,

@@ -162,8 +162,14 @@ unsafe fn sgemm_with(
                 let first = pc == 0;
                 for ic in (0..m).step_by(MC) {
                     let mc = MC.min(m - ic);
-                    // SAFETY: as above.
-                    unsafe { pack_a(mc, kc, a, ic, pc, pa, mr) };
+                    // A transposed A (the weight gradients' `patches^T . dz`) already holds
+                    // each panel's MR rows contiguously per column: the AVX-512 kernel reads
+                    // whole panels in place instead of copying the whole of A first.
+                    let a_in_place = kind == Kind::Avx512 && a.rs == 1 && mc % mr == 0;
+                    if !a_in_place {
+                        // SAFETY: as above.
+                        unsafe { pack_a(mc, kc, a, ic, pc, pa, mr) };
+                    }
                     for jr in (0..nc).step_by(nr) {
                         for ir in (0..mc).step_by(mr) {
                             let rows = mr.min(mc - ir);
@@ -172,14 +178,23 @@ unsafe fn sgemm_with(
                             let bp = &pb[jr * kc..(jr + nr) * kc];
                             let beta = if first { beta } else { 1.0 };
                             // SAFETY: the tile (ic + ir.., jc + jr..) of size rows x cols lies
-                            // inside C; the packed panels hold mr x kc and kc x nr values; the
-                            // kernel of `kind` runs on this machine.
+                            // inside C; the packed panels hold mr x kc and kc x nr values; in
+                            // place, rows ic + ir .. + mr (whole, < m) of columns pc .. pc + kc
+                            // of A are addressable (caller's contract); the kernel of `kind`
+                            // runs on this machine.
                             unsafe {
                                 let tile = c.add((ic + ir) * ldc + jc + jr);
                                 match kind {
-                                    Kind::Avx512 => super::avx512::kernel(
-                                        kc, ap, bp, tile, ldc, rows, cols, beta,
-                                    ),
+                                    Kind::Avx512 => {
+                                        let a_panel = if a_in_place {
+                                            (a.ptr.add(ic + ir + pc * a.cs), a.cs)
+                                        } else {
+                                            (ap.as_ptr(), MR)
+                                        };
+                                        super::avx512::kernel(
+                                            kc, a_panel, bp, tile, ldc, rows, cols, beta,
+                                        )
+                                    }
                                     Kind::Avx2 => {
                                         super::avx2::kernel(kc, ap, bp, tile, ldc, rows, cols, beta)
                                     }
@@ -571,9 +586,12 @@ mod tests {
     }
 
     fn check_kernel(kind: Kind) {
-        // Partial micro-tiles, several KC blocks, the narrow path, an NC block boundary.
+        // Partial micro-tiles, several KC blocks, the narrow path, an NC block boundary;
+        // transposed A read in place in whole panels (m a multiple of 12: one and two MC
+        // blocks, past a KC block).
         // Under Miri (interpreted, about a million operations a second) the same
-        // boundaries with fewer elements: partial tiles, a KC block, an NC block, narrow.
+        // boundaries with fewer elements: partial tiles, a KC block, an NC block, narrow,
+        // in-place panels of A past a KC block.
         let shapes: &[(usize, usize, usize)] = if cfg!(miri) {
             &[
                 (1, 1, 1),
@@ -581,6 +599,7 @@ mod tests {
                 (2, 257, 3),
                 (1, 1, 2049),
                 (9, 3, 10),
+                (24, 260, 17),
             ]
         } else {
             &[
@@ -592,6 +611,8 @@ mod tests {
                 (3, 5, 2049),
                 (97, 40, 10),
                 (9, 513, 1),
+                (24, 260, 17),
+                (192, 300, 40),
             ]
         };
         for &(m, k, n) in shapes {
