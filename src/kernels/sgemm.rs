@@ -165,7 +165,7 @@ unsafe fn sgemm_with(
                     // A transposed A (the weight gradients' `patches^T . dz`) already holds
                     // each panel's MR rows contiguously per column: the AVX-512 kernel reads
                     // whole panels in place instead of copying the whole of A first.
-                    let a_in_place = kind == Kind::Avx512 && a.rs == 1 && mc % mr == 0;
+                    let a_in_place = kind == Kind::Avx512 && a.rs == 1 && mc.is_multiple_of(mr);
                     if !a_in_place {
                         // SAFETY: as above.
                         unsafe { pack_a(mc, kc, a, ic, pc, pa, mr) };
