@@ -93,50 +93,81 @@ pub(crate) fn max_pool_backward<E: Float>(
             &out[b * pooled..(b + 1) * pooled],
             &grad[b * pooled..(b + 1) * pooled],
         );
-        widest(
-            #[inline(always)]
-            || {
-                db.fill(E::zero());
-                for (oy, ox, o) in outputs(g) {
-                    let (rows, cols) = window(g, oy, ox);
-                    let at = |iy: usize, ix: usize| (iy * g.w + ix) * g.c;
-                    // As in the forward pass: LANES channels at a time with the gradient not
-                    // yet handed out kept in registers (all of it goes to the first match).
-                    let mut c0 = 0;
-                    while c0 + LANES <= g.c {
-                        let m = lanes(best, o + c0);
-                        let mut left = lanes(gb, o + c0);
-                        for iy in rows.clone() {
-                            for ix in cols.clone() {
-                                let start = at(iy, ix) + c0;
-                                let v = lanes(xb, start);
-                                let d: &mut [E; LANES] = (&mut db[start..start + LANES])
-                                    .try_into()
-                                    .expect("a slice of LANES values");
-                                for i in 0..LANES {
-                                    let hit = (v[i] == m[i]) | (v[i].is_nan() & m[i].is_nan());
-                                    d[i] += if hit { left[i] } else { E::zero() };
-                                    left[i] = if hit { E::zero() } else { left[i] };
-                                }
-                            }
-                        }
-                        c0 += LANES;
-                    }
-                    for c in c0..g.c {
-                        let (m, mut left) = (best[o + c], gb[o + c]);
-                        for iy in rows.clone() {
-                            for ix in cols.clone() {
-                                let i = at(iy, ix) + c;
-                                let hit = (xb[i] == m) | (xb[i].is_nan() & m.is_nan());
-                                db[i] += if hit { left } else { E::zero() };
-                                left = if hit { E::zero() } else { left };
-                            }
-                        }
+        // Windows that tile the image exactly (the usual 2x2 pooling of an even size) hand
+        // each position one gradient: written once, with no zeroing pass before it.
+        let tiled = g.stride == g.k
+            && g.pad_top == 0
+            && g.pad_left == 0
+            && g.oh * g.k == g.h
+            && g.ow * g.k == g.w;
+        if tiled {
+            widest(
+                #[inline(always)]
+                || max_pool_backward_image::<E, true>(xb, best, gb, g, db),
+            )
+        } else {
+            widest(
+                #[inline(always)]
+                || {
+                    db.fill(E::zero());
+                    max_pool_backward_image::<E, false>(xb, best, gb, g, db)
+                },
+            )
+        }
+    });
+}
+
+/// One image of [`max_pool_backward`]: adds each window's gradient into `db`, or, when
+/// `TILED` (every position in exactly one window), writes it.
+#[inline(always)]
+fn max_pool_backward_image<E: Float, const TILED: bool>(
+    xb: &[E],
+    best: &[E],
+    gb: &[E],
+    g: &Window2d,
+    db: &mut [E],
+) {
+    let hand = |d: &mut E, hit: bool, left: E| {
+        let share = if hit { left } else { E::zero() };
+        *d = if TILED { share } else { *d + share };
+    };
+    for (oy, ox, o) in outputs(g) {
+        let (rows, cols) = window(g, oy, ox);
+        let at = |iy: usize, ix: usize| (iy * g.w + ix) * g.c;
+        // As in the forward pass: LANES channels at a time with the gradient not yet
+        // handed out kept in registers (all of it goes to the first match).
+        let mut c0 = 0;
+        while c0 + LANES <= g.c {
+            let m = lanes(best, o + c0);
+            let mut left = lanes(gb, o + c0);
+            for iy in rows.clone() {
+                for ix in cols.clone() {
+                    let start = at(iy, ix) + c0;
+                    let v = lanes(xb, start);
+                    let d: &mut [E; LANES] = (&mut db[start..start + LANES])
+                        .try_into()
+                        .expect("a slice of LANES values");
+                    for i in 0..LANES {
+                        let hit = (v[i] == m[i]) | (v[i].is_nan() & m[i].is_nan());
+                        hand(&mut d[i], hit, left[i]);
+                        left[i] = if hit { E::zero() } else { left[i] };
                     }
                 }
-            },
-        )
-    });
+            }
+            c0 += LANES;
+        }
+        for c in c0..g.c {
+            let (m, mut left) = (best[o + c], gb[o + c]);
+            for iy in rows.clone() {
+                for ix in cols.clone() {
+                    let i = at(iy, ix) + c;
+                    let hit = (xb[i] == m) | (xb[i].is_nan() & m.is_nan());
+                    hand(&mut db[i], hit, left);
+                    left = if hit { E::zero() } else { left };
+                }
+            }
+        }
+    }
 }
 
 /// `LANES` values of `v` from `start`, by value (so they live in registers).
@@ -384,17 +415,25 @@ mod tests {
     #[test]
     fn every_channel_count_around_the_vector_block_matches_index_arithmetic() {
         // Channel counts below, at and past the 16-channel blocks of both passes (and a
-        // remainder after two and after four blocks); valid and same
-        // padding, overlapping and strided windows; a NaN in a block lane and one in a
-        // remainder lane.
+        // remainder after two and after four blocks); valid and same padding, overlapping
+        // and strided windows, windows that tile 4x6 exactly (the backward pass writes
+        // without zeroing first) and that leave 5x6's last row out; a NaN in a block lane
+        // and one in a remainder lane.
+        let windows = [
+            (2, 2, false),
+            (2, 2, true),
+            (3, 2, true),
+            (3, 1, true),
+            (2, 1, false),
+        ];
         for c in [1, 3, 15, 16, 17, 32, 35, 70] {
-            for (k, s, same) in [(2, 2, false), (3, 2, true), (3, 1, true), (2, 1, false)] {
-                let g = Window2d::new(5, 6, c, k, s, same);
-                let mut x: Vec<f32> = (0..5 * 6 * c)
+            for ((k, s, same), h) in windows.into_iter().flat_map(|w| [(w, 5), (w, 4)]) {
+                let g = Window2d::new(h, 6, c, k, s, same);
+                let mut x: Vec<f32> = (0..h * 6 * c)
                     .map(|i| ((i * 37 + 11) % 97) as f32 - 48.0)
                     .collect();
                 x[(2 * 6 + 3) * c] = f32::NAN;
-                x[(4 * 6 + 5) * c + c - 1] = f32::NAN;
+                x[((h - 1) * 6 + 5) * c + c - 1] = f32::NAN;
                 let (want_max, want_mean) = naive(&x, &g);
                 let pooled = g.oh * g.ow * c;
                 let (mut max, mut mean) = (vec![0.0; pooled], vec![0.0; pooled]);
@@ -405,12 +444,15 @@ mod tests {
                         .zip(b)
                         .all(|(p, q)| p == q || (p.is_nan() && q.is_nan()))
                 };
-                assert!(same_bits(&max, &want_max), "max, c {c}, k {k}, s {s}");
+                assert!(
+                    same_bits(&max, &want_max),
+                    "max, {h}x6, c {c}, k {k}, s {s}"
+                );
                 let grad: Vec<f32> = (0..pooled).map(|i| (i % 13) as f32 + 0.5).collect();
                 let mut dx = vec![f32::NAN; x.len()];
                 max_pool_backward(&x, &max, &grad, 1, &g, &mut dx);
                 let want_dx = naive_max_backward(&x, &max, &grad, &g);
-                assert_eq!(dx, want_dx, "max backward, c {c}, k {k}, s {s}");
+                assert_eq!(dx, want_dx, "max backward, {h}x6, c {c}, k {k}, s {s}");
                 for (m, w) in mean.iter().zip(&want_mean) {
                     assert!(
                         (m - w).abs() <= 1e-5 * w.abs().max(1.0) || (m.is_nan() && w.is_nan()),
