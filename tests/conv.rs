@@ -29,7 +29,21 @@ fn set(m: &mut impl Params<f64>, values: &[f64]) {
 type Target<const O: usize> = Tensor<(usize, Dim<O>), f64>;
 
 /// Parameter and input gradients of `model` against central differences.
+/// [`check_gradients`], and inference computes what training does: inference takes other
+/// paths (direct convolution where windows need no padding).
 fn check<S: Shape, M, const O: usize>(model: &M, x: &Tensor<S, f64>, target: &Target<O>)
+where
+    M: Train<Tensor<S, f64>, Output = Target<O>> + Params<f64> + Clone,
+{
+    check_gradients(model, x, target);
+    let trained = model.clone().forward_train(x, &mut Default::default()).clone();
+    let inferred = model.forward(x);
+    for (a, b) in inferred.as_slice().iter().zip(trained.as_slice()) {
+        assert!((a - b).abs() < 1e-12, "inference {a} vs training {b}");
+    }
+}
+
+fn check_gradients<S: Shape, M, const O: usize>(model: &M, x: &Tensor<S, f64>, target: &Target<O>)
 where
     M: Train<Tensor<S, f64>, Output = Target<O>> + Params<f64> + Clone,
 {
@@ -271,17 +285,18 @@ fn layer_norm<const C: usize>() -> LayerNormalization<C, f64> {
 
 #[test]
 fn batch_normalization_gradients_dense_and_conv() {
+    // Training normalizes by the batch's statistics, inference by the running ones.
     let x = Tensor::<(usize, Dim<3>), f64>::random_uniform((5, Dim), -2.0, 2.0, 35);
     let model = (head::<3, 4>(36), batch_norm::<4>(), head::<4, 2>(37));
     let t = Tensor::random_uniform((5, Dim), -1.0, 1.0, 38);
-    check(&model, &x, &t);
+    check_gradients(&model, &x, &t);
     let model = (
         conv::<4, 4, 1, 2, 2, 3, 3, 1, Valid>(39),
         batch_norm::<3>(),
         Flatten::<12>,
         head::<12, 2>(40),
     );
-    check(&model, &images::<4, 4, 1>(41), &target());
+    check_gradients(&model, &images::<4, 4, 1>(41), &target());
 }
 
 #[test]

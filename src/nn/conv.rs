@@ -10,8 +10,9 @@ use rand_distr::StandardNormal;
 use super::{Activation, Grad, Init, Layer, Linear, Params, Train, reuse};
 use crate::kernels::par_chunks;
 use crate::ops::conv::{
-    Window2d, col2im, conv2d_backward_cols, conv2d_backward_params, conv2d_forward,
-    conv2d_forward_direct, direct_suits, im2col,
+    Window2d, col2im, conv2d_backward_cols, conv2d_backward_params, conv2d_backward_params_direct,
+    conv2d_forward, conv2d_forward_direct, conv2d_forward_direct_into, direct_suits, direct_trains,
+    im2col,
 };
 use crate::shapes::checks::{ok, window_2d};
 use crate::shapes::{Dim, Dimension};
@@ -130,9 +131,22 @@ conv_impl! { Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E> {
         let g = const { Self::WINDOW };
         let batch = x.batch_size();
         let pixels = batch * OH * OW;
+        out.set_shape((x.shape().0, Dim, Dim, Dim));
+        if direct_trains(&g) {
+            // A first layer: no patch matrix (its backward pass reads the input in place).
+            conv2d_forward_direct_into(
+                x.as_slice(),
+                batch,
+                &g,
+                self.kernel.as_slice(),
+                self.bias.as_slice(),
+                out.as_mut_slice(),
+                &|pixels| A::apply(pixels, OC),
+            );
+            return;
+        }
         cols.resize(pixels * g.patch_len(), E::zero());
         im2col(x.as_slice(), batch, &g, cols);
-        out.set_shape((x.shape().0, Dim, Dim, Dim));
         conv2d_forward(
             cols,
             self.kernel.as_slice(),
@@ -341,14 +355,27 @@ impl<
                 dz
             }
         };
-        conv2d_backward_params(
-            &cache.cols,
-            gz.as_slice(),
-            pixels,
-            &g,
-            grads.kernel.as_mut_slice(),
-            grads.bias.as_mut_slice(),
-        );
+        if direct_trains(&g) {
+            // `cols` holds no patches here: it serves as the images' partial gradients.
+            conv2d_backward_params_direct(
+                x.as_slice(),
+                gz.as_slice(),
+                x.batch_size(),
+                &g,
+                &mut cache.cols,
+                grads.kernel.as_mut_slice(),
+                grads.bias.as_mut_slice(),
+            );
+        } else {
+            conv2d_backward_params(
+                &cache.cols,
+                gz.as_slice(),
+                pixels,
+                &g,
+                grads.kernel.as_mut_slice(),
+                grads.bias.as_mut_slice(),
+            );
+        }
         if let Some(dx) = input_grad {
             cache.col_grads.resize(pixels * g.patch_len(), E::zero());
             conv2d_backward_cols(

@@ -56,6 +56,23 @@ impl Window2d {
         self.k * self.k * self.c
     }
 
+    /// `true` when every window lies inside the image: no padding before the first row
+    /// and column, and none after the last (same padding of an even window pads only
+    /// after). Direct convolution reads windows in place and needs it.
+    pub(crate) fn unpadded(&self) -> bool {
+        let inside = |out: usize, len: usize| {
+            out == 0
+                || (out - 1)
+                    .checked_mul(self.stride)
+                    .and_then(|last| last.checked_add(self.k))
+                    .is_some_and(|end| end <= len)
+        };
+        self.pad_top == 0
+            && self.pad_left == 0
+            && inside(self.oh, self.h)
+            && inside(self.ow, self.w)
+    }
+
     /// Input row `iy` of output row `oy`, window row `ky`, when inside the image.
     #[inline]
     fn input_row(&self, oy: usize, ky: usize) -> Option<usize> {
@@ -214,7 +231,7 @@ pub(crate) fn conv2d_forward<E: Float>(
 /// leaves most of a product tile empty: there, one product over a patch matrix of the
 /// whole image is faster (measured on a 5x5x64 input, 3x3 output rows).
 pub(crate) fn direct_suits(g: &Window2d) -> bool {
-    g.pad_top == 0 && g.pad_left == 0 && (small_patch_run(g).is_some() || g.ow >= DIRECT_MIN_WIDTH)
+    g.unpadded() && (small_patch_run(g).is_some() || g.ow >= DIRECT_MIN_WIDTH)
 }
 
 /// The fewest output pixels per row for which [`conv2d_forward_direct`] runs a product per
@@ -241,10 +258,28 @@ pub(crate) fn conv2d_forward_direct<E: Float, F: Fn(&mut [E]) + Sync>(
     bias: &[E],
     finish: &F,
 ) -> Vec<E> {
-    assert!(
-        g.pad_top == 0 && g.pad_left == 0,
-        "direct convolution: padding"
-    );
+    let out_len =
+        g.oh.checked_mul(g.ow)
+            .and_then(|n| n.checked_mul(bias.len()))
+            .and_then(|n| n.checked_mul(batch))
+            .expect("direct convolution: a size overflows usize");
+    let mut out = vec![E::zero(); out_len];
+    conv2d_forward_direct_into(x, batch, g, kernel, bias, &mut out, finish);
+    out
+}
+
+/// [`conv2d_forward_direct`] into `out` (`batch * oh * ow * c_out` values), which is
+/// overwritten: training's forward pass, which reuses its output buffer.
+pub(crate) fn conv2d_forward_direct_into<E: Float, F: Fn(&mut [E]) + Sync>(
+    x: &[E],
+    batch: usize,
+    g: &Window2d,
+    kernel: &[E],
+    bias: &[E],
+    out: &mut [E],
+    finish: &F,
+) {
+    assert!(g.unpadded(), "direct convolution: padding");
     let c_out = bias.len();
     let sizes = || {
         let image = g.h.checked_mul(g.w)?.checked_mul(g.c)?;
@@ -260,11 +295,10 @@ pub(crate) fn conv2d_forward_direct<E: Float, F: Fn(&mut [E]) + Sync>(
         "direct convolution: input size"
     );
     assert_eq!(kernel.len(), kernel_len, "direct convolution: kernel size");
-    let mut out = vec![E::zero(); out_len];
-    par_chunks(&mut out, out_image, 2, &|b, y| {
+    assert_eq!(out.len(), out_len, "direct convolution: output size");
+    par_chunks(out, out_image, 2, &|b, y| {
         direct_image(&x[b * image..(b + 1) * image], g, kernel, bias, y, finish)
     });
-    out
 }
 
 /// [`conv2d_forward_direct`] on one image, `xb`, into `y`.
@@ -444,6 +478,188 @@ fn pixels<E: Float, const RUN: usize, const P: usize>(
     }
 }
 
+/// `true` when a layer trains without a patch matrix: a small patch without padding (a
+/// first layer), summed tap by tap in registers forward ([`conv2d_forward_direct_into`])
+/// and backward ([`conv2d_backward_params_direct`]). A first layer's patch matrix was the
+/// slowest part of its step: 9 values per pixel written, then read by two products of
+/// inner size 9 (one of them on a single thread).
+pub(crate) fn direct_trains(g: &Window2d) -> bool {
+    g.unpadded() && small_patch_run(g).is_some()
+}
+
+/// The kernel and bias gradients of a convolution that [`direct_trains`], read from the
+/// input in place. Each image's share is summed over the pool into `partials` (a kernel
+/// and a bias per image, resized here), then the shares are added in image order, so the
+/// result is the same whatever the number of threads. Overwrites `dkernel` and `dbias`.
+pub(crate) fn conv2d_backward_params_direct<E: Float>(
+    x: &[E],
+    dz: &[E],
+    batch: usize,
+    g: &Window2d,
+    partials: &mut Vec<E>,
+    dkernel: &mut [E],
+    dbias: &mut [E],
+) {
+    let run = small_patch_run(g).expect("a layer that trains directly");
+    assert!(g.unpadded(), "direct convolution: padding");
+    let c_out = dbias.len();
+    let sizes = || {
+        let image = g.h.checked_mul(g.w)?.checked_mul(g.c)?;
+        let out_image = g.oh.checked_mul(g.ow)?.checked_mul(c_out)?;
+        let kernel = g.patch_len().checked_mul(c_out)?;
+        let share = kernel.checked_add(c_out)?;
+        Some((image, out_image, kernel, share, batch.checked_mul(share)?))
+    };
+    let (image, out_image, kernel_len, share, partials_len) =
+        sizes().expect("direct convolution: a size overflows usize");
+    assert_eq!(
+        Some(x.len()),
+        batch.checked_mul(image),
+        "direct convolution: input size"
+    );
+    assert_eq!(
+        Some(dz.len()),
+        batch.checked_mul(out_image),
+        "direct convolution: output gradient size"
+    );
+    assert_eq!(dkernel.len(), kernel_len, "direct convolution: kernel size");
+    partials.resize(partials_len, E::zero());
+    if share > 0 {
+        par_chunks(&mut partials[..partials_len], share, 2, &|b, part| {
+            let (dk, db) = part.split_at_mut(kernel_len);
+            let (xb, dzb) = (
+                &x[b * image..(b + 1) * image],
+                &dz[b * out_image..(b + 1) * out_image],
+            );
+            image_params(xb, dzb, g, run, dk, db);
+        });
+    }
+    dkernel.fill(E::zero());
+    dbias.fill(E::zero());
+    for part in partials[..partials_len].chunks_exact(share.max(1)) {
+        let (dk, db) = part.split_at(kernel_len);
+        dkernel.iter_mut().zip(dk).for_each(|(d, &v)| *d += v);
+        dbias.iter_mut().zip(db).for_each(|(d, &v)| *d += v);
+    }
+}
+
+/// One image's kernel and bias gradients (overwritten), window rows of `run` values.
+fn image_params<E: Float>(
+    xb: &[E],
+    dzb: &[E],
+    g: &Window2d,
+    run: usize,
+    dk: &mut [E],
+    db: &mut [E],
+) {
+    macro_rules! runs {
+        ($($run:literal)*) => {
+            match run {
+                $($run => image_params_run::<E, $run>(xb, dzb, g, dk, db),)*
+                _ => unreachable!("small_patch_run bounds the run"),
+            }
+        };
+    }
+    runs!(1 2 3 4 5 6 7 8 9);
+}
+
+/// [`image_params`] for window rows of `RUN` values: 8 pixels at a time, their output
+/// gradients held in registers, 16 channels at a time, while each tap's sum is updated
+/// once per group. Each sum adds the pixels in order.
+fn image_params_run<E: Float, const RUN: usize>(
+    xb: &[E],
+    dzb: &[E],
+    g: &Window2d,
+    dk: &mut [E],
+    db: &mut [E],
+) {
+    let c_out = db.len();
+    dk.fill(E::zero());
+    db.fill(E::zero());
+    if c_out == 0 {
+        return;
+    }
+    let line = g.w * g.c;
+    let first = |p: usize| ((p / g.ow) * g.stride * g.w + (p % g.ow) * g.stride) * g.c;
+    widest(
+        #[inline(always)]
+        || {
+            let mut groups = dzb.chunks_exact(PIXELS * c_out);
+            let mut p = 0;
+            for group in &mut groups {
+                let starts: [usize; PIXELS] = core::array::from_fn(|j| first(p + j));
+                pixel_grads::<E, RUN, PIXELS>(xb, g.k, line, &starts, group, dk, db);
+                p += PIXELS;
+            }
+            for d in groups.remainder().chunks_exact(c_out) {
+                pixel_grads::<E, RUN, 1>(xb, g.k, line, &[first(p)], d, dk, db);
+                p += 1;
+            }
+        },
+    );
+}
+
+/// Adds `P` pixels' shares to the kernel and bias gradients: pixel `j`'s output gradient
+/// is `d[j * c_out..]` and its window row `ky` the `RUN` input values from
+/// `starts[j] + ky * line`.
+#[inline(always)]
+fn pixel_grads<E: Float, const RUN: usize, const P: usize>(
+    xb: &[E],
+    k: usize,
+    line: usize,
+    starts: &[usize; P],
+    d: &[E],
+    dk: &mut [E],
+    db: &mut [E],
+) {
+    let c_out = db.len();
+    let row = |j: usize, ky: usize| -> &[E; RUN] {
+        let at = starts[j] + ky * line;
+        xb[at..at + RUN]
+            .try_into()
+            .expect("a window row of RUN values")
+    };
+    let block = |at: usize| -> [E; LANES] { d[at..at + LANES].try_into().expect("LANES values") };
+    let mut c0 = 0;
+    while c0 + LANES <= c_out {
+        let grads: [[E; LANES]; P] = core::array::from_fn(|j| block(j * c_out + c0));
+        let bias: &mut [E; LANES] = (&mut db[c0..c0 + LANES]).try_into().expect("LANES values");
+        for grad in &grads {
+            for i in 0..LANES {
+                bias[i] += grad[i];
+            }
+        }
+        for ky in 0..k {
+            let rows: [&[E; RUN]; P] = core::array::from_fn(|j| row(j, ky));
+            for r in 0..RUN {
+                let t = (ky * RUN + r) * c_out + c0;
+                let sums: &mut [E; LANES] =
+                    (&mut dk[t..t + LANES]).try_into().expect("LANES values");
+                let mut acc = *sums;
+                for (grad, values) in grads.iter().zip(&rows) {
+                    let v = values[r];
+                    for i in 0..LANES {
+                        acc[i] += v * grad[i];
+                    }
+                }
+                *sums = acc;
+            }
+        }
+        c0 += LANES;
+    }
+    for c in c0..c_out {
+        for j in 0..P {
+            let grad = d[j * c_out + c];
+            db[c] += grad;
+            for ky in 0..k {
+                for (r, &v) in row(j, ky).iter().enumerate() {
+                    dk[(ky * RUN + r) * c_out + c] += v * grad;
+                }
+            }
+        }
+    }
+}
+
 /// The kernel and bias gradients of [`conv2d_forward`]: `dkernel = cols^T . dz`,
 /// `dbias = column sums of dz`.
 pub(crate) fn conv2d_backward_params<E: Float>(
@@ -602,6 +818,83 @@ mod tests {
                 assert_matches(&g, &negated, &want);
             }
         }
+    }
+
+    #[test]
+    fn direct_kernel_gradients_match_the_definition_on_any_thread_count() {
+        // Patches small enough to sum tap by tap (window rows of 1-9 values): strides 1-2,
+        // remainders of the 8-pixel groups, output channels around the 16-lane blocks; the
+        // result is the same to the bit on one and two threads.
+        for &(h, w, c, k, s, c_out) in &[
+            (5, 5, 1, 3, 1, 3),
+            (6, 7, 2, 3, 2, 16),
+            (7, 6, 3, 3, 1, 17),
+            (4, 5, 1, 1, 1, 35),
+            (9, 9, 1, 5, 2, 32),
+        ] {
+            let g = Window2d::new(h, w, c, k, s, false);
+            assert!(direct_trains(&g), "{g:?}");
+            let batch = 5;
+            let [x, _, _] = operands(&g, batch, c_out, 21);
+            let dz = values(batch * g.oh * g.ow * c_out, 22);
+            let mut want_dk = vec![0.0; g.patch_len() * c_out];
+            let mut want_db = vec![0.0; c_out];
+            for b in 0..batch {
+                for oy in 0..g.oh {
+                    for ox in 0..g.ow {
+                        let pixel = (b * g.oh + oy) * g.ow + ox;
+                        for co in 0..c_out {
+                            let d = dz[pixel * c_out + co];
+                            want_db[co] += d;
+                            for ky in 0..k {
+                                for kx in 0..k {
+                                    for ci in 0..c {
+                                        let (iy, ix) = (oy * s + ky, ox * s + kx);
+                                        let v = x[((b * h + iy) * w + ix) * c + ci];
+                                        want_dk[((ky * k + kx) * c + ci) * c_out + co] += v * d;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let [one, two] = [1, 2].map(|threads| {
+                crate::kernels::set_num_threads(threads);
+                let (mut dk, mut db) = (vec![f64::NAN; want_dk.len()], vec![f64::NAN; c_out]);
+                let mut partials = Vec::new();
+                conv2d_backward_params_direct(&x, &dz, batch, &g, &mut partials, &mut dk, &mut db);
+                (dk, db)
+            });
+            let (dk, db) = &one;
+            assert_matches(&g, dk, &want_dk);
+            assert_matches(&g, db, &want_db);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(&two.0),
+                bits(dk),
+                "{g:?}: kernel gradient on two threads"
+            );
+            assert_eq!(
+                bits(&two.1),
+                bits(db),
+                "{g:?}: bias gradient on two threads"
+            );
+        }
+    }
+
+    #[test]
+    fn windows_padded_after_the_image_are_not_read_in_place() {
+        // Same padding of an even window pads only after the last row and column.
+        assert!(!Window2d::new(4, 3, 1, 2, 1, true).unpadded());
+        assert!(!Window2d::new(4, 4, 1, 2, 1, true).unpadded());
+        assert!(Window2d::new(4, 4, 1, 2, 2, true).unpadded());
+        assert!(Window2d::new(4, 4, 1, 1, 1, true).unpadded());
+        assert!(!Window2d::new(5, 5, 1, 3, 1, true).unpadded());
+        assert!(Window2d::new(5, 5, 1, 3, 1, false).unpadded());
+        assert!(Window2d::new(6, 7, 1, 3, 2, false).unpadded());
+        assert!(!direct_suits(&Window2d::new(4, 3, 1, 2, 1, true)));
+        assert!(!direct_trains(&Window2d::new(4, 3, 1, 2, 1, true)));
     }
 
     #[test]
