@@ -52,8 +52,10 @@ impl Padding for Same {
 /// A layer that does not take the previous one's output does not compile either.
 ///
 /// Training multiplies a patch matrix (im2col) by the kernel and keeps it for the backward
-/// pass; inference (`forward`, `predict`) without padding reads the input in place
-/// instead, so its results can differ from training's forward pass in the last bits.
+/// pass; inference (`forward`, `predict`) reads the input in place instead where every
+/// window lies inside the image, so its results can differ from training's forward pass
+/// in the last bits. A first layer (a patch of at most 32 values, no padding) trains in
+/// place too, without a patch matrix.
 ///
 /// ```
 /// use shaped::nn::{Conv2D, Layer, Relu, Same};
