@@ -36,7 +36,10 @@ where
     M: Train<Tensor<S, f64>, Output = Target<O>> + Params<f64> + Clone,
 {
     check_gradients(model, x, target);
-    let trained = model.clone().forward_train(x, &mut Default::default()).clone();
+    let trained = model
+        .clone()
+        .forward_train(x, &mut Default::default())
+        .clone();
     let inferred = model.forward(x);
     for (a, b) in inferred.as_slice().iter().zip(trained.as_slice()) {
         assert!((a - b).abs() < 1e-12, "inference {a} vs training {b}");
