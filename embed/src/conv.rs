@@ -5,6 +5,7 @@ use core::marker::PhantomData;
 
 use crate::activation::{FixedActivation, Linear};
 use crate::layer::FixedLayer;
+use crate::message::ConstText;
 
 /// How a window layer treats the border (Keras's `padding`).
 pub trait FixedPadding {
@@ -41,23 +42,42 @@ pub(crate) const fn window_out(n: usize, k: usize, s: usize, same: bool) -> usiz
     }
 }
 
-const CONV_SIZES: &str = "FixedConv2D: OH x OW must be (IH - K) / S + 1 (valid) or ceil(IH / S) (same), and likewise for the width";
-
-/// Fails the build with `message` unless a `k` window at stride `s` over `input` gives
-/// `output`. `track_caller` puts the error at the layer's `const` block, without a frame
-/// inside this function.
+/// Fails the build unless a `k` window at stride `s` over `input` gives `output`, with a
+/// message naming the layer and every size, e.g. `FixedConv2D 3x3, stride 1, valid, on
+/// 8x8 gives 6x6, not 7x7`. `track_caller` puts the error at the layer's `const` block,
+/// without a frame inside this function.
 #[track_caller]
 pub(crate) const fn window_fits(
+    layer: &str,
     input: (usize, usize),
     k: usize,
     s: usize,
     same: bool,
     output: (usize, usize),
-    message: &str,
 ) {
-    let fits =
-        window_out(input.0, k, s, same) == output.0 && window_out(input.1, k, s, same) == output.1;
-    assert!(fits, "{}", message);
+    let given = (
+        window_out(input.0, k, s, same),
+        window_out(input.1, k, s, same),
+    );
+    if given.0 == output.0 && given.1 == output.1 {
+        return;
+    }
+    let text = ConstText::new()
+        .str(layer)
+        .str(" ")
+        .size((k, k))
+        .str(", stride ")
+        .num(s)
+        .str(if same { ", same, on " } else { ", valid, on " })
+        .size(input);
+    let text = if k == 0 || s == 0 {
+        text.str(": the window and the stride must be at least 1")
+    } else if !same && (k > input.0 || k > input.1) {
+        text.str(": the window is larger than the input (valid padding)")
+    } else {
+        text.str(" gives ").size(given).str(", not ").size(output)
+    };
+    panic!("{}", text.as_str());
 }
 
 /// Positions of zero padding before the first input (the smaller half, as TensorFlow).
@@ -122,7 +142,7 @@ impl<
     /// A layer over the given weights; output sizes that the formula does not give are a
     /// compile error at the caller's line.
     pub const fn new(kernel: &'w [[[[f32; OC]; IC]; K]; K], bias: &'w [f32; OC]) -> Self {
-        const { window_fits((IH, IW), K, S, P::SAME, (OH, OW), CONV_SIZES) };
+        const { window_fits("FixedConv2D", (IH, IW), K, S, P::SAME, (OH, OW)) };
         FixedConv2D {
             kernel,
             bias,
@@ -183,6 +203,37 @@ impl<
 mod tests {
     use super::*;
     use crate::Relu;
+
+    #[test]
+    fn size_errors_name_the_layer_and_every_size() {
+        let message = |input, k, s, same, output| {
+            let err =
+                std::panic::catch_unwind(|| window_fits("FixedConv2D", input, k, s, same, output))
+                    .unwrap_err();
+            std::string::String::from(*err.downcast_ref::<&str>().unwrap_or(&""))
+                + err
+                    .downcast_ref::<std::string::String>()
+                    .map_or("", |s| s.as_str())
+        };
+        window_fits("FixedConv2D", (28, 28), 3, 1, false, (26, 26));
+        window_fits("FixedConv2D", (11, 12), 3, 2, true, (6, 6));
+        assert_eq!(
+            message((8, 8), 3, 1, false, (7, 7)),
+            "FixedConv2D 3x3, stride 1, valid, on 8x8 gives 6x6, not 7x7"
+        );
+        assert_eq!(
+            message((5, 9), 2, 2, true, (3, 4)),
+            "FixedConv2D 2x2, stride 2, same, on 5x9 gives 3x5, not 3x4"
+        );
+        assert_eq!(
+            message((4, 9), 5, 1, false, (1, 5)),
+            "FixedConv2D 5x5, stride 1, valid, on 4x9: the window is larger than the input (valid padding)"
+        );
+        assert_eq!(
+            message((4, 4), 3, 0, false, (1, 1)),
+            "FixedConv2D 3x3, stride 0, valid, on 4x4: the window and the stride must be at least 1"
+        );
+    }
 
     #[test]
     fn output_sizes_follow_keras() {

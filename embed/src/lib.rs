@@ -50,6 +50,7 @@ mod int8;
 #[allow(unsafe_code)]
 mod kernels;
 mod layer;
+mod message;
 mod pool;
 #[cfg(feature = "alloc")]
 mod storage;

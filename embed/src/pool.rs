@@ -3,12 +3,12 @@
 use core::marker::PhantomData;
 
 use crate::conv::{FixedPadding, Valid, pad_before, window_fits};
-
-const POOL_SIZES: &str = "FixedPooling2D: OH x OW must be (IH - POOL) / POOL + 1 (valid) or ceil(IH / POOL) (same), and likewise for the width";
 use crate::layer::FixedLayer;
 
 /// How a pooling layer reduces a window.
 pub trait PoolKind {
+    /// The layer's name in compile-time size errors.
+    const NAME: &'static str = "FixedPooling2D";
     /// Combines the inside values of one window (at least one).
     fn reduce(values: impl Iterator<Item = f32>) -> f32;
 }
@@ -21,11 +21,13 @@ pub struct MaxPool;
 pub struct AveragePool;
 
 impl PoolKind for MaxPool {
+    const NAME: &'static str = "FixedMaxPooling2D";
     fn reduce(values: impl Iterator<Item = f32>) -> f32 {
         values.fold(f32::NEG_INFINITY, f32::max)
     }
 }
 impl PoolKind for AveragePool {
+    const NAME: &'static str = "FixedAveragePooling2D";
     fn reduce(values: impl Iterator<Item = f32>) -> f32 {
         let (sum, count) = values.fold((0.0, 0u32), |(s, n), v| (s + v, n + 1));
         sum / count as f32
@@ -90,7 +92,7 @@ impl<
     /// The layer; output sizes that the formula does not give are a compile error at the
     /// caller's line.
     pub const fn new() -> Self {
-        const { window_fits((IH, IW), POOL, POOL, P::SAME, (OH, OW), POOL_SIZES) };
+        const { window_fits(Kind::NAME, (IH, IW), POOL, POOL, P::SAME, (OH, OW)) };
         FixedPooling2D(PhantomData)
     }
 }

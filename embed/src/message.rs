@@ -1,0 +1,89 @@
+//! Compile-time error messages with numbers in them: `panic!` in a `const` evaluation takes
+//! a `&str` but no format arguments, so the text is built in a fixed buffer first.
+
+/// Bytes a message holds; longer text is cut.
+const CAP: usize = 160;
+
+/// A short text built by `const fn`s.
+pub(crate) struct ConstText {
+    buf: [u8; CAP],
+    len: usize,
+}
+
+impl ConstText {
+    pub(crate) const fn new() -> Self {
+        ConstText {
+            buf: [0; CAP],
+            len: 0,
+        }
+    }
+
+    pub(crate) const fn str(mut self, s: &str) -> Self {
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() && self.len < CAP {
+            self.buf[self.len] = bytes[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    /// `n` in decimal.
+    pub(crate) const fn num(mut self, n: usize) -> Self {
+        let mut digits = [0u8; 20];
+        let (mut count, mut rest) = (0, n);
+        loop {
+            digits[count] = b'0' + (rest % 10) as u8;
+            count += 1;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        while count > 0 && self.len < CAP {
+            count -= 1;
+            self.buf[self.len] = digits[count];
+            self.len += 1;
+        }
+        self
+    }
+
+    /// `a`x`b`, as sizes are written in messages.
+    pub(crate) const fn size(self, (a, b): (usize, usize)) -> Self {
+        self.num(a).str("x").num(b)
+    }
+
+    pub(crate) const fn as_str(&self) -> &str {
+        match core::str::from_utf8(self.buf.split_at(self.len).0) {
+            Ok(s) => s,
+            Err(_) => "size error", // not reached: only whole ASCII strings are written
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_sizes_print_in_decimal() {
+        let t = ConstText::new()
+            .num(0)
+            .str(" ")
+            .num(1090)
+            .str(" ")
+            .size((26, 7));
+        assert_eq!(t.as_str(), "0 1090 26x7");
+        let max = ConstText::new().num(usize::MAX);
+        assert_eq!(max.as_str(), std::format!("{}", usize::MAX));
+    }
+
+    #[test]
+    fn long_text_is_cut_at_the_capacity() {
+        let long = "x".repeat(CAP + 5);
+        let t = ConstText::new().str("ab").str(&long).num(7);
+        assert_eq!(t.as_str().len(), CAP);
+        assert!(t.as_str().starts_with("abx"));
+    }
+}
