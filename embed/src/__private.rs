@@ -1,5 +1,8 @@
 //! Support for the code `include_net!` generates: typed arrays decoded from a safetensors
-//! file's bytes at compile time. Not a public API.
+//! file's bytes at compile time; and the compile-time message buffer shaped's shape checks
+//! share. Not a public API.
+
+pub use crate::message::{CAP as MESSAGE_CAP, ConstText};
 
 /// `N` little-endian f32 values from `bytes[start..]`.
 pub const fn vector_f32<const N: usize>(bytes: &[u8], start: usize) -> [f32; N] {

@@ -1,24 +1,33 @@
 //! Compile-time error messages with numbers in them: `panic!` in a `const` evaluation takes
-//! a `&str` but no format arguments, so the text is built in a fixed buffer first.
+//! a `&str` but no format arguments, so the text is built in a fixed buffer first. shaped's
+//! own messages use it too (through `__private`).
 
 /// Bytes a message holds; longer text is cut.
-const CAP: usize = 160;
+pub const CAP: usize = 256;
 
 /// A short text built by `const fn`s.
-pub(crate) struct ConstText {
+pub struct ConstText {
     buf: [u8; CAP],
     len: usize,
 }
 
+impl Default for ConstText {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl ConstText {
-    pub(crate) const fn new() -> Self {
+    /// An empty text.
+    pub const fn new() -> Self {
         ConstText {
             buf: [0; CAP],
             len: 0,
         }
     }
 
-    pub(crate) const fn str(mut self, s: &str) -> Self {
+    /// `s` appended.
+    pub const fn str(mut self, s: &str) -> Self {
         let bytes = s.as_bytes();
         let mut i = 0;
         while i < bytes.len() && self.len < CAP {
@@ -29,8 +38,8 @@ impl ConstText {
         self
     }
 
-    /// `n` in decimal.
-    pub(crate) const fn num(mut self, n: usize) -> Self {
+    /// `n` appended in decimal.
+    pub const fn num(mut self, n: usize) -> Self {
         let mut digits = [0u8; 20];
         let (mut count, mut rest) = (0, n);
         loop {
@@ -49,12 +58,13 @@ impl ConstText {
         self
     }
 
-    /// `a`x`b`, as sizes are written in messages.
-    pub(crate) const fn size(self, (a, b): (usize, usize)) -> Self {
+    /// `a`x`b` appended, as sizes are written in messages.
+    pub const fn size(self, (a, b): (usize, usize)) -> Self {
         self.num(a).str("x").num(b)
     }
 
-    pub(crate) const fn as_str(&self) -> &str {
+    /// The text so far.
+    pub const fn as_str(&self) -> &str {
         match core::str::from_utf8(self.buf.split_at(self.len).0) {
             Ok(s) => s,
             Err(_) => "size error", // not reached: only whole ASCII strings are written

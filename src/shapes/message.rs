@@ -5,55 +5,29 @@
 
 use super::shape::{MAX_RANK, RUNTIME};
 
-const CAP: usize = 256;
+use shaped_embed::__private::ConstText;
+#[cfg(test)]
+use shaped_embed::__private::MESSAGE_CAP as CAP;
 
-/// A fixed-capacity string built in const fns; silently truncates.
-pub(crate) struct ConstMsg {
-    buf: [u8; CAP],
-    len: usize,
-}
+/// A fixed-capacity string built in const fns; silently truncates. shaped-embed's buffer
+/// (its window layers report sizes the same way), with shapes and runtime dims on top.
+pub(crate) struct ConstMsg(ConstText);
 
 impl ConstMsg {
     pub(crate) const fn new() -> Self {
-        ConstMsg {
-            buf: [0; CAP],
-            len: 0,
-        }
+        ConstMsg(ConstText::new())
     }
 
-    pub(crate) const fn str(mut self, s: &str) -> Self {
-        let bytes = s.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() && self.len < CAP {
-            self.buf[self.len] = bytes[i];
-            self.len += 1;
-            i += 1;
-        }
-        self
+    pub(crate) const fn str(self, s: &str) -> Self {
+        ConstMsg(self.0.str(s))
     }
 
     /// A size; a runtime dim prints as `_`.
-    pub(crate) const fn num(mut self, n: usize) -> Self {
+    pub(crate) const fn num(self, n: usize) -> Self {
         if n == RUNTIME {
             return self.str("_");
         }
-        let mut digits = [0u8; 20];
-        let mut count = 0;
-        let mut rest = n;
-        loop {
-            digits[count] = b'0' + (rest % 10) as u8;
-            count += 1;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        while count > 0 && self.len < CAP {
-            count -= 1;
-            self.buf[self.len] = digits[count];
-            self.len += 1;
-        }
-        self
+        ConstMsg(self.0.num(n))
     }
 
     /// Sizes like numpy prints them: `[2, 3]`.
@@ -71,10 +45,7 @@ impl ConstMsg {
     }
 
     pub(crate) const fn as_str(&self) -> &str {
-        match core::str::from_utf8(self.buf.split_at(self.len).0) {
-            Ok(s) => s,
-            Err(_) => "shape error",
-        }
+        self.0.as_str()
     }
 }
 
