@@ -28,7 +28,6 @@ fn set(m: &mut impl Params<f64>, values: &[f64]) {
 
 type Target<const O: usize> = Tensor<(usize, Dim<O>), f64>;
 
-/// Parameter and input gradients of `model` against central differences.
 /// [`check_gradients`], and inference computes what training does: inference takes other
 /// paths (direct convolution where windows need no padding).
 fn check<S: Shape, M, const O: usize>(model: &M, x: &Tensor<S, f64>, target: &Target<O>)
@@ -46,6 +45,7 @@ where
     }
 }
 
+/// Parameter and input gradients of `model` against central differences.
 fn check_gradients<S: Shape, M, const O: usize>(model: &M, x: &Tensor<S, f64>, target: &Target<O>)
 where
     M: Train<Tensor<S, f64>, Output = Target<O>> + Params<f64> + Clone,

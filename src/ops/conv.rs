@@ -524,16 +524,14 @@ pub(crate) fn conv2d_backward_params_direct<E: Float>(
     );
     assert_eq!(dkernel.len(), kernel_len, "direct convolution: kernel size");
     partials.resize(partials_len, E::zero());
-    if share > 0 {
-        par_chunks(&mut partials[..partials_len], share, 2, &|b, part| {
-            let (dk, db) = part.split_at_mut(kernel_len);
-            let (xb, dzb) = (
-                &x[b * image..(b + 1) * image],
-                &dz[b * out_image..(b + 1) * out_image],
-            );
-            image_params(xb, dzb, g, run, dk, db);
-        });
-    }
+    par_chunks(&mut partials[..partials_len], share, 2, &|b, part| {
+        let (dk, db) = part.split_at_mut(kernel_len);
+        let (xb, dzb) = (
+            &x[b * image..(b + 1) * image],
+            &dz[b * out_image..(b + 1) * out_image],
+        );
+        image_params(xb, dzb, g, run, dk, db);
+    });
     dkernel.fill(E::zero());
     dbias.fill(E::zero());
     for part in partials[..partials_len].chunks_exact(share.max(1)) {

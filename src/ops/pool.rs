@@ -34,9 +34,7 @@ pub(crate) fn max_pool_forward<E: Float>(x: &[E], batch: usize, g: &Window2d, ou
                         for iy in rows.clone() {
                             for ix in cols.clone() {
                                 let start = at(iy, ix) + c0;
-                                let v: &[E; LANES] = xb[start..start + LANES]
-                                    .try_into()
-                                    .expect("a slice of LANES values");
+                                let v = lanes(xb, start);
                                 for i in 0..LANES {
                                     m[i] = max_nan(m[i], v[i]);
                                 }
@@ -87,19 +85,19 @@ pub(crate) fn max_pool_backward<E: Float>(
     assert_eq!(dx.len(), x.len(), "max_pool backward: input size");
     assert_eq!(out.len(), batch * pooled, "max_pool backward: output size");
     assert_eq!(grad.len(), out.len(), "max_pool backward: gradient size");
+    // Windows that tile the image exactly (the usual 2x2 pooling of an even size) hand
+    // each position one gradient: written once, with no zeroing pass before it.
+    let tiled = g.stride == g.k
+        && g.pad_top == 0
+        && g.pad_left == 0
+        && g.oh * g.k == g.h
+        && g.ow * g.k == g.w;
     par_chunks(dx, image, 4, &|b, db| {
         let (xb, best, gb) = (
             &x[b * image..(b + 1) * image],
             &out[b * pooled..(b + 1) * pooled],
             &grad[b * pooled..(b + 1) * pooled],
         );
-        // Windows that tile the image exactly (the usual 2x2 pooling of an even size) hand
-        // each position one gradient: written once, with no zeroing pass before it.
-        let tiled = g.stride == g.k
-            && g.pad_top == 0
-            && g.pad_left == 0
-            && g.oh * g.k == g.h
-            && g.ow * g.k == g.w;
         if tiled {
             widest(
                 #[inline(always)]
