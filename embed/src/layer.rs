@@ -135,11 +135,25 @@ fn last<L: FixedLayer>(layer: &L, scratch: &mut [f32], input_at_front: bool, y: 
     }
 }
 
+/// One link of a chain: the layer in the one-element slice `[L]` reads an `I`
+/// (`L::Input` is `I`).
+///
+/// Implemented for every `[L]` with `L: FixedLayer<Input = I>`; it exists for the error
+/// message. A chain states each link as `[B]: Accepts<A::Output>` rather than
+/// `B: FixedLayer<Input = A::Output>`: for a wrong link rustc then lists the unmet link
+/// (`[FixedDense<'_, 4, 2, Linear>]: Accepts<[f32; 2]>`) without also quoting the layer's
+/// struct definition, which it does for a bound on a struct type.
+pub trait Accepts<I> {}
+
+impl<I, L: FixedLayer<Input = I>> Accepts<I> for [L] {}
+
 /// A chain of layers as a tuple: each layer's `Input` must be the previous one's `Output`.
 macro_rules! chain {
     ($f:ident $fi:tt, [$($m:ident $mi:tt $mp:ident),*], $l:ident $li:tt $lp:ident) => {
-        impl<$f: FixedLayer, $($m: FixedLayer<Input = $mp::Output>,)* $l: FixedLayer<Input = $lp::Output>>
-            FixedLayer for ($f, $($m,)* $l)
+        impl<$f: FixedLayer, $($m: FixedLayer,)* $l: FixedLayer> FixedLayer for ($f, $($m,)* $l)
+        where
+            $([$m]: Accepts<$mp::Output>,)*
+            [$l]: Accepts<$lp::Output>,
         {
             type Input = $f::Input;
             type Output = $l::Output;

@@ -65,7 +65,7 @@ pub use dense::{FixedDense, FixedMlp};
 pub use int8::{Int8Dense, Int8Mlp, quantize};
 pub use kernels::Int8Kernel;
 
-pub use layer::FixedLayer;
+pub use layer::{Accepts, FixedLayer};
 pub use pool::{
     AveragePool, FixedAveragePooling2D, FixedFlatten, FixedMaxPooling2D, FixedPooling2D, MaxPool,
     PoolKind,

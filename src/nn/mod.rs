@@ -38,6 +38,7 @@ pub use macros::Stage;
 pub use norm::{BatchNormalization, LayerNormalization, NormCache};
 pub use params::{Params, join};
 pub use pool::{AveragePooling2D, GlobalAveragePooling2D, MaxPoolCache, MaxPooling2D};
+pub use sequential::Takes;
 /// Derives [`Layer`] and [`Train`] for a struct of layers run in field order: a struct
 /// model (see the crate docs' layers guide).
 pub use shaped_derive::Model;
