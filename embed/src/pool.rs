@@ -4,6 +4,7 @@ use core::marker::PhantomData;
 
 use crate::conv::{FixedPadding, Valid, pad_before, window_fits};
 use crate::layer::FixedLayer;
+use crate::message::ConstText;
 
 /// How a pooling layer reduces a window.
 pub trait PoolKind {
@@ -159,7 +160,7 @@ pub struct FixedFlatten<const H: usize, const W: usize, const C: usize, const N:
 impl<const H: usize, const W: usize, const C: usize, const N: usize> FixedFlatten<H, W, C, N> {
     /// The layer; `N != H * W * C` is a compile error at the caller's line.
     pub const fn new() -> Self {
-        const { flatten_fits(H * W * C, N) };
+        const { flatten_fits((H, W, C), N) };
         FixedFlatten
     }
 }
@@ -183,10 +184,29 @@ impl<const H: usize, const W: usize, const C: usize, const N: usize> FixedLayer
     }
 }
 
-/// Fails the build unless `N` (`len`) is `H * W * C` (`numel`), at the caller's `const` block.
+/// Fails the build unless `len` (`N`) is `h * w * c`, at the caller's `const` block, with a
+/// message naming every size: `FixedFlatten on 3x3x8 gives 72 values, not 64`.
 #[track_caller]
-const fn flatten_fits(numel: usize, len: usize) {
-    assert!(numel == len, "FixedFlatten: N must be H * W * C");
+const fn flatten_fits((h, w, c): (usize, usize, usize), len: usize) {
+    let numel = match h.checked_mul(w) {
+        Some(hw) => hw.checked_mul(c),
+        None => None,
+    };
+    if let Some(numel) = numel
+        && numel == len
+    {
+        return;
+    }
+    let text = ConstText::new()
+        .str("FixedFlatten on ")
+        .size((h, w))
+        .str("x")
+        .num(c);
+    let text = match numel {
+        Some(numel) => text.str(" gives ").num(numel).str(" values, not ").num(len),
+        None => text.str(": more values than a usize can count"),
+    };
+    panic!("{}", text.as_str());
 }
 
 #[cfg(test)]
@@ -195,6 +215,36 @@ const fn flatten_fits(numel: usize, len: usize) {
 mod tests {
     use super::*;
     use crate::Same;
+
+    #[test]
+    fn flatten_size_errors_name_every_size() {
+        let message = |hwc, len| {
+            let err = std::panic::catch_unwind(|| flatten_fits(hwc, len)).unwrap_err();
+            err.downcast_ref::<std::string::String>()
+                .cloned()
+                .unwrap_or_default()
+        };
+        flatten_fits((3, 3, 8), 72);
+        flatten_fits((1, 0, 5), 0);
+        assert_eq!(
+            message((3, 3, 8), 64),
+            "FixedFlatten on 3x3x8 gives 72 values, not 64"
+        );
+        assert_eq!(
+            message((usize::MAX, 2, 1), 0),
+            std::format!(
+                "FixedFlatten on {}x2x1: more values than a usize can count",
+                usize::MAX
+            )
+        );
+        assert_eq!(
+            message((2, usize::MAX / 2, 3), 0),
+            std::format!(
+                "FixedFlatten on 2x{}x3: more values than a usize can count",
+                usize::MAX / 2
+            )
+        );
+    }
 
     #[test]
     fn pooling_by_hand_with_and_without_padding() {
