@@ -81,13 +81,16 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for Adam<M> {
         let (m, v) = self
             .moments
             .get_or_insert_with(|| (model.zeros_like(), model.zeros_like()));
+        // Compiled for the widest vectors this CPU has, as RMSprop's update.
         model.zip_update(grads, [m, v], &mut |w, g, [m, v]| {
-            for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                *w = *w - decay * *w;
-                *m = flush(*m + (g - *m) * (one - b1));
-                *v = flush(*v + (g * g - *v) * (one - b2));
-                *w -= corrected * *m / (v.sqrt() + eps);
-            }
+            crate::kernels::widest(|| {
+                for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    *w = *w - decay * *w;
+                    *m = flush(*m + (g - *m) * (one - b1));
+                    *v = flush(*v + (g * g - *v) * (one - b2));
+                    *w -= corrected * *m / (v.sqrt() + eps);
+                }
+            })
         });
     }
 

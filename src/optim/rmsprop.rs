@@ -74,14 +74,18 @@ impl<M: Params<E>, E: Float> Optimizer<M, E> for RmsProp<M> {
             lr * g / denom.sqrt()
         };
         match (self.centered, self.momentum != 0.0) {
-            // The default configuration, written plainly so that it vectorises.
-            // Large tensors are updated in parallel.
+            // The default configuration, written plainly so that it vectorises, compiled
+            // for the widest vectors this CPU has (the square root and the division are
+            // the costly steps: 16 lanes at a time instead of 4, the same bits). Large
+            // tensors are updated in parallel.
             (false, false) => model.zip_update(grads, [ms], &mut |w, g, [v]| {
                 crate::kernels::par_update(w, v, g, &|w, v, g| {
-                    for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
-                        *v = flush(rho * *v + (one - rho) * g * g);
-                        *w -= lr * g / (*v + eps).sqrt();
-                    }
+                    crate::kernels::widest(|| {
+                        for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
+                            *v = flush(rho * *v + (one - rho) * g * g);
+                            *w -= lr * g / (*v + eps).sqrt();
+                        }
+                    })
                 })
             }),
             (true, false) => {
