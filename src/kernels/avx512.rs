@@ -1,7 +1,7 @@
 //! The AVX-512F micro-kernels: the general `MR x NR` tile, the narrow rows, the small
 //! tiles that read B in place, and the vector-matrix kernels.
 
-use super::sgemm::{MR, NARROW, NR, Strided};
+use super::sgemm::{MR, NARROW, Strided};
 
 /// `R` rows of a narrow product.
 ///
@@ -216,19 +216,21 @@ pub(super) unsafe fn small_tile(
 /// The `MR x NR` micro-kernel: `tile = A_panel . B_panel + beta * tile` on the top-left
 /// `rows x cols` of the tile. Step `l` of the sum reads `MR` contiguous values of A from
 /// `a + l * a_step`: a packed panel (`a_step == MR`) or, in place, a transposed A whose
-/// columns are contiguous (`a_step` its column stride).
+/// columns are contiguous (`a_step` its column stride); and `NR` contiguous values of B
+/// from `b + l * b_step`: a packed panel (`b_step == NR`) or, in place, a row-major B
+/// (`b_step` its row stride).
 ///
 /// # Safety
-/// AVX-512F must be available; `a + l * a_step .. + MR` must be readable for every
-/// `l < kc`, and `b` must hold `NR * kc` values; the tile's `rows x cols` elements (row
-/// stride `ldc`) must be writable.
+/// AVX-512F must be available; `a + l * a_step .. + MR` and `b + l * b_step .. + NR` must
+/// be readable for every `l < kc`; the tile's `rows x cols` elements (row stride `ldc`)
+/// must be writable.
 #[allow(clippy::too_many_arguments)]
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 pub(super) unsafe fn kernel(
     kc: usize,
     (a, a_step): (*const f32, usize),
-    b: &[f32],
+    (b, b_step): (*const f32, usize),
     tile: *mut f32,
     ldc: usize,
     rows: usize,
@@ -237,11 +239,11 @@ pub(super) unsafe fn kernel(
 ) {
     use std::arch::x86_64::*;
     let mut acc = [[_mm512_setzero_ps(); 2]; MR];
-    let (mut ap, mut bp) = (a, b.as_ptr());
+    let (mut ap, mut bp) = (a, b);
     for _ in 0..kc {
         // SAFETY: each step reads NR values of b and MR values of a (caller's contract),
-        // kc steps in all; `ap` moves by a_step only between reads, so after the last
-        // step it may point past A without being read (`wrapping_add`).
+        // kc steps in all; `ap` and `bp` move by their steps only between reads, so after
+        // the last step they may point past A or B without being read (`wrapping_add`).
         unsafe {
             let b0 = _mm512_loadu_ps(bp);
             let b1 = _mm512_loadu_ps(bp.add(16));
@@ -251,7 +253,7 @@ pub(super) unsafe fn kernel(
                 row[1] = _mm512_fmadd_ps(ai, b1, row[1]);
             }
             ap = ap.wrapping_add(a_step);
-            bp = bp.add(NR);
+            bp = bp.wrapping_add(b_step);
         }
     }
     let store = |dst: *mut f32, v: __m512, mask: __mmask16| {
@@ -290,7 +292,7 @@ pub(super) unsafe fn kernel(
 pub(super) unsafe fn kernel(
     _: usize,
     _: (*const f32, usize),
-    _: &[f32],
+    _: (*const f32, usize),
     _: *mut f32,
     _: usize,
     _: usize,

@@ -155,10 +155,16 @@ unsafe fn sgemm_with(
         pb.resize(NC.min(n.next_multiple_of(nr)) * kc_max, 0.0);
         for jc in (0..n).step_by(NC) {
             let nc = NC.min(n - jc);
+            // A row-major B whose panels are all whole is read where it lies: packing it
+            // is a pass over all of B per product (the forward pass's 784x512 weights for
+            // a batch of 128 rows), and its panels' rows are already NR contiguous values.
+            let b_in_place = kind == Kind::Avx512 && b.cs == 1 && nc.is_multiple_of(nr);
             for pc in (0..k).step_by(KC) {
                 let kc = KC.min(k - pc);
-                // SAFETY: caller's contract bounds the sub-matrices read here.
-                unsafe { pack_b(kc, nc, b, pc, jc, pb, nr) };
+                if !b_in_place {
+                    // SAFETY: caller's contract bounds the sub-matrices read here.
+                    unsafe { pack_b(kc, nc, b, pc, jc, pb, nr) };
+                }
                 let first = pc == 0;
                 for ic in (0..m).step_by(MC) {
                     let mc = MC.min(m - ic);
@@ -180,8 +186,9 @@ unsafe fn sgemm_with(
                             // SAFETY: the tile (ic + ir.., jc + jr..) of size rows x cols lies
                             // inside C; the packed panels hold mr x kc and kc x nr values; in
                             // place, rows ic + ir .. + mr (whole, < m) of columns pc .. pc + kc
-                            // of A are addressable (caller's contract); the kernel of `kind`
-                            // runs on this machine.
+                            // of A, and columns jc + jr .. + nr (whole, <= n) of rows
+                            // pc .. pc + kc of B, are addressable (caller's contract); the
+                            // kernel of `kind` runs on this machine.
                             unsafe {
                                 let tile = c.add((ic + ir) * ldc + jc + jr);
                                 match kind {
@@ -191,8 +198,13 @@ unsafe fn sgemm_with(
                                         } else {
                                             (ap.as_ptr(), MR)
                                         };
+                                        let b_panel = if b_in_place {
+                                            (b.ptr.add(pc * b.rs + jc + jr), b.rs)
+                                        } else {
+                                            (bp.as_ptr(), NR)
+                                        };
                                         super::avx512::kernel(
-                                            kc, a_panel, bp, tile, ldc, rows, cols, beta,
+                                            kc, a_panel, b_panel, tile, ldc, rows, cols, beta,
                                         )
                                     }
                                     Kind::Avx2 => {
@@ -585,6 +597,35 @@ mod tests {
         }
     }
 
+    #[test]
+    fn row_major_b_is_read_in_place_in_whole_panels() {
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            eprintln!("B in place is AVX-512F's path: not run here");
+            assert!(
+                cfg!(miri) || std::env::var("SHAPED_ALLOW_SKIP").is_ok_and(|v| v == "1"),
+                "no AVX-512F here: B in place untested (SHAPED_ALLOW_SKIP=1 to skip)"
+            );
+            return;
+        }
+        // Column counts that are whole 32-column panels, through the packed path: partial
+        // row tiles, several KC blocks (a panel offset that ignores the block is wrong
+        // past the first), an NC block boundary (2080 = 2048 + 32).
+        let shapes: &[(usize, usize, usize)] = if cfg!(miri) {
+            &[(13, 9, 64), (5, 260, 32), (3, 2, 2080)]
+        } else {
+            &[
+                (13, 9, 64),
+                (25, 300, 96),
+                (3, 2, 2080),
+                (40, 1100, 64),
+                (128, 784, 512),
+            ]
+        };
+        for &(m, k, n) in shapes {
+            check_product(Kind::Avx512, false, m, k, n);
+        }
+    }
+
     fn check_kernel(kind: Kind) {
         // Partial micro-tiles, several KC blocks, the narrow path, an NC block boundary;
         // transposed A read in place in whole panels (m a multiple of 12: one and two MC
@@ -616,62 +657,69 @@ mod tests {
             ]
         };
         for &(m, k, n) in shapes {
-            for (at, bt, beta) in [
-                (false, false, 0.0),
-                (true, false, 1.0),
-                (false, true, 0.5),
-                (true, true, 0.0),
-            ] {
-                let (a, b) = operands(m, k, n);
-                let ldc = n + 3; // a padded row stride: the padding must stay untouched
-                let init: Vec<f32> = (0..m * ldc).map(|i| (i % 5) as f32).collect();
-                let mut got = init.clone();
-                let mut want = init.clone();
-                let sa = if at {
-                    Strided {
-                        ptr: a.as_ptr(),
-                        rs: 1,
-                        cs: m,
-                    }
-                } else {
-                    Strided {
-                        ptr: a.as_ptr(),
-                        rs: k,
-                        cs: 1,
-                    }
-                };
-                let sb = if bt {
-                    Strided {
-                        ptr: b.as_ptr(),
-                        rs: 1,
-                        cs: k,
-                    }
-                } else {
-                    Strided {
-                        ptr: b.as_ptr(),
-                        rs: n,
-                        cs: 1,
-                    }
-                };
-                // SAFETY: a holds m*k, b k*n values addressed by these strides; got holds
-                // m rows of ldc >= n values.
-                unsafe { sgemm_with(kind, true, m, k, n, sa, sb, beta, got.as_mut_ptr(), ldc) };
-                reference(m, k, n, &a, at, &b, bt, beta, &mut want, ldc);
-                for i in 0..m {
-                    for j in 0..ldc {
-                        let (g, w) = (got[i * ldc + j], want[i * ldc + j]);
-                        if j >= n {
-                            assert_eq!(
-                                g,
-                                init[i * ldc + j],
-                                "padding written at ({i}, {j}) for {m}x{k}x{n}"
-                            );
-                        } else {
-                            assert!(
-                                (g - w).abs() <= 1e-3 * (1.0 + w.abs()),
-                                "{kind:?}: {m}x{k}x{n} ({at}, {bt}) at ({i}, {j}): {g} vs {w}"
-                            );
-                        }
+            check_product(kind, true, m, k, n);
+        }
+    }
+
+    /// The product of `kind` (through `small_rows` where `small` allows it) against the
+    /// reference, for A and B each row-major and transposed, with a padded C whose padding
+    /// must stay untouched.
+    fn check_product(kind: Kind, small: bool, m: usize, k: usize, n: usize) {
+        for (at, bt, beta) in [
+            (false, false, 0.0),
+            (true, false, 1.0),
+            (false, true, 0.5),
+            (true, true, 0.0),
+        ] {
+            let (a, b) = operands(m, k, n);
+            let ldc = n + 3; // a padded row stride: the padding must stay untouched
+            let init: Vec<f32> = (0..m * ldc).map(|i| (i % 5) as f32).collect();
+            let mut got = init.clone();
+            let mut want = init.clone();
+            let sa = if at {
+                Strided {
+                    ptr: a.as_ptr(),
+                    rs: 1,
+                    cs: m,
+                }
+            } else {
+                Strided {
+                    ptr: a.as_ptr(),
+                    rs: k,
+                    cs: 1,
+                }
+            };
+            let sb = if bt {
+                Strided {
+                    ptr: b.as_ptr(),
+                    rs: 1,
+                    cs: k,
+                }
+            } else {
+                Strided {
+                    ptr: b.as_ptr(),
+                    rs: n,
+                    cs: 1,
+                }
+            };
+            // SAFETY: a holds m*k, b k*n values addressed by these strides; got holds
+            // m rows of ldc >= n values.
+            unsafe { sgemm_with(kind, small, m, k, n, sa, sb, beta, got.as_mut_ptr(), ldc) };
+            reference(m, k, n, &a, at, &b, bt, beta, &mut want, ldc);
+            for i in 0..m {
+                for j in 0..ldc {
+                    let (g, w) = (got[i * ldc + j], want[i * ldc + j]);
+                    if j >= n {
+                        assert_eq!(
+                            g,
+                            init[i * ldc + j],
+                            "padding written at ({i}, {j}) for {m}x{k}x{n}"
+                        );
+                    } else {
+                        assert!(
+                            (g - w).abs() <= 1e-3 * (1.0 + w.abs()),
+                            "{kind:?}: {m}x{k}x{n} ({at}, {bt}) at ({i}, {j}): {g} vs {w}"
+                        );
                     }
                 }
             }
