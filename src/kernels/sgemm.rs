@@ -492,6 +492,16 @@ mod tests {
         }
     }
 
+    /// A `rows x cols` matrix held in `values`, row-major or (`transposed`) column-major.
+    fn view(values: &[f32], rows: usize, cols: usize, transposed: bool) -> Strided {
+        let (rs, cs) = if transposed { (1, rows) } else { (cols, 1) };
+        Strided {
+            ptr: values.as_ptr(),
+            rs,
+            cs,
+        }
+    }
+
     /// An `m x k` A and a `k x n` B of small exact values (multiples of 1/8 and 1/4).
     fn operands(m: usize, k: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
         let a = (0..m * k).map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0);
@@ -499,15 +509,23 @@ mod tests {
         (a.collect(), b.collect())
     }
 
+    /// Whether this machine runs AVX-512F; without it, a path only that kernel takes is
+    /// reported untested, and that is a failure unless allowed (Miri, `SHAPED_ALLOW_SKIP`).
+    fn avx512_or_allowed_skip(path: &str) -> bool {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            return true;
+        }
+        eprintln!("{path} needs AVX-512F: not run here");
+        assert!(
+            cfg!(miri) || std::env::var("SHAPED_ALLOW_SKIP").is_ok_and(|v| v == "1"),
+            "no AVX-512F here: {path} untested (SHAPED_ALLOW_SKIP=1 to skip)"
+        );
+        false
+    }
+
     #[test]
     fn small_products_read_b_in_place_with_the_packed_bits() {
-        if !std::arch::is_x86_feature_detected!("avx512f") {
-            // Not a silent pass: the other kernels never take this path.
-            eprintln!("small_rows needs AVX-512F: not run here");
-            assert!(
-                cfg!(miri) || std::env::var("SHAPED_ALLOW_SKIP").is_ok_and(|v| v == "1"),
-                "no AVX-512F here: small_rows untested (SHAPED_ALLOW_SKIP=1 to skip)"
-            );
+        if !avx512_or_allowed_skip("small_rows") {
             return;
         }
         // Every tile height (1-4 rows by 64 columns, 5-12 rows by 32) and width (masked
@@ -537,24 +555,8 @@ mod tests {
         for &(m, k, n) in shapes {
             for (at, beta) in [(false, 0.0), (true, 0.5)] {
                 let (a, b) = operands(m, k, n);
-                let sa = if at {
-                    Strided {
-                        ptr: a.as_ptr(),
-                        rs: 1,
-                        cs: m,
-                    }
-                } else {
-                    Strided {
-                        ptr: a.as_ptr(),
-                        rs: k,
-                        cs: 1,
-                    }
-                };
-                let sb = Strided {
-                    ptr: b.as_ptr(),
-                    rs: n,
-                    cs: 1,
-                };
+                let sa = view(&a, m, k, at);
+                let sb = view(&b, k, n, false);
                 let init: Vec<f32> = (0..m * n + 4).map(|i| (i % 5) as f32).collect();
                 let run = |small: bool| {
                     let mut c = init.clone();
@@ -599,12 +601,7 @@ mod tests {
 
     #[test]
     fn row_major_b_is_read_in_place_in_whole_panels() {
-        if !std::arch::is_x86_feature_detected!("avx512f") {
-            eprintln!("B in place is AVX-512F's path: not run here");
-            assert!(
-                cfg!(miri) || std::env::var("SHAPED_ALLOW_SKIP").is_ok_and(|v| v == "1"),
-                "no AVX-512F here: B in place untested (SHAPED_ALLOW_SKIP=1 to skip)"
-            );
+        if !avx512_or_allowed_skip("reading B in place") {
             return;
         }
         // Column counts that are whole 32-column panels, through the packed path: partial
@@ -676,32 +673,8 @@ mod tests {
             let init: Vec<f32> = (0..m * ldc).map(|i| (i % 5) as f32).collect();
             let mut got = init.clone();
             let mut want = init.clone();
-            let sa = if at {
-                Strided {
-                    ptr: a.as_ptr(),
-                    rs: 1,
-                    cs: m,
-                }
-            } else {
-                Strided {
-                    ptr: a.as_ptr(),
-                    rs: k,
-                    cs: 1,
-                }
-            };
-            let sb = if bt {
-                Strided {
-                    ptr: b.as_ptr(),
-                    rs: 1,
-                    cs: k,
-                }
-            } else {
-                Strided {
-                    ptr: b.as_ptr(),
-                    rs: n,
-                    cs: 1,
-                }
-            };
+            let sa = view(&a, m, k, at);
+            let sb = view(&b, k, n, bt);
             // SAFETY: a holds m*k, b k*n values addressed by these strides; got holds
             // m rows of ldc >= n values.
             unsafe { sgemm_with(kind, small, m, k, n, sa, sb, beta, got.as_mut_ptr(), ldc) };
