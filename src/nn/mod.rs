@@ -138,6 +138,11 @@ pub fn reuse<'b, T: HasElem>(slot: &'b mut Option<T>, like: &T) -> &'b mut T {
 /// layer's random generator, batch normalization's running statistics). `backward` reads
 /// the output gradient through a shared reference: it cannot be used as scratch, so a
 /// composite layer may pass the same gradient to several branches.
+#[diagnostic::on_unimplemented(
+    message = "layer `{Self}` cannot be trained on input `{X}`",
+    label = "this layer cannot be trained on that input",
+    note = "a layer's input must match the previous layer's output (or the model's input) dim for dim, and a layer without a `Train` impl runs inference only"
+)]
 pub trait Train<X: HasElem>:
     Layer<X, Output: HasElem<Elem = X::Elem> + Send + 'static> + Params<X::Elem> + 'static
 {

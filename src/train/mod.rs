@@ -271,16 +271,20 @@ impl<N, O, L, M> Model<N, O, L, M> {
 
     /// One gradient step on a batch; returns the batch loss and updates the metric. Reuses
     /// its buffers: after the first step of a given batch size it allocates nothing.
-    pub fn train_step<S, E, T, F>(&mut self, x: &Tensor<S, E>, y: &Tensor<T, F>) -> Result<E, Error>
+    pub fn train_step<S, E, T, F, P>(
+        &mut self,
+        x: &Tensor<S, E>,
+        y: &Tensor<T, F>,
+    ) -> Result<E, Error>
     where
         S: Shape,
         E: Float,
         T: Shape,
         F: Dtype,
-        N: Train<Tensor<S, E>>,
+        N: Train<Tensor<S, E>, Output = P>,
         O: Optimizer<N, E>,
-        L: Loss<N::Output, Tensor<T, F>, Elem = E>,
-        M: Metric<N::Output, Tensor<T, F>>,
+        L: Loss<P, Tensor<T, F>, Elem = E>,
+        M: Metric<P, Tensor<T, F>>,
     {
         let () = <N as Layer<Tensor<S, E>>>::CHECK;
         let Model {
@@ -314,7 +318,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
     /// every target (a bad label is reported with its dataset index). A NaN or infinite
     /// loss stops training with [`Error::Diverged`] naming the epoch and batch (see
     /// [`FitConfig::terminate_on_nan`]).
-    pub fn fit<S, E, T, F>(
+    pub fn fit<S, E, T, F, P>(
         &mut self,
         x: &Tensor<S, E>,
         y: &Tensor<T, F>,
@@ -325,10 +329,10 @@ impl<N, O, L, M> Model<N, O, L, M> {
         E: Float,
         T: HasAxis<0>,
         F: Dtype,
-        N: Train<Tensor<S::Replaced<usize>, E>>,
+        N: Train<Tensor<S::Replaced<usize>, E>, Output = P>,
         O: Optimizer<N, E>,
-        L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
-        M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
+        L: Loss<P, Tensor<T::Replaced<usize>, F>, Elem = E>,
+        M: Metric<P, Tensor<T::Replaced<usize>, F>>,
     {
         let () = <N as Layer<Tensor<S::Replaced<usize>, E>>>::CHECK;
         self.fit_with(x, y, config, None, &mut [])
@@ -357,7 +361,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
     /// assert!(last.val_loss.is_some() && last.val_metric.unwrap() > 0.8);
     /// assert_eq!(seen, history.epochs.len());
     /// ```
-    pub fn fit_with<S, E, T, F>(
+    pub fn fit_with<S, E, T, F, P>(
         &mut self,
         x: &Tensor<S, E>,
         y: &Tensor<T, F>,
@@ -370,10 +374,10 @@ impl<N, O, L, M> Model<N, O, L, M> {
         E: Float,
         T: HasAxis<0>,
         F: Dtype,
-        N: Train<Tensor<S::Replaced<usize>, E>>,
+        N: Train<Tensor<S::Replaced<usize>, E>, Output = P>,
         O: Optimizer<N, E>,
-        L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
-        M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
+        L: Loss<P, Tensor<T::Replaced<usize>, F>, Elem = E>,
+        M: Metric<P, Tensor<T::Replaced<usize>, F>>,
     {
         let () = <N as Layer<Tensor<S::Replaced<usize>, E>>>::CHECK;
         let total = sample_count("fit", x, y)?;
@@ -549,7 +553,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
     }
 
     /// Keras's `evaluate`: mean loss over all samples, and the metric.
-    pub fn evaluate<S, E, T, F>(
+    pub fn evaluate<S, E, T, F, P>(
         &mut self,
         x: &Tensor<S, E>,
         y: &Tensor<T, F>,
@@ -560,9 +564,9 @@ impl<N, O, L, M> Model<N, O, L, M> {
         E: Float,
         T: HasAxis<0>,
         F: Dtype,
-        N: Layer<Tensor<S::Replaced<usize>, E>>,
-        L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
-        M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
+        N: Layer<Tensor<S::Replaced<usize>, E>, Output = P>,
+        L: Loss<P, Tensor<T::Replaced<usize>, F>, Elem = E>,
+        M: Metric<P, Tensor<T::Replaced<usize>, F>>,
     {
         let () = <N as Layer<Tensor<S::Replaced<usize>, E>>>::CHECK;
         let e = self.evaluate_metrics(x, y, batch_size)?;
@@ -586,7 +590,7 @@ impl<N, O, L, M> Model<N, O, L, M> {
     /// let names: Vec<_> = e.metrics.iter().map(|m| m.0).collect();
     /// assert_eq!(names, ["accuracy", "top_k_accuracy"]);
     /// ```
-    pub fn evaluate_metrics<S, E, T, F>(
+    pub fn evaluate_metrics<S, E, T, F, P>(
         &mut self,
         x: &Tensor<S, E>,
         y: &Tensor<T, F>,
@@ -597,9 +601,9 @@ impl<N, O, L, M> Model<N, O, L, M> {
         E: Float,
         T: HasAxis<0>,
         F: Dtype,
-        N: Layer<Tensor<S::Replaced<usize>, E>>,
-        L: Loss<N::Output, Tensor<T::Replaced<usize>, F>, Elem = E>,
-        M: Metric<N::Output, Tensor<T::Replaced<usize>, F>>,
+        N: Layer<Tensor<S::Replaced<usize>, E>, Output = P>,
+        L: Loss<P, Tensor<T::Replaced<usize>, F>, Elem = E>,
+        M: Metric<P, Tensor<T::Replaced<usize>, F>>,
     {
         let () = <N as Layer<Tensor<S::Replaced<usize>, E>>>::CHECK;
         let n = sample_count("evaluate", x, y)?;
@@ -608,9 +612,9 @@ impl<N, O, L, M> Model<N, O, L, M> {
     }
 
     /// Keras's `predict`: the network's output for every sample.
-    pub fn predict<X>(&self, x: &X) -> N::Output
+    pub fn predict<X, P>(&self, x: &X) -> P
     where
-        N: Layer<X>,
+        N: Layer<X, Output = P>,
     {
         let () = <N as Layer<X>>::CHECK;
         self.net.forward(x)
