@@ -117,6 +117,10 @@ pub struct History {
 /// let (_loss, accuracy) = model.evaluate(&x, &y, 128).unwrap();
 /// assert!(accuracy.unwrap() > 0.9);
 /// ```
+///
+/// The methods' type parameters are inferred from their arguments; `P` is the network's
+/// output (`N::Output`), named so that a network that cannot take the input is reported
+/// once per call, at the argument.
 #[derive(Debug)]
 pub struct Model<N, O, L, M = Accuracy> {
     /// The network (a layer or a tuple of layers).
