@@ -53,7 +53,6 @@ def tup(items):
 
 for n in range(1, MAX + 1):
     ls = [f"L{i}" for i in range(n)]
-    # ys[i] is the input of layer i: the previous layer's output, as a projection.
     # ys[i] is the input of layer i, as nested projections: naming them (Y1, Y2, ... as
     # Train does) makes rustc report a wrong link as "no method named `forward`".
     ys = ["X", "<L0 as Layer<X>>::Output"]
