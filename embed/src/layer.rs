@@ -142,10 +142,17 @@ fn last<L: FixedLayer>(layer: &L, scratch: &mut [f32], input_at_front: bool, y: 
 /// message. A chain states each link as `[B]: Accepts<A::Output>` rather than
 /// `B: FixedLayer<Input = A::Output>`: for a wrong link rustc then lists the unmet link
 /// (`[FixedDense<'_, 4, 2, Linear>]: Accepts<[f32; 2]>`) without also quoting the layer's
-/// struct definition, which it does for a bound on a struct type.
-pub trait Accepts<I> {}
+/// struct definition, which it does for a bound on a struct type. Sealed: a chain's
+/// scratch layout relies on each link's sizes matching, so only those slices are links.
+pub trait Accepts<I>: sealed::Link<I> {}
 
 impl<I, L: FixedLayer<Input = I>> Accepts<I> for [L] {}
+
+mod sealed {
+    /// Keeps [`Accepts`](super::Accepts) to the slices of layers whose input is `I`.
+    pub trait Link<I> {}
+    impl<I, L: super::FixedLayer<Input = I>> Link<I> for [L] {}
+}
 
 /// A chain of layers as a tuple: each layer's `Input` must be the previous one's `Output`.
 macro_rules! chain {

@@ -16,8 +16,9 @@ use crate::tensor::Float;
 /// tuple model states its links as `[L1]: Takes<...>` rather than `L1: Layer<...>`: when a
 /// link is wrong, rustc then lists the unmet link (`[Dense<256, 10, Softmax>]:
 /// Takes<Tensor<(_, Dim<512>)>>`) without also quoting the layer's struct definition,
-/// which it does for a bound on a struct type (5 lines of noise).
-pub trait Takes<X> {
+/// which it does for a bound on a struct type (5 lines of noise). Sealed: only those
+/// slices are links.
+pub trait Takes<X>: sealed::Link<X> {
     /// The layer (`L`).
     type Layer: Layer<X, Output = Self::Output>;
     /// What the layer returns.
@@ -32,6 +33,12 @@ impl<X, L: Layer<X>> Takes<X> for [L] {
     fn forward(&self, x: &X) -> L::Output {
         self[0].forward(x)
     }
+}
+
+mod sealed {
+    /// Keeps [`Takes`](super::Takes) to the slices of layers.
+    pub trait Link<X> {}
+    impl<X, L: super::Layer<X>> Link<X> for [L] {}
 }
 
 /// What the layer `L` returns for an `X`, through its link.
