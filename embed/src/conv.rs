@@ -207,13 +207,7 @@ mod tests {
     #[test]
     fn size_errors_name_the_layer_and_every_size() {
         let message = |input, k, s, same, output| {
-            let err =
-                std::panic::catch_unwind(|| window_fits("FixedConv2D", input, k, s, same, output))
-                    .unwrap_err();
-            // `panic!("{}", text)` called at run time carries a formatted `String`.
-            err.downcast_ref::<std::string::String>()
-                .cloned()
-                .unwrap_or_default()
+            crate::message::panic_text(|| window_fits("FixedConv2D", input, k, s, same, output))
         };
         window_fits("FixedConv2D", (28, 28), 3, 1, false, (26, 26));
         window_fits("FixedConv2D", (11, 12), 3, 2, true, (6, 6));

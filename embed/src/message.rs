@@ -72,6 +72,16 @@ impl ConstText {
     }
 }
 
+/// The text a size check panics with when it runs at run time (tests call the checking
+/// functions directly; `panic!("{}", text)` then carries a formatted `String`).
+#[cfg(test)]
+pub(crate) fn panic_text(check: impl FnOnce() + std::panic::UnwindSafe) -> std::string::String {
+    let err = std::panic::catch_unwind(check).expect_err("the check passed");
+    err.downcast_ref::<std::string::String>()
+        .cloned()
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -218,12 +218,7 @@ mod tests {
 
     #[test]
     fn flatten_size_errors_name_every_size() {
-        let message = |hwc, len| {
-            let err = std::panic::catch_unwind(|| flatten_fits(hwc, len)).unwrap_err();
-            err.downcast_ref::<std::string::String>()
-                .cloned()
-                .unwrap_or_default()
-        };
+        let message = |hwc, len| crate::message::panic_text(|| flatten_fits(hwc, len));
         flatten_fits((3, 3, 8), 72);
         flatten_fits((1, 0, 5), 0);
         assert_eq!(
