@@ -1,6 +1,6 @@
 //! The book's chapter 8 convnet, timed (no data files needed): one epoch of synthetic
 //! MNIST-shaped data (60,000 images, batch 64, RMSprop) on 1 and 2 threads, the heap
-//! allocations of a warmed-up step, and single-image inference. Prints the products'
+//! allocations of a warmed-up step, and single-image inference on 1 and 2 threads. Prints the products'
 //! share of the work as GFLOP/s and as a fraction of this machine's large-product rate
 //! (a 1024 x 1024 x 1024 f32 product through the same kernels, measured in the same run).
 //!
@@ -117,16 +117,23 @@ fn main() {
         common::counting_alloc::allocations() - before
     );
 
-    // One image at a time, as an application classifies.
-    shaped::ops::set_num_threads(1);
+    // One image at a time, as an application classifies: on one thread, and on two
+    // (the larger layers split the image's output over the threads). The thread counts
+    // alternate in rounds of 100, so that both see the machine's same moments.
     let net = net();
     let one = x.rows(0..1);
-    let mut times = Vec::new();
-    for _ in 0..300 {
-        let start = Instant::now();
-        let p = net.forward(std::hint::black_box(&one));
-        std::hint::black_box(&p);
-        times.push(start.elapsed().as_secs_f64() * 1e6);
+    let mut times = [Vec::new(), Vec::new()];
+    for round in 0..20 {
+        let threads = round % 2 + 1;
+        shaped::ops::set_num_threads(threads);
+        for _ in 0..100 {
+            let start = Instant::now();
+            let p = net.forward(std::hint::black_box(&one));
+            std::hint::black_box(&p);
+            times[threads - 1].push(start.elapsed().as_secs_f64() * 1e6);
+        }
     }
-    println!("infer_us_1image: {:.0}", median(times));
+    for (threads, times) in [1, 2].into_iter().zip(times) {
+        println!("infer_us_1image_{threads}thread: {:.0}", median(times));
+    }
 }

@@ -57,7 +57,7 @@ def main():
                          capture_output=True, text=True, check=True).stdout
     print(out.strip())
     shaped = {t: float(re.search(rf"epoch_s_{t}thread: ([\d.]+)", out).group(1)) for t in (1, 2)}
-    shaped_infer = float(re.search(r"infer_us_1image: ([\d.]+)", out).group(1))
+    shaped_infer = {t: float(re.search(rf"infer_us_1image_{t}thread: ([\d.]+)", out).group(1)) for t in (1, 2)}
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     for threads in (1, 2):
         r = subprocess.run([python, "-c", WORKER, str(threads)], capture_output=True, text=True, env=env)
@@ -68,8 +68,7 @@ def main():
         version = subprocess.run([python, "-c", "import torch; print(torch.__version__)"],
                                  capture_output=True, text=True, env=env).stdout.strip()
         print(f"torch {version} ({threads} thread(s)): epoch {seconds:.2f} s, one image {infer:.0f} us; "
-              f"shaped / torch: epoch {shaped[threads] / seconds:.2f}"
-              + (f", one image {shaped_infer / infer:.2f}" if threads == 1 else ""))
+              f"shaped / torch: epoch {shaped[threads] / seconds:.2f}, one image {shaped_infer[threads] / infer:.2f}")
 
 
 if __name__ == "__main__":

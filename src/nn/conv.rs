@@ -11,8 +11,8 @@ use super::{Activation, Grad, Init, Layer, Linear, Params, Train, reuse};
 use crate::kernels::par_chunks;
 use crate::ops::conv::{
     Window2d, col2im, conv2d_backward_cols, conv2d_backward_params, conv2d_backward_params_direct,
-    conv2d_forward, conv2d_forward_direct, conv2d_forward_direct_into, direct_suits, direct_trains,
-    im2col,
+    conv2d_forward, conv2d_forward_direct, conv2d_forward_direct_into, conv2d_forward_one_image,
+    direct_suits, direct_trains, im2col, split_suits,
 };
 use crate::shapes::checks::{ok, window_2d};
 use crate::shapes::{Dim, Dimension};
@@ -281,6 +281,16 @@ impl<
             let out = conv2d_forward_direct(
                 x.as_slice(),
                 x.batch_size(),
+                &g,
+                self.kernel.as_slice(),
+                self.bias.as_slice(),
+                &|pixels| A::apply(pixels, OC),
+            );
+            return Tensor::from_vec(shape, out);
+        }
+        if x.batch_size() == 1 && split_suits(&g, OC) {
+            let out = conv2d_forward_one_image(
+                x.as_slice(),
                 &g,
                 self.kernel.as_slice(),
                 self.bias.as_slice(),

@@ -4,7 +4,7 @@
 //! input), writing into reused buffers, so a training step allocates nothing.
 
 use super::linear::mat;
-use crate::kernels::{Mat, gemm, par_chunks, widest};
+use crate::kernels::{Mat, gemm, num_threads, par_chunks, widest};
 use crate::shapes::checks::{pad_before, window_out};
 use crate::tensor::Float;
 
@@ -225,6 +225,74 @@ pub(crate) fn conv2d_forward<E: Float>(
     });
 }
 
+/// [`conv2d_forward`] of a single image, its output channels split over the threads: each
+/// thread builds the patch matrix itself (a cross-core read of a freshly written patch
+/// matrix cost more than half of the split's gain, measured) and multiplies it by its
+/// block of the kernel's columns. Every value is summed as by [`conv2d_forward`] (the
+/// products split by columns anyway). Returns the `oh * ow * c_out` output values.
+pub(crate) fn conv2d_forward_one_image<E: Float>(
+    x: &[E],
+    g: &Window2d,
+    kernel: &[E],
+    bias: &[E],
+    finish: &(dyn Fn(&mut [E]) + Sync),
+) -> Vec<E> {
+    let c_out = bias.len();
+    let (pixels, patch) = (g.oh * g.ow, g.patch_len());
+    assert_eq!(x.len(), g.h * g.w * g.c, "one image: input size");
+    assert_eq!(kernel.len(), patch * c_out, "one image: kernel size");
+    let parts = num_threads().min(c_out.div_ceil(SPLIT_COLUMNS)).max(1);
+    let width = c_out.div_ceil(parts).div_ceil(SPLIT_COLUMNS) * SPLIT_COLUMNS;
+    // Each part's columns, pixel by pixel, then gathered into the output.
+    let mut blocks = vec![E::zero(); pixels * width * parts];
+    par_chunks(&mut blocks, pixels * width, 1, &|part, block| {
+        let lo = (part * width).min(c_out);
+        let cols_here = width.min(c_out - lo);
+        let block = &mut block[..pixels * cols_here];
+        let mut cols = vec![E::zero(); pixels * patch];
+        im2col_image(x, g, &mut cols);
+        for row in block.chunks_exact_mut(cols_here) {
+            row.copy_from_slice(&bias[lo..lo + cols_here]);
+        }
+        let weights = Mat {
+            rows: patch,
+            cols: cols_here,
+            rs: c_out,
+            cs: 1,
+            data: &kernel[lo..],
+        };
+        gemm(mat(&cols, pixels, patch, false), weights, E::one(), block);
+    });
+    let mut out = vec![E::zero(); pixels * c_out];
+    for (part, block) in blocks.chunks_exact(pixels * width).enumerate() {
+        let lo = (part * width).min(c_out);
+        let cols_here = width.min(c_out - lo);
+        for (row, values) in out
+            .chunks_exact_mut(c_out)
+            .zip(block.chunks_exact(cols_here.max(1)))
+        {
+            row[lo..lo + cols_here].copy_from_slice(values);
+        }
+    }
+    finish(&mut out);
+    out
+}
+
+/// Whether [`conv2d_forward_one_image`] pays for one image of a layer with `c_out`
+/// output channels: more than one thread, at least two blocks of columns and a product
+/// of at least a million operations (some 10 us on one core).
+pub(crate) fn split_suits(g: &Window2d, c_out: usize) -> bool {
+    let flops = (g.oh * g.ow)
+        .saturating_mul(g.patch_len())
+        .saturating_mul(c_out)
+        .saturating_mul(2);
+    num_threads() > 1 && c_out >= 2 * SPLIT_COLUMNS && flops >= 1 << 20
+}
+
+/// Output channels per thread in [`conv2d_forward_one_image`] are a multiple of this (the
+/// micro-kernel's width).
+const SPLIT_COLUMNS: usize = 16;
+
 /// Whether [`conv2d_forward_direct`] suits a window: no padding, and either a small patch
 /// (summed tap by tap) or output rows of at least [`DIRECT_MIN_WIDTH`] pixels. A product per
 /// output row re-reads its share of the kernel for every row, and one row of fewer pixels
@@ -246,10 +314,11 @@ const DIRECT_MIN_WIDTH: usize = 8;
 /// another order than [`conv2d_forward`]'s, so results may differ in the last bits.
 /// Returns the `batch` images' outputs, bias first, then the products added, then `finish`
 /// called once on every output value, in chunks of whole pixels (a group of pixels or an
-/// output row, while it is in the L1 cache). The images are spread over the worker pool.
-/// (Splitting a single image over two threads, by output rows or by blocks of output
-/// channels, was measured no faster for the book's convnet: each part is a few
-/// microseconds of work.)
+/// output row, while it is in the L1 cache). The images are spread over the worker pool;
+/// a single image's output rows are, when summed by products (for the book's convnet's
+/// second layer: 44 us on one thread, 26-31 on two, measured). A first layer's taps are
+/// not split: its halves cost less than the pooling that follows pays to read the other
+/// core's half (measured).
 pub(crate) fn conv2d_forward_direct<E: Float, F: Fn(&mut [E]) + Sync>(
     x: &[E],
     batch: usize,
@@ -296,28 +365,50 @@ pub(crate) fn conv2d_forward_direct_into<E: Float, F: Fn(&mut [E]) + Sync>(
     );
     assert_eq!(kernel.len(), kernel_len, "direct convolution: kernel size");
     assert_eq!(out.len(), out_len, "direct convolution: output size");
+    if batch == 1 && num_threads() > 1 && small_patch_run(g).is_none() {
+        // One image (an application classifying as inputs come): its output rows are
+        // split over the threads. Every value is summed as on one thread.
+        let rows = g.oh.div_ceil(num_threads());
+        par_chunks(out, rows * g.ow * c_out, 2, &|part, y| {
+            direct_pixels(x, g, kernel, bias, y, part * rows * g.ow, finish)
+        });
+        return;
+    }
     par_chunks(out, out_image, 2, &|b, y| {
-        direct_image(&x[b * image..(b + 1) * image], g, kernel, bias, y, finish)
+        direct_pixels(
+            &x[b * image..(b + 1) * image],
+            g,
+            kernel,
+            bias,
+            y,
+            0,
+            finish,
+        )
     });
 }
 
-/// [`conv2d_forward_direct`] on one image, `xb`, into `y`.
-fn direct_image<E: Float, F: Fn(&mut [E]) + Sync>(
+/// [`conv2d_forward_direct`] on one image, `xb`: its output pixels from `first` on, as
+/// many as `y` holds (for a product per row, `first` starts a row and `y` holds whole
+/// rows).
+fn direct_pixels<E: Float, F: Fn(&mut [E]) + Sync>(
     xb: &[E],
     g: &Window2d,
     kernel: &[E],
     bias: &[E],
     y: &mut [E],
+    first: usize,
     finish: &F,
 ) {
     let c_out = bias.len();
-    if taps_in_registers(xb, g, kernel, bias, y, finish) {
+    if taps_in_registers(xb, g, kernel, bias, y, first, finish) {
         return;
     }
+    debug_assert_eq!(first % g.ow, 0, "direct convolution: whole rows");
     let run = g.k * g.c;
     y.chunks_exact_mut(c_out)
         .for_each(|pixel| pixel.copy_from_slice(bias));
-    for (oy, line) in y.chunks_exact_mut(g.ow * c_out).enumerate() {
+    for (row, line) in y.chunks_exact_mut(g.ow * c_out).enumerate() {
+        let oy = first / g.ow + row;
         for ky in 0..g.k {
             let iy = oy * g.stride + ky;
             let rows = Mat {
@@ -354,7 +445,7 @@ fn small_patch_run(g: &Window2d) -> Option<usize> {
 /// The longest window row summed tap by tap (each length is compiled on its own).
 const MAX_RUN: usize = 9;
 
-/// Writes each output pixel's bias plus its patch times the kernel into `yb`, reading the
+/// Writes the bias plus the patch times the kernel of output pixels `first..` into `yb`, reading the
 /// input in place, when [`small_patch_run`] allows; returns `false` (nothing written)
 /// otherwise. The row length becomes a constant, so the loop reads window rows without
 /// bounds checks.
@@ -364,12 +455,13 @@ fn taps_in_registers<E: Float, F: Fn(&mut [E]) + Sync>(
     kernel: &[E],
     bias: &[E],
     yb: &mut [E],
+    first: usize,
     finish: &F,
 ) -> bool {
     macro_rules! runs {
         ($($run:literal)*) => {
             match small_patch_run(g) {
-                $(Some($run) => taps::<E, F, $run>(xb, g, kernel, bias, yb, finish),)*
+                $(Some($run) => taps::<E, F, $run>(xb, g, kernel, bias, yb, first, finish),)*
                 _ => return false,
             }
         };
@@ -390,6 +482,7 @@ fn taps<E: Float, F: Fn(&mut [E]) + Sync, const RUN: usize>(
     kernel: &[E],
     bias: &[E],
     yb: &mut [E],
+    first_pixel: usize,
     finish: &F,
 ) {
     let c_out = bias.len();
@@ -399,7 +492,7 @@ fn taps<E: Float, F: Fn(&mut [E]) + Sync, const RUN: usize>(
         #[inline(always)]
         || {
             let mut groups = yb.chunks_exact_mut(PIXELS * c_out);
-            let mut p = 0;
+            let mut p = first_pixel;
             for group in &mut groups {
                 let start = first(p);
                 if p % g.ow + PIXELS <= g.ow {
@@ -801,7 +894,8 @@ mod tests {
             (31, 29, 2, 3, 1, 20),
         ] {
             let g = Window2d::new(h, w, c, k, s, false);
-            for (batch, threads) in [(1, 1), (5, 2)] {
+            // One image on two threads: its output rows are split.
+            for (batch, threads) in [(1, 1), (1, 2), (5, 2)] {
                 crate::kernels::set_num_threads(threads);
                 let [x, kernel, bias] = operands(&g, batch, c_out, 6);
                 let finished = std::sync::atomic::AtomicUsize::new(0);
@@ -814,6 +908,41 @@ mod tests {
                 assert_eq!(finished.into_inner(), want.len());
                 let negated: Vec<f64> = out.iter().map(|v| -v).collect();
                 assert_matches(&g, &negated, &want);
+            }
+        }
+    }
+
+    #[test]
+    fn one_image_split_over_threads_is_the_one_thread_result_to_the_bit() {
+        // f32, so that the crate's own product kernels run. Output channels around the
+        // 16-wide column blocks (one block, a remainder, uneven halves), padding, strides.
+        let f32s = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect::<Vec<f32>>();
+        for &(h, w, c, k, s, same, c_out) in &[
+            (5, 5, 64, 3, 1, false, 128),
+            (7, 6, 8, 3, 2, true, 20),
+            (6, 6, 3, 3, 1, true, 33),
+            (9, 9, 16, 3, 1, false, 48),
+            (4, 5, 4, 2, 2, false, 70),
+            (13, 13, 32, 3, 1, false, 64),
+        ] {
+            let g = Window2d::new(h, w, c, k, s, same);
+            let [x, kernel, bias] = operands(&g, 1, c_out, 3).map(f32s);
+            let relu = |v: &mut [f32]| v.iter_mut().for_each(|v| *v = v.max(0.0));
+            crate::kernels::set_num_threads(1);
+            let pixels = g.oh * g.ow;
+            let mut cols = vec![0.0; pixels * g.patch_len()];
+            im2col(&x, 1, &g, &mut cols);
+            let mut want = vec![0.0; pixels * c_out];
+            conv2d_forward(&cols, &kernel, &bias, pixels, &g, &mut want, &relu);
+            let direct_one = g
+                .unpadded()
+                .then(|| conv2d_forward_direct(&x, 1, &g, &kernel, &bias, &relu));
+            crate::kernels::set_num_threads(2);
+            let split = conv2d_forward_one_image(&x, &g, &kernel, &bias, &relu);
+            assert_eq!(split, want, "{g:?}, {c_out} channels: split by columns");
+            if let Some(one) = direct_one {
+                let two = conv2d_forward_direct(&x, 1, &g, &kernel, &bias, &relu);
+                assert_eq!(two, one, "{g:?}, {c_out} channels: direct, split by rows");
             }
         }
     }
