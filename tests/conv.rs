@@ -388,3 +388,59 @@ fn layer_normalization_by_hand() {
     let t = ln.forward_train(&x, &mut Default::default()).clone();
     assert_eq!(t.as_slice(), y.as_slice());
 }
+
+#[test]
+fn convnet_training_gives_the_same_bits_on_one_and_two_threads() {
+    use shaped::nn::Softmax;
+    use shaped::nn::loss::SparseCategoricalCrossentropy;
+    use shaped::optim::RmsProp;
+    use shaped::train::{Accuracy, Model};
+    // The second layer's patches take 186 KB per image, so a batch of 9 is multiplied in
+    // groups (the last one shorter); its backward pass rebuilds them group by group.
+    type Net = (
+        Conv2D<22, 22, 1, 20, 20, 16, 3, Relu>,
+        Conv2D<20, 20, 16, 18, 18, 16, 3, Relu>,
+        MaxPooling2D<18, 18, 16, 9, 9, 2>,
+        Flatten<1296>,
+        Dense<1296, 10, Softmax>,
+    );
+    let x = Tensor::<(usize, Dim<22>, Dim<22>, Dim<1>)>::random_uniform(
+        (9, Dim, Dim, Dim),
+        0.0,
+        1.0,
+        3,
+    );
+    let y = Tensor::<(usize,), u8>::from_fn((9,), |[i]| (i % 10) as u8);
+    let trained = |threads: usize| {
+        shaped::ops::set_num_threads(threads);
+        let net: Net = (
+            Conv2D::new(1),
+            Conv2D::new(2),
+            MaxPooling2D::new(),
+            Flatten,
+            Dense::new(3),
+        );
+        let mut model = Model::compile(
+            net,
+            RmsProp::default(),
+            SparseCategoricalCrossentropy::default(),
+            Accuracy::default(),
+        );
+        for _ in 0..3 {
+            model.train_step(&x, &y).expect("a valid batch");
+        }
+        let mut values = Vec::new();
+        model
+            .net
+            .visit("", &mut |_, v: &[f32], _| values.extend_from_slice(v));
+        values
+    };
+    let (one, two) = (trained(1), trained(2));
+    assert!(one.iter().all(|v| v.is_finite()));
+    assert!(
+        one.iter()
+            .zip(&two)
+            .all(|(a, b)| a.to_bits() == b.to_bits()),
+        "the weights differ between one and two threads"
+    );
+}

@@ -10,9 +10,9 @@ use rand_distr::StandardNormal;
 use super::{Activation, Grad, Init, Layer, Linear, Params, Train, reuse};
 use crate::kernels::par_chunks;
 use crate::ops::conv::{
-    Window2d, col2im, conv2d_backward_cols, conv2d_backward_params, conv2d_backward_params_direct,
-    conv2d_forward, conv2d_forward_direct, conv2d_forward_direct_into, conv2d_forward_one_image,
-    direct_suits, direct_trains, im2col, split_suits,
+    Window2d, conv2d_backward_input, conv2d_backward_params, conv2d_backward_params_direct,
+    conv2d_forward_direct, conv2d_forward_direct_into, conv2d_forward_one_image,
+    conv2d_forward_patches, direct_suits, direct_trains, split_suits,
 };
 use crate::shapes::checks::{ok, window_2d};
 use crate::shapes::{Dim, Dimension};
@@ -51,11 +51,12 @@ impl Padding for Same {
 /// fails with `Conv2D 3x3, stride 1, valid, on 28x28 gives 26x26, not 27x27` at that line.
 /// A layer that does not take the previous one's output does not compile either.
 ///
-/// Training multiplies a patch matrix (im2col) by the kernel and keeps it for the backward
-/// pass; inference (`forward`, `predict`) reads the input in place instead where every
-/// window lies inside the image, so its results can differ from training's forward pass
-/// in the last bits. A first layer (a patch of at most 32 values, no padding) trains in
-/// place too, without a patch matrix.
+/// Training multiplies patch matrices (im2col) by the kernel a few images at a time, so
+/// that each group's patches are multiplied while they are in the cache, and rebuilds them
+/// in the backward pass rather than keeping the batch's; inference (`forward`, `predict`)
+/// reads the input in place instead where every window lies inside the image, so its
+/// results can differ from training's forward pass in the last bits. A first layer (a
+/// patch of at most 32 values, no padding) trains in place too, without a patch matrix.
 ///
 /// ```
 /// use shaped::nn::{Conv2D, Layer, Relu, Same};
@@ -122,8 +123,8 @@ conv_impl! { Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E> {
         Self::build(kernel, bias)
     }
 
-    /// Runs the layer on `x` into `out` (resized to the batch), keeping the patches in
-    /// `cols` for the backward pass.
+    /// Runs the layer on `x` into `out` (resized to the batch); `cols` is scratch for a
+    /// group of images' patches.
     fn forward_into<B: Dimension>(
         &self,
         x: &Tensor<(B, Dim<IH>, Dim<IW>, Dim<IC>), E>,
@@ -132,7 +133,6 @@ conv_impl! { Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E> {
     ) {
         let g = const { Self::WINDOW };
         let batch = x.batch_size();
-        let pixels = batch * OH * OW;
         out.set_shape((x.shape().0, Dim, Dim, Dim));
         if direct_trains(&g) {
             // A first layer: no patch matrix (its backward pass reads the input in place).
@@ -147,14 +147,13 @@ conv_impl! { Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E> {
             );
             return;
         }
-        cols.resize(pixels * g.patch_len(), E::zero());
-        im2col(x.as_slice(), batch, &g, cols);
-        conv2d_forward(
-            cols,
+        conv2d_forward_patches(
+            x.as_slice(),
+            batch,
+            &g,
             self.kernel.as_slice(),
             self.bias.as_slice(),
-            pixels,
-            &g,
+            cols,
             out.as_mut_slice(),
             &|image| A::apply(image, OC),
         );
@@ -237,9 +236,11 @@ conv_impl! { fmt::Debug for Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, E> {
 
 /// The buffers a `Conv2D` keeps between its forward and backward passes.
 pub struct Conv2DCache<B: Dimension, const OH: usize, const OW: usize, const OC: usize, E: Float> {
+    /// A group of images' patches (or, for a first layer, the images' partial gradients).
     cols: Vec<E>,
     output: Option<Tensor<(B, Dim<OH>, Dim<OW>, Dim<OC>), E>>,
     pre_activation_grad: Option<Tensor<(B, Dim<OH>, Dim<OW>, Dim<OC>), E>>,
+    /// A group of images' patch gradients.
     col_grads: Vec<E>,
 }
 
@@ -350,7 +351,6 @@ impl<
         input_grad: Option<&mut Tensor<(B, Dim<IH>, Dim<IW>, Dim<IC>), E>>,
     ) {
         let g = const { Self::WINDOW };
-        let pixels = x.batch_size() * OH * OW;
         let gz: &Tensor<(B, Dim<OH>, Dim<OW>, Dim<OC>), E> = match grad {
             Grad::PreActivation(g) => g,
             Grad::Output(g) if A::IS_IDENTITY => g,
@@ -380,26 +380,25 @@ impl<
             );
         } else {
             conv2d_backward_params(
-                &cache.cols,
+                x.as_slice(),
                 gz.as_slice(),
-                pixels,
+                x.batch_size(),
                 &g,
+                &mut cache.cols,
                 grads.kernel.as_mut_slice(),
                 grads.bias.as_mut_slice(),
             );
         }
         if let Some(dx) = input_grad {
-            cache.col_grads.resize(pixels * g.patch_len(), E::zero());
-            conv2d_backward_cols(
+            dx.set_shape(x.shape());
+            conv2d_backward_input(
                 gz.as_slice(),
                 self.kernel.as_slice(),
-                pixels,
-                OC,
+                x.batch_size(),
                 &g,
                 &mut cache.col_grads,
+                dx.as_mut_slice(),
             );
-            dx.set_shape(x.shape());
-            col2im(&cache.col_grads, x.batch_size(), &g, dx.as_mut_slice());
         }
     }
 }
