@@ -30,6 +30,7 @@ mod wide;
 pub(crate) use chunks::par_chunks;
 pub use gemm::GemmElement;
 pub(crate) use gemm::{Mat, gemm};
+pub(crate) use pool::run as par_for;
 pub use pool::{num_threads, set_num_threads};
 pub use probe::peak_gflops;
 pub(crate) use sgemm::kernel_name;

@@ -4,7 +4,9 @@
 //! input), writing into reused buffers, so a training step allocates nothing.
 
 use super::linear::mat;
-use crate::kernels::{Mat, gemm, num_threads, par_chunks, widest};
+use std::sync::Mutex;
+
+use crate::kernels::{Mat, gemm, num_threads, par_chunks, par_for, widest};
 use crate::shapes::checks::{pad_before, window_out};
 use crate::tensor::Float;
 
@@ -225,10 +227,11 @@ pub(crate) fn conv2d_forward<E: Float>(
     });
 }
 
-/// [`im2col`] then [`conv2d_forward`], a few images at a time ([`group_images`]) so that
-/// the product reads each group's patches while they are in the cache; `cols` holds one
-/// group's (resized here). Each output value is the one a single product over the batch
-/// gives: a group only takes rows of it.
+/// [`im2col`] then [`conv2d_forward`] in [`parts`] of the batch spread over the pool, each
+/// part a group of images at a time ([`GROUP_BYTES`]) so that a product reads its group's
+/// patches while they are in the core's cache; `cols` holds one group's patches per thread
+/// (grown here). Each output value is the one a single product over the batch gives: a
+/// group only takes rows of it.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn conv2d_forward_patches<E: Float>(
     x: &[E],
@@ -248,12 +251,23 @@ pub(crate) fn conv2d_forward_patches<E: Float>(
         batch * pixels * c_out,
         "conv forward: output size"
     );
-    for (b0, images) in groups::<E>(batch, g) {
-        let cols = group_buffer(cols, images * pixels * patch);
-        im2col(&x[b0 * image..(b0 + images) * image], images, g, cols);
-        let out = &mut out[b0 * pixels * c_out..(b0 + images) * pixels * c_out];
-        conv2d_forward(cols, kernel, bias, images * pixels, g, out, finish);
-    }
+    let p = parts::<E>(batch, g);
+    let scratch = grown(cols, scratch_pieces(p.count) * p.scratch);
+    par_parts(
+        out,
+        p.images * pixels * c_out,
+        scratch,
+        p.scratch,
+        &|part, out, cols| {
+            for (b0, images) in p.groups(part, out.len() / (pixels * c_out).max(1)) {
+                let cols = &mut cols[..images * pixels * patch];
+                im2col(&x[b0 * image..(b0 + images) * image], images, g, cols);
+                let first = (b0 - part * p.images) * pixels * c_out;
+                let out = &mut out[first..first + images * pixels * c_out];
+                conv2d_forward(cols, kernel, bias, images * pixels, g, out, finish);
+            }
+        },
+    );
 }
 
 /// [`conv2d_forward`] of a single image, its output channels split over the threads: each
@@ -783,10 +797,10 @@ fn pixel_grads<E: Float, const RUN: usize, const P: usize>(
 }
 
 /// The input gradient of [`conv2d_forward`]: the patch gradients `dz . kernel^T`
-/// ([`conv2d_backward_cols`]) turned into `dx` by [`col2im`] group by group
-/// ([`group_images`]), so that the patch gradients are still in the cache when `col2im`
-/// reads them; `dcols` holds one group's (resized here). Each value is the one a single
-/// product over the batch gives. Overwrites `dx`.
+/// ([`conv2d_backward_cols`]) turned into `dx` by [`col2im`], in [`parts`] of the batch
+/// spread over the pool, each a group of images at a time so that `col2im` reads the patch
+/// gradients from the core's cache; `dcols` holds one group's per thread (grown here). Each
+/// value is the one a single product over the batch gives. Overwrites `dx`.
 pub(crate) fn conv2d_backward_input<E: Float>(
     dz: &[E],
     kernel: &[E],
@@ -804,55 +818,78 @@ pub(crate) fn conv2d_backward_input<E: Float>(
         "conv backward: gradient size"
     );
     assert_eq!(dx.len(), batch * image, "conv backward: input size");
-    for (b0, images) in groups::<E>(batch, g) {
-        let rows = images * pixels;
-        let dcols = group_buffer(dcols, rows * patch);
-        let dzg = &dz[b0 * pixels * c_out..][..rows * c_out];
-        conv2d_backward_cols(dzg, kernel, rows, c_out, g, dcols);
-        col2im(dcols, images, g, &mut dx[b0 * image..(b0 + images) * image]);
-    }
+    let p = parts::<E>(batch, g);
+    let scratch = grown(dcols, scratch_pieces(p.count) * p.scratch);
+    par_parts(
+        dx,
+        p.images * image,
+        scratch,
+        p.scratch,
+        &|part, dx, dcols| {
+            for (b0, images) in p.groups(part, dx.len() / image.max(1)) {
+                let rows = images * pixels;
+                let dcols = &mut dcols[..rows * patch];
+                let dzg = &dz[b0 * pixels * c_out..][..rows * c_out];
+                conv2d_backward_cols(dzg, kernel, rows, c_out, g, dcols);
+                let first = (b0 - part * p.images) * image;
+                col2im(dcols, images, g, &mut dx[first..first + images * image]);
+            }
+        },
+    );
 }
 
-/// The kernel and bias gradients of [`conv2d_forward`]: `dkernel = patches^T . dz`, summed
-/// group by group ([`group_images`]) over patches rebuilt from `x` (rebuilding a group's
-/// in the cache costs less than keeping the batch's in memory and reading them back), and
-/// `dbias = column sums of dz`. `cols` holds one group's patches (resized here). The
-/// groups depend on the layer's sizes only, so the sums are the same on any number of
-/// threads. Overwrites `dkernel` and `dbias`.
+/// The kernel and bias gradients of [`conv2d_forward`]: `dkernel = patches^T . dz` and
+/// `dbias = column sums of dz`. Each of the batch's [`parts`] sums its share into its own
+/// partial kernel gradient over the pool, a group of images at a time over patches
+/// rebuilt from `x` in the core's cache (rebuilding them costs less than keeping the
+/// batch's in memory and reading them back); the partial sums are then added in part
+/// order. The parts and groups depend on the batch and the layer's sizes only, so the
+/// result is the same on any number of threads. `scratch` holds a partial gradient per
+/// part and a group's patches per thread (grown here). Overwrites `dkernel` and `dbias`.
 pub(crate) fn conv2d_backward_params<E: Float>(
     x: &[E],
     dz: &[E],
     batch: usize,
     g: &Window2d,
-    cols: &mut Vec<E>,
+    scratch: &mut Vec<E>,
     dkernel: &mut [E],
     dbias: &mut [E],
 ) {
     let c_out = dbias.len();
     let (image, pixels, patch) = (g.h * g.w * g.c, g.oh * g.ow, g.patch_len());
+    let kernel_len = patch * c_out;
     assert_eq!(x.len(), batch * image, "conv backward: input size");
     assert_eq!(
         dz.len(),
         batch * pixels * c_out,
         "conv backward: gradient size"
     );
-    assert_eq!(dkernel.len(), patch * c_out, "conv backward: kernel size");
+    assert_eq!(dkernel.len(), kernel_len, "conv backward: kernel size");
+    let p = parts::<E>(batch, g);
+    let partials_len = p.count * kernel_len;
+    let scratch = grown(scratch, partials_len + scratch_pieces(p.count) * p.scratch);
+    let (partials, patches) = scratch.split_at_mut(partials_len);
+    par_parts(
+        partials,
+        kernel_len,
+        patches,
+        p.scratch,
+        &|part, partial, cols| {
+            partial.fill(E::zero());
+            let images = p.images.min(batch - part * p.images);
+            for (b0, images) in p.groups(part, images) {
+                let rows = images * pixels;
+                let cols = &mut cols[..rows * patch];
+                im2col(&x[b0 * image..(b0 + images) * image], images, g, cols);
+                let dzg = &dz[b0 * pixels * c_out..][..rows * c_out];
+                let (a, b) = (mat(cols, patch, rows, true), mat(dzg, rows, c_out, false));
+                gemm(a, b, E::one(), partial);
+            }
+        },
+    );
     dkernel.fill(E::zero());
-    for (b0, images) in groups::<E>(batch, g) {
-        let rows = images * pixels;
-        let cols = group_buffer(cols, rows * patch);
-        im2col(&x[b0 * image..(b0 + images) * image], images, g, cols);
-        gemm(
-            mat(cols, patch, rows, true),
-            mat(
-                &dz[b0 * pixels * c_out..][..rows * c_out],
-                rows,
-                c_out,
-                false,
-            ),
-            E::one(),
-            dkernel,
-        );
+    for partial in partials.chunks_exact(kernel_len) {
+        dkernel.iter_mut().zip(partial).for_each(|(d, &v)| *d += v);
     }
     dbias.fill(E::zero());
     for row in dz.chunks_exact(c_out) {
@@ -860,37 +897,107 @@ pub(crate) fn conv2d_backward_params<E: Float>(
     }
 }
 
-/// The groups of images that [`conv2d_forward_patches`] and the backward passes take at a
-/// time: `(first image, images)`, [`group_images`] each, the last one possibly shorter.
-fn groups<E>(batch: usize, g: &Window2d) -> impl Iterator<Item = (usize, usize)> {
-    let per_image = (g.oh * g.ow)
-        .saturating_mul(g.patch_len())
-        .saturating_mul(size_of::<E>());
-    let group = group_images(per_image);
-    (0..batch)
-        .step_by(group)
-        .map(move |b0| (b0, group.min(batch - b0)))
+/// How the batched passes split a batch: `count` parts of `images` images (the last one
+/// possibly fewer), each taken a group of up to `group` images at a time, with `scratch`
+/// values of patches per part.
+#[derive(Clone, Copy, Debug)]
+struct Parts {
+    count: usize,
+    images: usize,
+    group: usize,
+    scratch: usize,
 }
 
-/// Images per group: as many as keep a group's patches (`per_image` bytes each) within
-/// [`GROUP_BYTES`], at least one.
-fn group_images(per_image: usize) -> usize {
-    (GROUP_BYTES / per_image.max(1)).max(1)
+impl Parts {
+    /// Part `part`'s groups, `(first image, images)`, over its `images` images: as few
+    /// as hold at most `group` images each, their sizes as even as can be (a last group
+    /// of one image would multiply a short patch matrix).
+    fn groups(self, part: usize, images: usize) -> impl Iterator<Item = (usize, usize)> {
+        let first = part * self.images;
+        let count = images.div_ceil(self.group);
+        let start = move |i: usize| images * i / count.max(1);
+        (0..count).map(move |i| (first + start(i), start(i + 1) - start(i)))
+    }
 }
 
-/// A group's patches: half of a core's L2 cache on the machines measured (1-2 MB), the rest
-/// left to the kernel, the gradients and the output. Measured on the book's convnet (four
-/// images of 121 patches of 288 values): products of a group run at 96-111 GFLOP/s against
-/// 66-99 over the whole batch's 8.9 MB of patches.
+/// The split of a batch of `batch` images for a window `g` with elements `E`: up to
+/// [`PARTS`] parts (fixed whatever the number of threads, so that the kernel gradient's
+/// partial sums are too), groups of patches within [`GROUP_BYTES`].
+fn parts<E>(batch: usize, g: &Window2d) -> Parts {
+    let per_image = (g.oh * g.ow).saturating_mul(g.patch_len());
+    let bytes = per_image.saturating_mul(size_of::<E>()).max(1);
+    let images = batch.div_ceil(PARTS).max(1);
+    let group = (GROUP_BYTES / bytes).clamp(1, images);
+    Parts {
+        count: batch.div_ceil(images),
+        images,
+        group,
+        scratch: group * per_image,
+    }
+}
+
+/// Parts of a batch in the batched passes: each is one thread's work at a time, with
+/// its own patch buffer and partial kernel gradient. Four keep two threads busy with
+/// even shares and cost four partial gradients (73 KB each for the book's second layer).
+const PARTS: usize = 4;
+
+/// A group's patches: half of a core's L2 cache on the machines measured (1-2 MB), the
+/// rest left to the kernel, the gradients and the output. Measured on the book's convnet
+/// (groups of three images of 121 patches of 288 values): products of a group run at
+/// 96-111 GFLOP/s against 66-99 over the whole batch's 8.9 MB of patches.
 const GROUP_BYTES: usize = 1 << 19;
 
-/// `buffer`'s first `len` values, growing it when needed (never shrinking, so that a
+/// The first `len` values of `buffer`, grown when needed (never shrunk, so that a
 /// warmed-up step allocates nothing).
-fn group_buffer<E: Float>(buffer: &mut Vec<E>, len: usize) -> &mut [E] {
+fn grown<E: Float>(buffer: &mut Vec<E>, len: usize) -> &mut [E] {
     if buffer.len() < len {
         buffer.resize(len, E::zero());
     }
     &mut buffer[..len]
+}
+
+/// Calls `f(i, a_i, scratch)` for every piece `a_i` of `a.chunks_mut(a_chunk)` (at most
+/// [`PARTS`]), spread over the pool, with `scratch` one of the `b_chunk`-value pieces of
+/// `b`: piece `i % pieces`, held for the call. The pool runs part `i` on thread
+/// `i % threads`, so with as many pieces as threads ([`scratch_pieces`]) no part waits
+/// for another's, and each thread keeps reusing its own piece while it is in its cache.
+fn par_parts<E: Float>(
+    a: &mut [E],
+    a_chunk: usize,
+    b: &mut [E],
+    b_chunk: usize,
+    f: &(dyn Fn(usize, &mut [E], &mut [E]) + Sync),
+) {
+    let mut pieces = a.chunks_mut(a_chunk.max(1));
+    let parts: [Mutex<Option<&mut [E]>>; PARTS] =
+        core::array::from_fn(|_| Mutex::new(pieces.next()));
+    assert!(pieces.next().is_none(), "par_parts: more than PARTS pieces");
+    let mut scratch = b.chunks_mut(b_chunk.max(1));
+    let scratch: [Mutex<Option<&mut [E]>>; PARTS] =
+        core::array::from_fn(|_| Mutex::new(scratch.next()));
+    let count = parts
+        .iter()
+        .take_while(|s| s.lock().is_ok_and(|s| s.is_some()))
+        .count();
+    let pieces = scratch
+        .iter()
+        .take_while(|s| s.lock().is_ok_and(|s| s.is_some()))
+        .count()
+        .max(1);
+    par_for(count, &|i| {
+        let piece = parts[i].lock().map(|mut s| s.take());
+        let mut held = scratch[i % pieces]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let (Ok(Some(piece)), Some(held)) = (piece, held.as_deref_mut()) {
+            f(i, piece, held);
+        }
+    });
+}
+
+/// Scratch pieces for [`par_parts`] over `parts` parts: one per thread that runs them.
+fn scratch_pieces(parts: usize) -> usize {
+    num_threads().min(parts).max(1)
 }
 
 /// The patch gradients of [`conv2d_forward`], `dcols = dz . kernel^T`; [`col2im`] turns
@@ -1202,16 +1309,19 @@ mod tests {
 
     #[test]
     fn grouped_passes_match_the_definition_across_groups() {
-        // Patches of 295 KB per image in f64 (16x16 pixels of 144 values): one image per
-        // group, so three images take three groups; then same padding with stride 2, where
-        // a group holds several images and the batch ends in a shorter group.
+        // Patches of 295 KB per image in f64 (16x16 pixels of 144 values): three parts of
+        // one image; then same padding with stride 2: four parts of 3, 3, 3 and 2 images,
+        // in groups of one and two.
         for &(h, w, c, k, s, same, batch) in
             &[(18, 18, 16, 3, 1, false, 3), (33, 31, 12, 3, 2, true, 11)]
         {
             let g = Window2d::new(h, w, c, k, s, same);
             let c_out = 5;
-            let groups = groups::<f64>(batch, &g).count();
-            assert!(groups >= 3, "{g:?}: {groups} groups");
+            let p = parts::<f64>(batch, &g);
+            let groups: usize = (0..p.count)
+                .map(|i| p.groups(i, p.images.min(batch - i * p.images)).count())
+                .sum();
+            assert!(groups >= 3 && p.count >= 3, "{g:?}: {p:?}, {groups} groups");
             crate::kernels::set_num_threads(2);
             let [x, kernel, bias] = operands(&g, batch, c_out, 8);
             let mut cols = Vec::new();
