@@ -360,10 +360,9 @@ const DIRECT_MIN_WIDTH: usize = 8;
 /// Returns the `batch` images' outputs, bias first, then the products added, then `finish`
 /// called once on every output value, in chunks of whole pixels (a group of pixels or an
 /// output row, while it is in the L1 cache). The images are spread over the worker pool;
-/// a single image's output rows are, when summed by products (for the book's convnet's
-/// second layer: 44 us on one thread, 26-31 on two, measured). A first layer's taps are
-/// not split: its halves cost less than the pooling that follows pays to read the other
-/// core's half (measured).
+/// a single image's output rows are too (for the book's convnet's second layer: 44 us on
+/// one thread, 26-31 on two, measured), and pooling splits a single image by rows the same
+/// way, so that each thread mostly pools rows it wrote.
 pub(crate) fn conv2d_forward_direct<E: Float, F: Fn(&mut [E]) + Sync>(
     x: &[E],
     batch: usize,
@@ -410,7 +409,7 @@ pub(crate) fn conv2d_forward_direct_into<E: Float, F: Fn(&mut [E]) + Sync>(
     );
     assert_eq!(kernel.len(), kernel_len, "direct convolution: kernel size");
     assert_eq!(out.len(), out_len, "direct convolution: output size");
-    if batch == 1 && num_threads() > 1 && small_patch_run(g).is_none() {
+    if batch == 1 && num_threads() > 1 {
         // One image (an application classifying as inputs come): its output rows are
         // split over the threads. Every value is summed as on one thread.
         let rows = g.oh.div_ceil(num_threads());

@@ -5,57 +5,74 @@
 use std::ops::Range;
 
 use super::conv::Window2d;
-use crate::kernels::{par_chunks, widest};
+use crate::kernels::{num_threads, par_chunks, widest};
 use crate::tensor::Float;
 
 /// The maximum of each window's inside positions, per channel. A NaN is the maximum of any
-/// window holding one (it propagates). Images are spread over the pool.
+/// window holding one (it propagates). Images are spread over the pool; a single image's
+/// output rows are (an application classifying one input: each thread then pools the rows
+/// that a convolution split the same way left in its cache).
 pub(crate) fn max_pool_forward<E: Float>(x: &[E], batch: usize, g: &Window2d, out: &mut [E]) {
     let (image, pooled) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
     assert_eq!(x.len(), batch * image, "max_pool: input size");
     assert_eq!(out.len(), batch * pooled, "max_pool: output size");
+    if batch == 1 && num_threads() > 1 {
+        par_chunks(out, g.ow * g.c, 2, &|oy, row| {
+            widest(
+                #[inline(always)]
+                || max_pool_rows(x, g, oy..oy + 1, row),
+            )
+        });
+        return;
+    }
     par_chunks(out, pooled, 4, &|b, ob| {
         let xb = &x[b * image..(b + 1) * image];
         widest(
             #[inline(always)]
-            || {
-                for (oy, ox, o) in outputs(g) {
-                    let (rows, cols) = window(g, oy, ox);
-                    let at = |iy: usize, ix: usize| (iy * g.w + ix) * g.c;
-                    // Channels 16 at a time, the running maximum kept in registers over the
-                    // window and stored once: a constant length makes each step one vector
-                    // operation whatever the channel count, and updating the output in
-                    // place would reload each value right after a masked store of it,
-                    // which the CPU cannot forward.
-                    let mut blocks = ob[o..o + g.c].chunks_exact_mut(LANES);
-                    let mut c0 = 0;
-                    for block in &mut blocks {
-                        let mut m = [E::neg_infinity(); LANES];
-                        for iy in rows.clone() {
-                            for ix in cols.clone() {
-                                let start = at(iy, ix) + c0;
-                                let v = lanes(xb, start);
-                                for i in 0..LANES {
-                                    m[i] = max_nan(m[i], v[i]);
-                                }
-                            }
-                        }
-                        block.copy_from_slice(&m);
-                        c0 += LANES;
-                    }
-                    for (c, slot) in (c0..).zip(blocks.into_remainder()) {
-                        let mut m = E::neg_infinity();
-                        for iy in rows.clone() {
-                            for ix in cols.clone() {
-                                m = max_nan(m, xb[at(iy, ix) + c]);
-                            }
-                        }
-                        *slot = m;
-                    }
-                }
-            },
+            || max_pool_rows(xb, g, 0..g.oh, ob),
         )
     });
+}
+
+/// [`max_pool_forward`] of output rows `rows` of one image, `xb`, into `ob` (those rows).
+#[inline(always)]
+fn max_pool_rows<E: Float>(xb: &[E], g: &Window2d, rows: Range<usize>, ob: &mut [E]) {
+    let first = rows.start;
+    let outputs = rows.flat_map(move |oy| (0..g.ow).map(move |ox| (oy, ox)));
+    for (oy, ox) in outputs {
+        let o = ((oy - first) * g.ow + ox) * g.c;
+        let (rows, cols) = window(g, oy, ox);
+        let at = |iy: usize, ix: usize| (iy * g.w + ix) * g.c;
+        // Channels 16 at a time, the running maximum kept in registers over the window
+        // and stored once: a constant length makes each step one vector operation
+        // whatever the channel count, and updating the output in place would reload each
+        // value right after a masked store of it, which the CPU cannot forward.
+        let mut blocks = ob[o..o + g.c].chunks_exact_mut(LANES);
+        let mut c0 = 0;
+        for block in &mut blocks {
+            let mut m = [E::neg_infinity(); LANES];
+            for iy in rows.clone() {
+                for ix in cols.clone() {
+                    let start = at(iy, ix) + c0;
+                    let v = lanes(xb, start);
+                    for i in 0..LANES {
+                        m[i] = max_nan(m[i], v[i]);
+                    }
+                }
+            }
+            block.copy_from_slice(&m);
+            c0 += LANES;
+        }
+        for (c, slot) in (c0..).zip(blocks.into_remainder()) {
+            let mut m = E::neg_infinity();
+            for iy in rows.clone() {
+                for ix in cols.clone() {
+                    m = max_nan(m, xb[at(iy, ix) + c]);
+                }
+            }
+            *slot = m;
+        }
+    }
 }
 
 /// Channels pooled together by [`max_pool_forward`].
