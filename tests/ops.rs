@@ -495,3 +495,26 @@ fn a_runtime_batch_against_a_static_size_one_axis_keeps_the_runtime_batch() {
         assert_eq!(z, y);
     }
 }
+
+#[test]
+fn selected_rows_are_the_rows_asked_for_on_any_thread_count() {
+    // 300 rows of 784 values (940 KB): several pieces of rows, copied over two threads;
+    // repeated and out-of-order indices, and a selection of one row.
+    let x = Tensor::<(usize, Dim<784>)>::from_fn((300, Dim), |[i, j]| (i * 1000 + j) as f32);
+    let picks: Vec<usize> = (0..257).map(|k| (k * 149 + 7) % 300).collect();
+    for threads in [1, 2] {
+        shaped::ops::set_num_threads(threads);
+        for indices in [&picks[..], &[299][..]] {
+            let rows = x.select_rows(indices);
+            assert_eq!(rows.shape_dims(), [indices.len(), 784]);
+            for (r, &i) in indices.iter().enumerate() {
+                let got = &rows.as_slice()[r * 784..(r + 1) * 784];
+                assert_eq!(
+                    got,
+                    &x.as_slice()[i * 784..(i + 1) * 784],
+                    "row {r} ({threads} threads)"
+                );
+            }
+        }
+    }
+}
