@@ -13,7 +13,9 @@ OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from the peers' environment o
 machines here set them, which makes a current numpy run older, slower kernels); tests and
 CI never change them.
 
-    python3 scripts/compare_peers.py          (python3 with numpy, torch, threadpoolctl)
+    python3 scripts/compare_peers.py            (python3 with numpy, torch, threadpoolctl)
+    python3 scripts/compare_peers.py --convnet  (then the book's convnet against PyTorch:
+                                                 scripts/compare_convnet_torch.py)
 """
 import json
 import os
@@ -194,3 +196,9 @@ def main():
 
 if __name__ == "__main__":
     main()
+    if "--convnet" in sys.argv[1:]:
+        # The convnet's epoch and single images, in the same run (PyTorch from this
+        # interpreter).
+        print("the book's convnet:")
+        subprocess.run([sys.executable, os.path.join("scripts", "compare_convnet_torch.py"),
+                        sys.executable], check=True)
