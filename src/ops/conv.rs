@@ -489,9 +489,9 @@ fn small_patch_run(g: &Window2d) -> Option<usize> {
 /// The longest window row summed tap by tap (each length is compiled on its own).
 const MAX_RUN: usize = 9;
 
-/// Writes the bias plus the patch times the kernel of output pixels `first..` into `yb`, reading the
-/// input in place, when [`small_patch_run`] allows; returns `false` (nothing written)
-/// otherwise. The row length becomes a constant, so the loop reads window rows without
+/// Writes the bias plus the patch times the kernel of output pixels `first..` into `yb`,
+/// reading the input in place, when [`small_patch_run`] allows; returns `false` (nothing
+/// written) otherwise. The row length becomes a constant, so the loop reads window rows without
 /// bounds checks.
 fn taps_in_registers<E: Float, F: Fn(&mut [E]) + Sync>(
     xb: &[E],
@@ -897,8 +897,8 @@ pub(crate) fn conv2d_backward_params<E: Float>(
 }
 
 /// How the batched passes split a batch: `count` parts of `images` images (the last one
-/// possibly fewer), each taken a group of up to `group` images at a time, with `scratch`
-/// values of patches per part.
+/// possibly fewer), each taken a group of up to `group` images at a time; a group's
+/// patches are at most `scratch` values.
 #[derive(Clone, Copy, Debug)]
 struct Parts {
     count: usize,
@@ -988,8 +988,9 @@ fn par_parts<E: Float>(
         let mut held = scratch[i % pieces]
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        if let (Ok(Some(piece)), Some(held)) = (piece, held.as_deref_mut()) {
-            f(i, piece, held);
+        if let Ok(Some(piece)) = piece {
+            // No scratch at all when a group's patches hold no values.
+            f(i, piece, held.as_deref_mut().unwrap_or_default());
         }
     });
 }
