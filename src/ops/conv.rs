@@ -288,11 +288,15 @@ pub(crate) fn conv2d_forward_one_image<E: Float>(
     assert_eq!(kernel.len(), patch * c_out, "one image: kernel size");
     let parts = num_threads().min(c_out.div_ceil(SPLIT_COLUMNS)).max(1);
     let width = c_out.div_ceil(parts).div_ceil(SPLIT_COLUMNS) * SPLIT_COLUMNS;
+    // Part `part`'s first output channel and how many it computes.
+    let columns = |part: usize| {
+        let lo = (part * width).min(c_out);
+        (lo, width.min(c_out - lo))
+    };
     // Each part's columns, pixel by pixel, then gathered into the output.
     let mut blocks = vec![E::zero(); pixels * width * parts];
     par_chunks(&mut blocks, pixels * width, 1, &|part, block| {
-        let lo = (part * width).min(c_out);
-        let cols_here = width.min(c_out - lo);
+        let (lo, cols_here) = columns(part);
         let block = &mut block[..pixels * cols_here];
         let mut cols = vec![E::zero(); pixels * patch];
         im2col_image(x, g, &mut cols);
@@ -310,8 +314,7 @@ pub(crate) fn conv2d_forward_one_image<E: Float>(
     });
     let mut out = vec![E::zero(); pixels * c_out];
     for (part, block) in blocks.chunks_exact(pixels * width).enumerate() {
-        let lo = (part * width).min(c_out);
-        let cols_here = width.min(c_out - lo);
+        let (lo, cols_here) = columns(part);
         for (row, values) in out
             .chunks_exact_mut(c_out)
             .zip(block.chunks_exact(cols_here.max(1)))
@@ -669,12 +672,17 @@ pub(crate) fn conv2d_backward_params_direct<E: Float>(
         );
         image_params(xb, dzb, g, run, dk, db);
     });
-    dkernel.fill(E::zero());
-    dbias.fill(E::zero());
-    for part in partials[..partials_len].chunks_exact(share.max(1)) {
-        let (dk, db) = part.split_at(kernel_len);
-        dkernel.iter_mut().zip(dk).for_each(|(d, &v)| *d += v);
-        dbias.iter_mut().zip(db).for_each(|(d, &v)| *d += v);
+    let parts = || partials[..partials_len].chunks_exact(share.max(1));
+    sum_in_order(dkernel, parts().map(|part| &part[..kernel_len]));
+    sum_in_order(dbias, parts().map(|part| &part[kernel_len..]));
+}
+
+/// Overwrites `out` with the sum of `partials` added one after another, in order: a sum
+/// whose bits do not depend on how many threads computed the partials.
+fn sum_in_order<'a, E: Float>(out: &mut [E], partials: impl Iterator<Item = &'a [E]>) {
+    out.fill(E::zero());
+    for partial in partials {
+        out.iter_mut().zip(partial).for_each(|(d, &v)| *d += v);
     }
 }
 
@@ -886,10 +894,7 @@ pub(crate) fn conv2d_backward_params<E: Float>(
             }
         },
     );
-    dkernel.fill(E::zero());
-    for partial in partials.chunks_exact(kernel_len) {
-        dkernel.iter_mut().zip(partial).for_each(|(d, &v)| *d += v);
-    }
+    sum_in_order(dkernel, partials.chunks_exact(kernel_len.max(1)));
     dbias.fill(E::zero());
     for row in dz.chunks_exact(c_out) {
         dbias.iter_mut().zip(row).for_each(|(d, &v)| *d += v);
@@ -967,22 +972,13 @@ fn par_parts<E: Float>(
     b_chunk: usize,
     f: &(dyn Fn(usize, &mut [E], &mut [E]) + Sync),
 ) {
-    let mut pieces = a.chunks_mut(a_chunk.max(1));
-    let parts: [Mutex<Option<&mut [E]>>; PARTS] =
-        core::array::from_fn(|_| Mutex::new(pieces.next()));
-    assert!(pieces.next().is_none(), "par_parts: more than PARTS pieces");
-    let mut scratch = b.chunks_mut(b_chunk.max(1));
-    let scratch: [Mutex<Option<&mut [E]>>; PARTS] =
-        core::array::from_fn(|_| Mutex::new(scratch.next()));
-    let count = parts
-        .iter()
-        .take_while(|s| s.lock().is_ok_and(|s| s.is_some()))
-        .count();
-    let pieces = scratch
-        .iter()
-        .take_while(|s| s.lock().is_ok_and(|s| s.is_some()))
-        .count()
-        .max(1);
+    let (a_chunk, b_chunk) = (a_chunk.max(1), b_chunk.max(1));
+    let (count, pieces) = (a.len().div_ceil(a_chunk), b.len().div_ceil(b_chunk).max(1));
+    assert!(count <= PARTS, "par_parts: more than PARTS pieces");
+    let mut a = a.chunks_mut(a_chunk);
+    let parts: [Mutex<Option<&mut [E]>>; PARTS] = core::array::from_fn(|_| Mutex::new(a.next()));
+    let mut b = b.chunks_mut(b_chunk);
+    let scratch: [Mutex<Option<&mut [E]>>; PARTS] = core::array::from_fn(|_| Mutex::new(b.next()));
     par_for(count, &|i| {
         let piece = parts[i].lock().map(|mut s| s.take());
         let mut held = scratch[i % pieces]

@@ -255,14 +255,15 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         // A training batch (128 rows of 784 values: 400 KB) is copied by every thread,
         // each its share of the rows: the products that read it next are split over the
         // threads too, and the copy was the largest part left on one thread.
-        let rows_per_piece = (PARALLEL_COPY / (row.max(1) * size_of::<E>())).max(1);
+        let step = row.max(1);
+        let rows_per_piece = (PARALLEL_COPY / (step * size_of::<E>())).max(1);
         par_chunks(
             out.as_mut_slice(),
-            rows_per_piece * row.max(1),
+            rows_per_piece * step,
             2,
             &|piece, dst| {
                 let first = piece * rows_per_piece;
-                for (dst, &i) in dst.chunks_exact_mut(row.max(1)).zip(&indices[first..]) {
+                for (dst, &i) in dst.chunks_exact_mut(step).zip(&indices[first..]) {
                     dst.copy_from_slice(&data[i * row..(i + 1) * row]);
                 }
             },
