@@ -13,7 +13,10 @@
 
 use std::time::Instant;
 
-use shaped::embed::{FixedLayer, FixedMlp, FixedWeights, Int8Dense, Int8Weights, input_scale};
+use shaped::embed::{
+    FixedDense, FixedLayer, FixedMlp, FixedWeights, Int8Dense, Int8Weights, ParallelDense,
+    input_scale,
+};
 use shaped::nn::loss::SparseCategoricalCrossentropy;
 use shaped::nn::{Dense, Layer, Relu, Softmax};
 use shaped::optim::RmsProp;
@@ -27,6 +30,11 @@ mod common;
 static GLOBAL: common::counting_alloc::Counting = common::counting_alloc::Counting;
 
 type Net = (Dense<784, 512, Relu>, Dense<512, 10, Softmax>);
+/// The fixed-size net with its hidden layer split over the worker pool.
+type ParallelNet = (
+    ParallelDense<784, 512, Relu>,
+    FixedDense<'static, 512, 10, Softmax>,
+);
 type Int8Net = (
     Int8Dense<'static, 784, 512, Relu>,
     Int8Dense<'static, 512, 10, Softmax>,
@@ -139,7 +147,13 @@ fn main() {
     let dense = to_arrays(&dense_x);
     let mut sink = 0usize;
     let sparse_us = per_call_us(|i| sink += fixed.classify(&sparse[i]).0);
-    let fixed_dense_us = per_call_us(|i| sink += fixed.classify(&dense[i]).0);
+    let fixed_dense_1_us = per_call_us(|i| sink += fixed.classify(&dense[i]).0);
+    // The same weights with the hidden layer's columns split over two threads.
+    shaped::ops::set_num_threads(2);
+    let parallel = (w1.parallel_layer::<Relu>(), w2.layer::<Softmax>());
+    let mut parallel_scratch = [0.0; <ParallelNet as FixedLayer>::SCRATCH];
+    let fixed_dense_us =
+        per_call_us(|i| sink += parallel.classify(&dense[i], &mut parallel_scratch).0);
     let rows: Vec<Tensor<(Dim<1>, Dim<784>)>> = (0..1000)
         .map(|i| Tensor::from_vec((Dim, Dim), dense[i].to_vec()))
         .collect();
@@ -170,6 +184,7 @@ fn main() {
         sink += probs.iter().position(|&p| p > 0.5).unwrap_or(0);
     });
     println!("infer_sparse_us: {sparse_us:.1}");
+    println!("infer_fixed_dense_us_1thread: {fixed_dense_1_us:.1}");
     println!("infer_fixed_dense_us: {fixed_dense_us:.1}");
     println!("infer_int8_dense_us: {int8_dense_us:.1}");
     println!("infer_dense_us_1thread: {typed_dense_1_us:.1}");
@@ -199,6 +214,7 @@ fn main() {
     );
     let before = common::counting_alloc::allocations();
     sink += fixed.classify(&sparse[0]).0;
+    sink += parallel.classify(&dense[0], &mut parallel_scratch).0;
     println!(
         "infer_allocs: {}",
         common::counting_alloc::allocations() - before

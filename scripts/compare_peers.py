@@ -162,6 +162,7 @@ def main():
         "infer_dense_us": value("infer_dense_us"),
         "infer_dense_us_1thread": value("infer_dense_us_1thread"),
         "infer_fixed_dense_us": value("infer_fixed_dense_us"),
+        "infer_fixed_dense_us_1thread": value("infer_fixed_dense_us_1thread"),
         "infer_int8_dense_us": value("infer_int8_dense_us"),
         "batch1000_images_per_s": value("batch1000_images_per_s"),
     }
@@ -180,12 +181,16 @@ def main():
                 continue
             epoch_ratio = shaped[threads]["epoch_s"] / peer_result["epoch_s"]
             line = f"{name} ({threads} thread(s)): epoch {peer_result['epoch_s']:.3f} s (ratio {epoch_ratio:.2f})"
-            # Single samples: the typed model at the peer's thread count (it splits a large
-            # layer's columns over the pool); the fixed-size paths always run on one thread.
-            pairs = [("infer_dense_us", "infer_dense_us_1thread" if threads == 1 else "infer_dense_us")]
+            # Single samples at the peer's thread count: the typed model and the fixed-size
+            # f32 path (ParallelDense on two threads) split a large layer's columns over the
+            # pool; the sparse and int8 fixed-size paths run on one thread.
             if threads == 1:
-                pairs += [("infer_sparse_us", "infer_sparse_us"), ("infer_dense_us", "infer_fixed_dense_us"),
-                          ("infer_dense_us", "infer_int8_dense_us")]
+                pairs = [("infer_dense_us", "infer_dense_us_1thread"),
+                         ("infer_dense_us", "infer_fixed_dense_us_1thread"),
+                         ("infer_sparse_us", "infer_sparse_us"),
+                         ("infer_dense_us", "infer_int8_dense_us")]
+            else:
+                pairs = [("infer_dense_us", "infer_dense_us"), ("infer_dense_us", "infer_fixed_dense_us")]
             for key, shaped_key in pairs:
                 line += (f"; {shaped_key} vs {key} {peer_result[key]:.1f} us "
                          f"(ratio {shaped[shaped_key] / peer_result[key]:.2f})")

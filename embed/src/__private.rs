@@ -65,3 +65,14 @@ pub const fn kernel_f32<const A: usize, const B: usize, const C: usize, const D:
 const fn f32_at(bytes: &[u8], at: usize) -> f32 {
     f32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
+
+/// `y += x . kernel` for a row-major kernel of `x.len()` rows and `y.len()` columns, with
+/// the sums (and so the bits) of [`FixedDense`](crate::FixedDense), on the widest kernel
+/// this CPU runs: for shaped's `ParallelDense`, whose blocks of columns are matrices of a
+/// width known at run time.
+///
+/// # Panics
+/// When `kernel.len() != x.len() * y.len()`.
+pub fn f32_rows(x: &[f32], kernel: &[f32], y: &mut [f32]) {
+    crate::kernels::f32_rows(crate::kernels::F32Kernel::detect(), x, kernel, y);
+}

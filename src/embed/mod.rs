@@ -2,9 +2,14 @@
 //!
 //! The inference core is the `no_std` crate `shaped-embed`, re-exported here; this module
 //! adds the bridge from trained layers ([`nn::Dense`], [`nn::Conv2D`]) to fixed-size
-//! storage, and int8 quantization.
+//! storage, int8 quantization, and [`ParallelDense`], a fixed-size layer whose one sample is
+//! split over shaped's worker pool.
 
 pub use shaped_embed::*;
+
+mod parallel;
+
+pub use parallel::ParallelDense;
 
 use crate::nn;
 
@@ -28,6 +33,12 @@ impl<const I: usize, const O: usize> FixedWeights<I, O> {
     /// A fixed-size layer over these weights.
     pub fn layer<A: FixedActivation>(&self) -> FixedDense<'_, I, O, A> {
         FixedDense::new(&self.kernel, &self.bias)
+    }
+
+    /// The same layer with one sample's outputs split over the worker pool (the same
+    /// bits), over a copy of the kernel laid out for it.
+    pub fn parallel_layer<A: FixedActivation>(&self) -> ParallelDense<I, O, A> {
+        ParallelDense::new(&self.kernel, &self.bias)
     }
 }
 
