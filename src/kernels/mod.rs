@@ -10,12 +10,14 @@
 //!   `chunks`: independent pieces of one output (a batch's images) split over them.
 //! * `probe`: the machine's peak FMA throughput, for benchmarks' efficiency figures.
 //! * `wide`: plain loops (pooling) compiled for the widest vector unit the CPU has.
+//! * `aligned`: f32 storage from a cache-line boundary (fixed-size layers' weight blocks).
 //!
 //! Everything above this module is `#![deny(unsafe_code)]`. `scripts/sanitize.sh` runs
 //! these modules' tests under Miri and the whole suite under AddressSanitizer.
 
 #![allow(unsafe_code)]
 
+mod aligned;
 mod avx2;
 mod avx512;
 mod chunks;
@@ -27,6 +29,7 @@ mod sgemm;
 mod update;
 mod wide;
 
+pub(crate) use aligned::AlignedF32;
 pub(crate) use chunks::par_chunks;
 pub use gemm::GemmElement;
 pub(crate) use gemm::{Mat, gemm};
