@@ -26,6 +26,9 @@ if [[ "$what" == miri || "$what" == all ]]; then
     # The pool.s workers live for the whole process: leaks (threads included) are expected.
     CARGO_TARGET_DIR=target/miri RUSTFLAGS="$flags" MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-ignore-leaks" \
       cargo +nightly miri test --lib kernels:: 2>&1 | grep -E "^test |test result|error|Undefined|panicked"
+    echo "== miri: shaped-embed's kernels with target features '${features:-none}'"
+    (cd embed && CARGO_TARGET_DIR=../target/miri-embed RUSTFLAGS="$flags" MIRIFLAGS="-Zmiri-strict-provenance" \
+      cargo +nightly miri test --lib kernels::tests 2>&1 | grep -E "^test |test result|error|Undefined|panicked")
   done
 fi
 
