@@ -156,6 +156,41 @@ mod tests {
     }
 
     #[test]
+    fn every_start_within_a_cache_line_gives_the_same_bits() {
+        // Rows of whole cache lines and of other lengths, on one and two threads: every
+        // column's sum is the one the matrix gives at any other address, bit for bit.
+        for (k, n) in [(37, 512), (9, 48), (20, 16), (5, 40), (64, 300)] {
+            let x = values(k, 7);
+            let storage = values(k * n + 16, 8);
+            let y0 = values(n, 9);
+            let mut want: Option<Vec<u32>> = None;
+            for threads in [1, 2] {
+                crate::kernels::set_num_threads(threads);
+                for offset in 0..16 {
+                    // The same matrix at every offset within a line.
+                    let mut moved = vec![0.0f32; k * n + 16];
+                    moved[offset..offset + k * n].copy_from_slice(&storage[..k * n]);
+                    let mut y = y0.clone();
+                    vec_mat_acc(&x, &moved[offset..offset + k * n], &mut y);
+                    let bits: Vec<u32> = y.iter().map(|v| v.to_bits()).collect();
+                    match &want {
+                        None => {
+                            let expected = reference(&x, &storage[..k * n], &y0);
+                            for (&got, &want) in y.iter().zip(&expected) {
+                                assert!((got as f64 - want).abs() <= 1e-5 * (1.0 + k as f64));
+                            }
+                            want = Some(bits);
+                        }
+                        Some(want) => {
+                            assert_eq!(&bits, want, "{k}x{n} at offset {offset}, {threads} threads")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn every_thread_count_gives_the_same_bits() {
         let (k, n) = (400, 530);
         let (x, w) = (values(k, 4), values(k * n, 5));
