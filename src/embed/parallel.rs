@@ -24,10 +24,11 @@ const BLOCK_ALIGN: usize = 16;
 
 /// A fixed-size dense layer on the worker pool
 /// ([`ops::set_num_threads`](crate::ops::set_num_threads)): a large layer's output columns
-/// are split over the threads, with the bits of [`FixedDense::forward`](super::FixedDense)
-/// on any thread count. It owns a copy of the kernel in column blocks, one per thread the
-/// pool had when the layer was built. Allocates nothing when it runs. On `no_std` targets,
-/// use [`FixedDense`](super::FixedDense).
+/// are split over the threads, with the bits of
+/// [`FixedDense::forward`](super::FixedDense::forward) on any thread count. It owns a copy
+/// of the kernel in column blocks, one per thread the pool had when the layer was built.
+/// Allocates nothing when it runs. On `no_std` targets, use
+/// [`FixedDense`](super::FixedDense).
 ///
 /// ```
 /// use shaped::embed::{FixedDense, FixedLayer, FixedWeights, ParallelDense};
@@ -76,7 +77,8 @@ impl<const I: usize, const O: usize, A: FixedActivation> ParallelDense<I, O, A> 
         }
     }
 
-    /// Writes the layer's output for `x` into `y`, as `FixedDense::forward` does.
+    /// Writes the layer's output for `x` into `y`, as
+    /// [`FixedDense::forward`](super::FixedDense::forward) does.
     pub fn forward(&self, x: &[f32; I], y: &mut [f32; O]) {
         *y = *self.bias;
         par_chunks(y, self.width, 2, &|b, part| {
