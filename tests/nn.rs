@@ -706,3 +706,47 @@ fn tuple_models_of_every_arity_visit_update_and_backpropagate() {
     arity!(0 1 2 3 4 5 6 7 8 9 10);
     arity!(0 1 2 3 4 5 6 7 8 9 10 11);
 }
+
+#[test]
+fn mlp_gradients_and_training_give_the_same_bits_on_one_and_two_threads() {
+    // 129 x 512 activations: the bias and activation passes split the rows over two threads
+    // (65 and 64), the bias gradients the columns; a sigmoid layer and a ReLU layer. The
+    // gradients are compared (an optimizer's step can hide a last-bit difference), then
+    // the weights after three steps.
+    type Net = (
+        Dense<64, 512, Relu>,
+        Dense<512, 512, Sigmoid>,
+        Dense<512, 10, Softmax>,
+    );
+    let x = Tensor::<(usize, Dim<64>)>::random_uniform((129, Dim), -1.0, 1.0, 5);
+    let y = Tensor::<(usize,), u8>::from_fn((129,), |[i]| (i % 10) as u8);
+    let bits = |net: &Net| {
+        let mut values = Vec::new();
+        net.visit("", &mut |_, v: &[f32], _| {
+            values.extend(v.iter().map(|x| x.to_bits()))
+        });
+        values
+    };
+    let run = |threads: usize| {
+        shaped::ops::set_num_threads(threads);
+        let new_net = || -> Net { (Dense::new(1), Dense::new(2), Dense::new(3)) };
+        let loss = SparseCategoricalCrossentropy::default();
+        let (value, grads) = value_and_grad(&mut new_net(), &loss, &x, &y).unwrap();
+        let mut model = Model::compile(new_net(), RmsProp::default(), loss, Accuracy::default());
+        for _ in 0..3 {
+            model.train_step(&x, &y).expect("a valid batch");
+        }
+        (value.to_bits(), bits(&grads), bits(&model.net))
+    };
+    let (one, two) = (run(1), run(2));
+    assert!(one.1.iter().any(|&g| f32::from_bits(g) != 0.0));
+    assert_eq!(one.0, two.0, "the loss differs between one and two threads");
+    assert!(
+        one.1 == two.1,
+        "the gradients differ between one and two threads"
+    );
+    assert!(
+        one.2 == two.2,
+        "the weights differ between one and two threads"
+    );
+}

@@ -53,9 +53,50 @@ pub(crate) fn par_chunks<E: Send>(
     });
 }
 
+/// Values per part below which an element-wise pass stays on one thread: a dispatch to the
+/// pool costs about as much as a pass over a few thousand values.
+const PAR_ROW_VALUES: usize = 1 << 15;
+
+/// Calls `f(first_row, rows)` for runs of whole rows of `out` (rows of `row_len` values),
+/// each run on one thread, spread over the pool when there are enough values (a batch's
+/// activations). Each row is visited exactly once, in a run of consecutive rows.
+pub(crate) fn par_rows<E: Send>(
+    out: &mut [E],
+    row_len: usize,
+    f: &(dyn Fn(usize, &mut [E]) + Sync),
+) {
+    if row_len == 0 || out.is_empty() {
+        return;
+    }
+    let rows = out.len() / row_len;
+    let parts = num_threads()
+        .min(out.len() / PAR_ROW_VALUES)
+        .clamp(1, rows.max(1));
+    // Whole rows per run; the last run may be shorter (also a ragged last row).
+    let run_rows = rows.div_ceil(parts).max(1);
+    par_chunks(out, run_rows * row_len, 2, &|i, run| f(i * run_rows, run));
+}
+
 #[cfg(test)]
 mod tests {
     use super::par_chunks;
+
+    #[test]
+    fn runs_of_whole_rows_cover_every_row_once() {
+        crate::kernels::set_num_threads(2);
+        for (rows, row_len) in [(0, 5), (1, 3), (7, 10), (128, 512), (3, 40_000), (1000, 1)] {
+            let mut out = vec![u32::MAX; rows * row_len];
+            super::par_rows(&mut out, row_len, &|first, run| {
+                assert_eq!(run.len() % row_len, 0, "whole rows");
+                for (r, row) in run.chunks_mut(row_len).enumerate() {
+                    row.iter_mut().for_each(|v| *v = (first + r) as u32);
+                }
+            });
+            for (i, &v) in out.iter().enumerate() {
+                assert_eq!(v as usize, i / row_len, "{rows} rows of {row_len}");
+            }
+        }
+    }
 
     #[test]
     fn every_chunk_once_and_nothing_outside() {

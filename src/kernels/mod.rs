@@ -30,7 +30,7 @@ mod update;
 mod wide;
 
 pub(crate) use aligned::AlignedF32;
-pub(crate) use chunks::par_chunks;
+pub(crate) use chunks::{par_chunks, par_rows};
 pub use gemm::GemmElement;
 pub(crate) use gemm::{Mat, gemm};
 pub(crate) use pool::run as par_for;

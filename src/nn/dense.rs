@@ -8,6 +8,7 @@ use rand::distr::uniform::SampleUniform;
 use rand_distr::StandardNormal;
 
 use super::{Activation, Grad, Init, Layer, Linear, Params, Train, reuse};
+use crate::kernels::par_rows;
 use crate::ops::{
     bias_backward_into, linear_backward_input_into, linear_backward_weight_into, linear_into,
 };
@@ -104,11 +105,19 @@ impl<const I: usize, const O: usize, A: Activation, E: Float> Dense<I, O, A, E> 
                 row.copy_from_slice(bias);
                 E::vec_mat_acc(xs, self.kernel.as_slice(), row);
             }
+            A::apply(out, O);
         } else {
             linear_into(x, &self.kernel, out);
-            *out += &self.bias;
+            // The bias and the activation in one pass over the batch's rows, split over
+            // the threads like the product before it.
+            let bias = self.bias.as_slice();
+            par_rows(out.as_mut_slice(), O, &|_, rows| {
+                for row in rows.chunks_exact_mut(O) {
+                    row.iter_mut().zip(bias).for_each(|(v, &b)| *v += b);
+                }
+                A::apply(rows, O);
+            });
         }
-        A::apply(out.as_mut_slice(), O);
     }
 }
 
@@ -182,7 +191,11 @@ impl<B: Dimension, const I: usize, const O: usize, A: Activation, E: Float>
             Grad::Output(g) => {
                 let output = cache.output.as_ref().expect("forward_train runs first");
                 let dz = reuse(&mut cache.pre_activation_grad, g);
-                A::backward_into(output.as_slice(), g.as_slice(), dz.as_mut_slice(), O);
+                let (output, g) = (output.as_slice(), g.as_slice());
+                par_rows(dz.as_mut_slice(), O, &|first, rows| {
+                    let span = first * O..first * O + rows.len();
+                    A::backward_into(&output[span.clone()], &g[span], rows, O);
+                });
                 dz
             }
         };

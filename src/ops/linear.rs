@@ -2,7 +2,7 @@
 //! vector-Jacobian products, the building block of dense layers. All write into reused
 //! buffers, so a training step built on them allocates nothing.
 
-use crate::kernels::{Mat, gemm};
+use crate::kernels::{Mat, gemm, num_threads, par_chunks};
 use crate::shapes::{Dim, Dimension};
 use crate::tensor::{Float, Tensor};
 
@@ -95,9 +95,24 @@ pub fn bias_backward_into<B: Dimension, const O: usize, E: Float>(
     g: &Tensor<(B, Dim<O>), E>,
     db: &mut Tensor<(Dim<O>,), E>,
 ) {
-    let db = db.as_mut_slice();
-    db.iter_mut().for_each(|b| *b = E::zero());
-    for row in g.as_slice().chunks_exact(O) {
-        db.iter_mut().zip(row).for_each(|(b, &r)| *b += r);
-    }
+    // Columns split over the threads (a large batch), each summed over the rows in order:
+    // the same sums on any thread count.
+    let g = g.as_slice();
+    let columns = if g.len() >= PAR_BIAS_VALUES {
+        O.div_ceil(num_threads()).next_multiple_of(16)
+    } else {
+        O
+    };
+    par_chunks(db.as_mut_slice(), columns.max(1), 2, &|p, part| {
+        let first = p * columns;
+        part.iter_mut().for_each(|b| *b = E::zero());
+        for row in g.chunks_exact(O) {
+            part.iter_mut()
+                .zip(&row[first..])
+                .for_each(|(b, &r)| *b += r);
+        }
+    });
 }
+
+/// Gradients of fewer values than this sum their bias on one thread.
+const PAR_BIAS_VALUES: usize = 1 << 16;
