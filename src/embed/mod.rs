@@ -9,14 +9,15 @@ pub use shaped_embed::*;
 
 mod parallel;
 
+pub use crate::kernels::{CacheAligned, Zeroable};
 pub use parallel::ParallelDense;
 
 use crate::nn;
 
 /// Weights of one layer in fixed-size heap storage, taken from a trained layer.
 pub struct FixedWeights<const I: usize, const O: usize> {
-    /// `[in][out]`, as the trained layer's kernel.
-    pub kernel: Box<[[f32; O]; I]>,
+    /// `[in][out]`, as the trained layer's kernel, from a cache-line boundary.
+    pub kernel: Box<CacheAligned<[[f32; O]; I]>>,
     /// `[out]`.
     pub bias: Box<[f32; O]>,
 }
@@ -25,7 +26,13 @@ impl<const I: usize, const O: usize> FixedWeights<I, O> {
     /// Copies a trained layer's parameters (the shapes agree by type).
     pub fn from_dense<A: nn::Activation>(layer: &nn::Dense<I, O, A, f32>) -> Self {
         FixedWeights {
-            kernel: boxed_matrix(layer.kernel.as_slice()).expect("kernel is I x O by type"),
+            kernel: {
+                let mut kernel = CacheAligned::<[[f32; O]; I]>::boxed_zeroed();
+                kernel
+                    .as_flattened_mut()
+                    .copy_from_slice(layer.kernel.as_slice());
+                kernel
+            },
             bias: boxed_vector(layer.bias.as_slice()).expect("bias is O by type"),
         }
     }
@@ -65,8 +72,9 @@ impl<const I: usize, const O: usize> FixedWeights<I, O> {
 /// }
 /// ```
 pub struct ConvWeights<const K: usize, const IC: usize, const OC: usize> {
-    /// `[K][K][IC][OC]`, Keras's layout, as the trained layer's kernel.
-    pub kernel: Box<[[[[f32; OC]; IC]; K]; K]>,
+    /// `[K][K][IC][OC]`, Keras's layout, as the trained layer's kernel, from a cache-line
+    /// boundary.
+    pub kernel: Box<CacheAligned<[[[[f32; OC]; IC]; K]; K]>>,
     /// `[OC]`.
     pub bias: Box<[f32; OC]>,
 }
@@ -84,17 +92,14 @@ impl<const K: usize, const IC: usize, const OC: usize> ConvWeights<K, IC, OC> {
     >(
         layer: &nn::Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P, f32>,
     ) -> Self {
-        let taps: Box<[[[f32; OC]; IC]]> = layer
-            .kernel
-            .as_slice()
-            .as_chunks::<OC>()
-            .0
-            .as_chunks::<IC>()
-            .0
-            .into();
-        let rows: Box<[[[[f32; OC]; IC]; K]]> = taps.as_chunks::<K>().0.into();
+        let mut kernel = CacheAligned::<[[[[f32; OC]; IC]; K]; K]>::boxed_zeroed();
+        kernel
+            .as_flattened_mut()
+            .as_flattened_mut()
+            .as_flattened_mut()
+            .copy_from_slice(layer.kernel.as_slice());
         ConvWeights {
-            kernel: rows.try_into().expect("K x K taps by type"),
+            kernel,
             bias: boxed_vector(layer.bias.as_slice()).expect("bias is OC by type"),
         }
     }
@@ -132,8 +137,8 @@ impl<const K: usize, const IC: usize, const OC: usize> ConvWeights<K, IC, OC> {
 /// assert!((y[0] - exact[0]).abs() < 0.02 && (y[1] - exact[1]).abs() < 0.02);
 /// ```
 pub struct Int8Weights<const I: usize, const O: usize> {
-    /// `(I, O)`, row-major like the f32 kernel.
-    pub kernel: Box<[[i8; O]; I]>,
+    /// `(I, O)`, row-major like the f32 kernel, from a cache-line boundary.
+    pub kernel: Box<CacheAligned<[[i8; O]; I]>>,
     /// Per output channel: `w ~ kernel * scale`.
     pub scales: Box<[f32; O]>,
     /// The f32 bias.
@@ -160,12 +165,12 @@ impl<const I: usize, const O: usize> Int8Weights<I, O> {
         scales
             .iter_mut()
             .for_each(|s| *s = if *s > 0.0 { *s / 127.0 } else { 1.0 });
-        let rows: Vec<[i8; O]> = w
-            .chunks_exact(O.max(1))
-            .map(|row| core::array::from_fn(|o| shaped_embed::quantize(row[o] / scales[o]) as i8))
-            .collect();
+        let mut kernel = CacheAligned::<[[i8; O]; I]>::boxed_zeroed();
+        for (q, row) in kernel.iter_mut().zip(w.chunks_exact(O.max(1))) {
+            *q = core::array::from_fn(|o| shaped_embed::quantize(row[o] / scales[o]) as i8);
+        }
         Int8Weights {
-            kernel: rows.into_boxed_slice().try_into().expect("I rows by type"),
+            kernel,
             scales: Box::new(scales),
             bias: boxed_vector(layer.bias.as_slice()).expect("bias is O by type"),
             input_scale,

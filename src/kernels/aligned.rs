@@ -1,8 +1,69 @@
-//! f32 values stored from the start of a cache line, so that a 512-bit load of 16 values at
-//! a multiple of 16 touches one line instead of two. Measured here: one core reading a
-//! 784x256 f32 kernel (each core's share of the chapter's hidden layer) took 8.1-8.6 us
-//! from a line boundary and 9.7-12 us from 16 bytes past one, where a large allocation
-//! starts.
+//! Weights stored from the start of a cache line, so that a 512-bit load of a whole
+//! register touches one line instead of two. A large allocation of an array starts 16 bytes
+//! past a line (glibc's chunk header). Measured here: one core reading a 784x256 f32 kernel
+//! (each core's share of the chapter's hidden layer) took 8.1-8.6 us from a line boundary
+//! and 9.7-12 us from 16 bytes past one; the chapter's 784x512 int8 layer 6.1-6.8 us and
+//! 8.6-10.2 us.
+
+use std::ops::{Deref, DerefMut};
+
+/// A value stored from the start of a 64-byte cache line: fixed-size weights whose rows
+/// the SIMD kernels read a line at a time. Reads and writes as the value itself.
+///
+/// ```
+/// use shaped::embed::CacheAligned;
+/// let w = Box::new(CacheAligned([[1.0f32; 4]; 2]));
+/// assert_eq!(w[1][3], 1.0);
+/// assert_eq!(w.as_ptr() as usize % 64, 0);
+/// ```
+#[repr(C, align(64))]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CacheAligned<T>(pub T);
+
+impl<T> Deref for CacheAligned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for CacheAligned<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+/// Arrays (of any depth) of `f32` or `i8`: the values [`CacheAligned::boxed_zeroed`] can
+/// build, since all-zero bytes are one of them. Sealed.
+pub trait Zeroable: private::Sealed {}
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for i8 {}
+    impl<T: Sealed, const N: usize> Sealed for [T; N] {}
+}
+
+impl Zeroable for f32 {}
+impl Zeroable for i8 {}
+impl<T: Zeroable, const N: usize> Zeroable for [T; N] {}
+
+impl<T: Zeroable> CacheAligned<T> {
+    /// A zeroed value on the heap, written there directly: a 1.6 MB kernel never passes
+    /// through the stack, as it may with `Box::new(CacheAligned(array))`.
+    ///
+    /// ```
+    /// use shaped::embed::CacheAligned;
+    /// let mut kernel = CacheAligned::<[[f32; 512]; 784]>::boxed_zeroed();
+    /// kernel.as_flattened_mut().fill(0.5);
+    /// assert_eq!(kernel[783][511], 0.5);
+    /// ```
+    pub fn boxed_zeroed() -> Box<Self> {
+        // SAFETY: `T` is an array of f32 or i8 (`Zeroable` is sealed to those), for which
+        // all zero bytes are the value 0; `CacheAligned` adds only alignment.
+        unsafe { Box::<Self>::new_zeroed().assume_init() }
+    }
+}
 
 /// One cache line of values.
 #[repr(C, align(64))]
@@ -49,7 +110,25 @@ impl AlignedF32 {
 
 #[cfg(test)]
 mod tests {
-    use super::AlignedF32;
+    use super::{AlignedF32, CacheAligned};
+
+    #[test]
+    fn boxed_values_are_zero_and_start_a_line() {
+        let w = CacheAligned::<[[f32; 300]; 7]>::boxed_zeroed();
+        assert!(w.as_flattened().iter().all(|&v| v == 0.0));
+        assert_eq!(w.as_ptr() as usize % 64, 0);
+        let q = CacheAligned::<[[[[i8; 3]; 5]; 2]; 2]>::boxed_zeroed();
+        assert!(
+            q.as_flattened()
+                .as_flattened()
+                .as_flattened()
+                .iter()
+                .all(|&v| v == 0)
+        );
+        assert_eq!(q.as_ptr() as usize % 64, 0);
+        let empty = CacheAligned::<[[f32; 0]; 4]>::boxed_zeroed();
+        assert_eq!(empty.len(), 4);
+    }
 
     #[test]
     fn holds_exactly_the_values_from_a_line_boundary() {

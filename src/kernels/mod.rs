@@ -10,7 +10,7 @@
 //!   `chunks`: independent pieces of one output (a batch's images) split over them.
 //! * `probe`: the machine's peak FMA throughput, for benchmarks' efficiency figures.
 //! * `wide`: plain loops (pooling) compiled for the widest vector unit the CPU has.
-//! * `aligned`: f32 storage from a cache-line boundary (fixed-size layers' weight blocks).
+//! * `aligned`: weights stored from a cache-line boundary (fixed-size layers).
 //!
 //! Everything above this module is `#![deny(unsafe_code)]`. `scripts/sanitize.sh` runs
 //! these modules' tests under Miri and the whole suite under AddressSanitizer.
@@ -30,6 +30,7 @@ mod update;
 mod wide;
 
 pub(crate) use aligned::AlignedF32;
+pub use aligned::{CacheAligned, Zeroable};
 pub(crate) use chunks::{par_chunks, par_rows};
 pub use gemm::GemmElement;
 pub(crate) use gemm::{Mat, gemm};
