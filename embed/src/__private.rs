@@ -4,6 +4,10 @@
 
 pub use crate::message::{CAP as MESSAGE_CAP, ConstText};
 
+/// A static's value from the start of a 64-byte cache line: `include_net!`'s kernels.
+#[repr(C, align(64))]
+pub struct CacheLine<T>(pub T);
+
 /// `N` little-endian f32 values from `bytes[start..]`.
 pub const fn vector_f32<const N: usize>(bytes: &[u8], start: usize) -> [f32; N] {
     let mut out = [0.0; N];

@@ -24,6 +24,11 @@ impl<'w, const I: usize, const O: usize, A: FixedActivation> FixedDense<'w, I, O
         }
     }
 
+    /// The weights the layer reads, `[in][out]`.
+    pub const fn kernel(&self) -> &'w [[f32; O]; I] {
+        self.kernel
+    }
+
     /// Writes the layer's output for `x` into `y`; no allocation, no scratch.
     pub fn forward(&self, x: &[f32; I], y: &mut [f32; O]) {
         *y = *self.bias;

@@ -157,8 +157,9 @@ struct Layer {
     output: Shape,
     ty: TokenStream,
     needs: Vec<Need>,
-    /// Builds the constructor call from the statics' idents.
-    build: Box<dyn Fn(&[Ident]) -> TokenStream>,
+    /// Builds the constructor call from the statics' values (`NAME`, or `NAME.0` for a
+    /// kernel in its cache-line wrapper).
+    build: Box<dyn Fn(&[TokenStream]) -> TokenStream>,
 }
 
 fn dims(
@@ -568,8 +569,17 @@ fn expand(decl: NetDecl, caller_file: Option<PathBuf>) -> syn::Result<TokenStrea
                 ),
                 _ => unreachable!("layers need vectors, matrices and conv kernels"),
             };
-            statics.extend(quote_spanned!(layer.span=> static #ident: #ty = #init;));
-            idents.push(ident);
+            // Matrices and conv kernels start on a cache line, as shaped's run-time weights
+            // do: a SIMD load of a row then reads one line, not two.
+            if dims.len() > 1 {
+                statics.extend(quote_spanned!(layer.span=>
+                    static #ident: #e::__private::CacheLine<#ty> = #e::__private::CacheLine(#init);
+                ));
+                idents.push(quote!(#ident.0));
+            } else {
+                statics.extend(quote_spanned!(layer.span=> static #ident: #ty = #init;));
+                idents.push(quote!(#ident));
+            }
         }
         builds.push((layer.build)(&idents));
     }

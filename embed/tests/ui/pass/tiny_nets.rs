@@ -26,6 +26,9 @@ fn main() {
     let mut y = [0.0; 2];
     TINY.forward(&[1.0, 2.0, 3.0], &mut y, &mut [0.0; <Tiny as FixedLayer>::SCRATCH]);
     assert!((y[0] - 1.0 / (1.0 + (-9.0f32).exp())).abs() < 1e-6);
+    // Kernels are stored from a cache line, for whole-line SIMD loads.
+    assert_eq!(TINY.0.kernel().as_ptr() as usize % 64, 0);
+    assert_eq!(TINY.1.kernel().as_ptr() as usize % 64, 0);
 
     // Integers at scale 1: [4.5, 0] again; 4.5 quantizes to 5, so [5, -5].
     TINY_INT8.forward(&[1.0, 2.0, 3.0], &mut y, &mut [0.0; <TinyInt8 as FixedLayer>::SCRATCH]);
