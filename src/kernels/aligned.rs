@@ -66,9 +66,7 @@ impl<T: Zeroable> CacheAligned<T> {
 }
 
 /// One cache line of values.
-#[repr(C, align(64))]
-#[derive(Clone, Copy)]
-struct Line([f32; LINE]);
+type Line = CacheAligned<[f32; LINE]>;
 
 /// Values per cache line.
 const LINE: usize = 16;
@@ -88,7 +86,7 @@ impl AlignedF32 {
         let lines = values
             .chunks(LINE)
             .map(|chunk| {
-                let mut line = Line([0.0; LINE]);
+                let mut line = CacheAligned([0.0; LINE]);
                 line.0[..chunk.len()].copy_from_slice(chunk);
                 line
             })
@@ -101,7 +99,7 @@ impl AlignedF32 {
 
     /// The values.
     pub(crate) fn as_slice(&self) -> &[f32] {
-        // SAFETY: `Line` is `repr(C)` with no padding (asserted above), so the lines are
+        // SAFETY: `CacheAligned` is `repr(C)` and a line has no padding (asserted above), so the lines are
         // `lines.len() * LINE` initialized, contiguous f32 values, and `from_slice` made
         // `len <= lines.len() * LINE`; the slice borrows `self`.
         unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast::<f32>(), self.len) }

@@ -3,7 +3,7 @@
 //! c_out)` kernel gives the output. With its two vector-Jacobian products (kernel and
 //! input), writing into reused buffers, so a training step allocates nothing.
 
-use super::linear::mat;
+use super::linear::{column_sums_into, mat};
 use std::sync::Mutex;
 
 use crate::kernels::{Mat, gemm, num_threads, par_chunks, par_for, widest};
@@ -895,10 +895,7 @@ pub(crate) fn conv2d_backward_params<E: Float>(
         },
     );
     sum_in_order(dkernel, partials.chunks_exact(kernel_len.max(1)));
-    dbias.fill(E::zero());
-    for row in dz.chunks_exact(c_out) {
-        dbias.iter_mut().zip(row).for_each(|(d, &v)| *d += v);
-    }
+    column_sums_into(dz, dbias);
 }
 
 /// How the batched passes split a batch: `count` parts of `images` images (the last one

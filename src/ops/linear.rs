@@ -95,18 +95,23 @@ pub fn bias_backward_into<B: Dimension, const O: usize, E: Float>(
     g: &Tensor<(B, Dim<O>), E>,
     db: &mut Tensor<(Dim<O>,), E>,
 ) {
-    // Columns split over the threads (a large batch), each summed over the rows in order:
-    // the same sums on any thread count.
-    let g = g.as_slice();
-    let columns = if g.len() >= PAR_BIAS_VALUES {
-        O.div_ceil(num_threads()).next_multiple_of(16)
+    column_sums_into(g.as_slice(), db.as_mut_slice());
+}
+
+/// Overwrites `sums` with the column sums of `rows` (rows of `sums.len()` values): a bias
+/// gradient. Columns are split over the threads for a large batch, each summed over the
+/// rows in order: the same sums on any thread count.
+pub(crate) fn column_sums_into<E: Float>(rows: &[E], sums: &mut [E]) {
+    let width = sums.len();
+    let columns = if rows.len() >= PAR_BIAS_VALUES {
+        width.div_ceil(num_threads()).next_multiple_of(16)
     } else {
-        O
+        width
     };
-    par_chunks(db.as_mut_slice(), columns.max(1), 2, &|p, part| {
+    par_chunks(sums, columns.max(1), 2, &|p, part| {
         let first = p * columns;
         part.iter_mut().for_each(|b| *b = E::zero());
-        for row in g.chunks_exact(O) {
+        for row in rows.chunks_exact(width) {
             part.iter_mut()
                 .zip(&row[first..])
                 .for_each(|(b, &r)| *b += r);
