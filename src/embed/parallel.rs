@@ -12,7 +12,7 @@
 
 use core::marker::PhantomData;
 
-use crate::kernels::{AlignedF32, num_threads, par_chunks};
+use crate::kernels::{AlignedVec, num_threads, par_chunks};
 use shaped_embed::{__private::f32_rows, FixedActivation, FixedLayer};
 
 /// Kernels with fewer weights than this run on the caller's thread: waking a worker costs
@@ -49,7 +49,7 @@ pub struct ParallelDense<const I: usize, const O: usize, A> {
     /// Block `b`: `I` rows of columns `b * width..` (at most `width` of them), row-major;
     /// the blocks one after another, from a cache-line boundary (a block's rows are whole
     /// lines when `width` is a multiple of 16).
-    blocks: AlignedF32,
+    blocks: AlignedVec<f32>,
     /// Columns per block; the last block may have fewer.
     width: usize,
     bias: Box<[f32; O]>,
@@ -62,15 +62,17 @@ impl<const I: usize, const O: usize, A: FixedActivation> ParallelDense<I, O, A> 
     /// it) and `bias`, in blocks for the pool's current thread count.
     pub fn new(kernel: &[[f32; O]; I], bias: &[f32; O]) -> Self {
         let width = block_columns(I, O, num_threads());
-        let mut blocks = Vec::with_capacity(kernel.as_flattened().len());
-        for start in (0..O).step_by(width) {
-            let end = (start + width).min(O);
-            for row in kernel {
-                blocks.extend_from_slice(&row[start..end]);
-            }
-        }
+        let blocks = (0..O)
+            .step_by(width)
+            .flat_map(|start| {
+                kernel
+                    .iter()
+                    .flat_map(move |row| &row[start..(start + width).min(O)])
+            })
+            .copied()
+            .collect();
         ParallelDense {
-            blocks: AlignedF32::from_slice(&blocks),
+            blocks,
             width,
             bias: Box::new(*bias),
             activation: PhantomData,

@@ -10,7 +10,8 @@
 //!   `chunks`: independent pieces of one output (a batch's images) split over them.
 //! * `probe`: the machine's peak FMA throughput, for benchmarks' efficiency figures.
 //! * `wide`: plain loops (pooling) compiled for the widest vector unit the CPU has.
-//! * `aligned`: weights stored from a cache-line boundary (fixed-size layers).
+//! * `aligned`: storage from a cache-line boundary (every tensor's values, fixed-size
+//!   weights).
 //!
 //! Everything above this module is `#![deny(unsafe_code)]`. `scripts/sanitize.sh` runs
 //! these modules' tests under Miri and the whole suite under AddressSanitizer.
@@ -29,7 +30,7 @@ mod sgemm;
 mod update;
 mod wide;
 
-pub(crate) use aligned::AlignedF32;
+pub(crate) use aligned::AlignedVec;
 pub use aligned::{CacheAligned, Zeroable};
 pub(crate) use chunks::{par_chunks, par_rows};
 pub use gemm::GemmElement;

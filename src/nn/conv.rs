@@ -287,7 +287,7 @@ impl<
                 self.bias.as_slice(),
                 &|pixels| A::apply(pixels, OC),
             );
-            return Tensor::from_vec(shape, out);
+            return Tensor::from_parts(shape, out);
         }
         if x.batch_size() == 1 && split_suits(&g, OC) {
             let out = conv2d_forward_one_image(
@@ -297,7 +297,7 @@ impl<
                 self.bias.as_slice(),
                 &|pixels| A::apply(pixels, OC),
             );
-            return Tensor::from_vec(shape, out);
+            return Tensor::from_parts(shape, out);
         }
         let mut out = Tensor::zeros(shape);
         super::scratch::with_scratch(|cols| self.forward_into(x, cols, &mut out));

@@ -1,5 +1,6 @@
 //! Element-wise functions of two tensors, with numpy broadcasting checked by the compiler.
 
+use crate::kernels::AlignedVec;
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Sub, SubAssign};
 
 use crate::shapes::rules::{Broadcast, BroadcastInto};
@@ -69,7 +70,7 @@ where
     let shape = O::from_dims(out_dims).ok_or_else(err)?;
     let numel = checked_len::<G>(op, out_dims)?;
     let (xs, ys) = (a.as_slice(), b.as_slice());
-    let data: Vec<G> = if da == db {
+    let data: AlignedVec<G> = if da == db {
         xs.iter().zip(ys).map(|(&x, &y)| f(x, y)).collect()
     } else if ys.len() == 1 {
         xs.iter().map(|&x| f(x, ys[0])).collect()
@@ -77,7 +78,7 @@ where
         ys.iter().map(|&y| f(xs[0], y)).collect()
     } else if da == out_dims && out_dims.ends_with(db) {
         // Matrix + row vector: the right operand repeats over the leading axes.
-        let mut out = Vec::with_capacity(xs.len());
+        let mut out = AlignedVec::with_capacity(xs.len());
         for row in xs.chunks_exact(ys.len()) {
             out.extend(row.iter().zip(ys).map(|(&x, &y)| f(x, y)));
         }
@@ -85,7 +86,7 @@ where
     } else {
         let sa = broadcast_strides(da, out_dims);
         let sb = broadcast_strides(db, out_dims);
-        let mut out = Vec::with_capacity(numel);
+        let mut out = AlignedVec::with_capacity(numel);
         let mut index = [0usize; MAX_RANK];
         let (mut ia, mut ib) = (0usize, 0usize);
         for _ in 0..numel {

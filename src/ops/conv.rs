@@ -4,6 +4,7 @@
 //! input), writing into reused buffers, so a training step allocates nothing.
 
 use super::linear::{column_sums_into, mat};
+use crate::kernels::AlignedVec;
 use std::sync::Mutex;
 
 use crate::kernels::{Mat, gemm, num_threads, par_chunks, par_for, widest};
@@ -281,7 +282,7 @@ pub(crate) fn conv2d_forward_one_image<E: Float>(
     kernel: &[E],
     bias: &[E],
     finish: &(dyn Fn(&mut [E]) + Sync),
-) -> Vec<E> {
+) -> AlignedVec<E> {
     let c_out = bias.len();
     let (pixels, patch) = (g.oh * g.ow, g.patch_len());
     assert_eq!(x.len(), g.h * g.w * g.c, "one image: input size");
@@ -312,7 +313,7 @@ pub(crate) fn conv2d_forward_one_image<E: Float>(
         };
         gemm(mat(&cols, pixels, patch, false), weights, E::one(), block);
     });
-    let mut out = vec![E::zero(); pixels * c_out];
+    let mut out = AlignedVec::filled(E::zero(), pixels * c_out);
     for (part, block) in blocks.chunks_exact(pixels * width).enumerate() {
         let (lo, cols_here) = columns(part);
         for (row, values) in out
@@ -373,13 +374,13 @@ pub(crate) fn conv2d_forward_direct<E: Float, F: Fn(&mut [E]) + Sync>(
     kernel: &[E],
     bias: &[E],
     finish: &F,
-) -> Vec<E> {
+) -> AlignedVec<E> {
     let out_len =
         g.oh.checked_mul(g.ow)
             .and_then(|n| n.checked_mul(bias.len()))
             .and_then(|n| n.checked_mul(batch))
             .expect("direct convolution: a size overflows usize");
-    let mut out = vec![E::zero(); out_len];
+    let mut out = AlignedVec::filled(E::zero(), out_len);
     conv2d_forward_direct_into(x, batch, g, kernel, bias, &mut out, finish);
     out
 }
@@ -1158,7 +1159,11 @@ mod tests {
                 .then(|| conv2d_forward_direct(&x, 1, &g, &kernel, &bias, &relu));
             crate::kernels::set_num_threads(2);
             let split = conv2d_forward_one_image(&x, &g, &kernel, &bias, &relu);
-            assert_eq!(split, want, "{g:?}, {c_out} channels: split by columns");
+            assert_eq!(
+                split.as_slice(),
+                want,
+                "{g:?}, {c_out} channels: split by columns"
+            );
             if let Some(one) = direct_one {
                 let two = conv2d_forward_direct(&x, 1, &g, &kernel, &bias, &relu);
                 assert_eq!(two, one, "{g:?}, {c_out} channels: direct, split by rows");

@@ -2,6 +2,7 @@
 //! named by the caller and checked (when the program is built for static sizes), with
 //! their backward passes; `select` (numpy's `where`) and `one_hot`.
 
+use crate::kernels::AlignedVec;
 use crate::nn::loss::{Label, LossError, check_labels, label_index};
 use crate::shapes::message::ConstMsg;
 use crate::shapes::rules::{HasAxis, InsertAxis, MaskFits};
@@ -19,7 +20,14 @@ const fn concat_check<S: Shape, R: Shape>(axis: usize, n: usize) -> Option<Const
 }
 
 /// Copies `b`'s and `a`'s blocks along `axis` into `out` (a's first).
-fn join_along<E: Copy>(a: &[E], b: &[E], na: usize, nb: usize, inner: usize, out: &mut Vec<E>) {
+fn join_along<E: Copy>(
+    a: &[E],
+    b: &[E],
+    na: usize,
+    nb: usize,
+    inner: usize,
+    out: &mut AlignedVec<E>,
+) {
     let (ra, rb) = (na * inner, nb * inner);
     let outer = (a.len() + b.len()).checked_div(ra + rb).unwrap_or(0);
     for o in 0..outer {
@@ -80,7 +88,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         dims[AXIS] = N;
         let shape = <S::Replaced<Dim<N>>>::from_dims(&dims).ok_or_else(err)?;
         let inner: usize = da[AXIS + 1..].iter().product();
-        let mut out = Vec::with_capacity(self.len() + other.len());
+        let mut out = AlignedVec::with_capacity(self.len() + other.len());
         join_along(
             self.as_slice(),
             other.as_slice(),

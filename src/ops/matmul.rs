@@ -1,6 +1,7 @@
 //! Tensor products (`np.dot` / `matmul`) on strided views: shaped's own f32 kernels where
 //! the CPU has them (see the kernels layer), matrixmultiply otherwise.
 
+use crate::kernels::AlignedVec;
 use crate::kernels::{Mat, gemm};
 use crate::shapes::rules::MatMul;
 use crate::shapes::{Shape, ShapeError, checked_len};
@@ -105,7 +106,7 @@ where
         _ => return Err(ShapeError::incompatible("matmul", da, db)),
     };
     let size = checked_len::<E>("matmul", &out_dims)?;
-    let mut out = vec![E::zero(); size];
+    let mut out = AlignedVec::filled(E::zero(), size);
     let shape = matmul_views_into(a, b, &mut out)?;
     Ok(Tensor::from_parts(shape, out))
 }

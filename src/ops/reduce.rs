@@ -1,5 +1,6 @@
 //! Reductions over the whole tensor or along one static axis.
 
+use crate::kernels::AlignedVec;
 use crate::shapes::rules::HasAxis;
 use crate::shapes::{Shape, checked_numel};
 use crate::tensor::{Dtype, Float, Tensor};
@@ -46,7 +47,7 @@ where
         "cannot reduce along an empty axis {axis} of shape {dims:?}"
     );
     let data = t.as_slice();
-    let mut out = Vec::with_capacity(outer * inner);
+    let mut out = AlignedVec::with_capacity(outer * inner);
     for o in 0..outer {
         let base = o * n * inner;
         out.extend((0..inner).map(|j| {
@@ -188,7 +189,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         out_dims.remove(I);
         let shape = S::Removed::from_dims(&out_dims).expect("reduced dims match the reduced type");
         assert!(n > 0 || outer * inner == 0, "argmax along an empty axis");
-        let mut out = Vec::with_capacity(outer * inner);
+        let mut out = AlignedVec::with_capacity(outer * inner);
         for o in 0..outer {
             for j in 0..inner {
                 let at = |k: usize| data[o * n * inner + k * inner + j];

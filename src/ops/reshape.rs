@@ -1,5 +1,6 @@
 //! Reshaping: same elements, another shape.
 
+use crate::kernels::AlignedVec;
 use crate::shapes::rules::{HasAxis, InsertAxis, Squeeze};
 use crate::shapes::{Dim, Dimension, One, Shape, ShapeError, StaticShape, checks};
 use crate::tensor::{Dtype, Tensor};
@@ -22,7 +23,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         S: StaticShape,
     {
         const { checks::ok(checks::reshape::<S, Dst>()) };
-        Tensor::from_parts(Dst::default(), self.into_vec())
+        Tensor::from_parts(Dst::default(), self.into_storage())
     }
 
     /// Reshape into a shape with runtime dims; `Err` when the element counts differ.
@@ -49,7 +50,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
             )
             .with_detail(format!("{from} elements into {to}")));
         }
-        Ok(Tensor::from_parts(shape, self.into_vec()))
+        Ok(Tensor::from_parts(shape, self.into_storage()))
     }
 
     /// Panicking form of [`try_reshape`](Self::try_reshape).
@@ -90,7 +91,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         S: HasAxis<0>,
     {
         let batch = S::Dim::from_size(self.batch_size()).expect("same dim");
-        Tensor::from_parts((batch, Dim), self.into_vec())
+        Tensor::from_parts((batch, Dim), self.into_storage())
     }
 
     /// Inserts a size-1 axis at position `I` (numpy's `expand_dims`); the new axis is a
@@ -109,7 +110,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         let mut dims = self.shape_dims().as_ref().to_vec();
         dims.insert(I, 1);
         let shape = <S::Inserted<One>>::from_dims(&dims).expect("inserted a size-1 axis");
-        Tensor::from_parts(shape, self.into_vec())
+        Tensor::from_parts(shape, self.into_storage())
     }
 
     /// Removes axis `I`, which must be a static size-1 axis, [`One`] or `Dim<1>` (numpy's
@@ -121,7 +122,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         let mut dims = self.shape_dims().as_ref().to_vec();
         dims.remove(I);
         let shape = <S as Squeeze<I>>::Output::from_dims(&dims).expect("removed a size-1 axis");
-        Tensor::from_parts(shape, self.into_vec())
+        Tensor::from_parts(shape, self.into_storage())
     }
 
     /// Reorders the axes: axis `i` of the result is axis `perm[i]` of `self`.
@@ -132,7 +133,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         let new_dims: Vec<usize> = perm.iter().map(|&p| dims[p]).collect();
         let new_strides: Vec<usize> = perm.iter().map(|&p| strides[p]).collect();
         let shape = Dst::from_dims(&new_dims).expect("permuted dims match the permuted type");
-        let mut out = Vec::with_capacity(self.len());
+        let mut out = AlignedVec::with_capacity(self.len());
         let data = self.as_slice();
         let mut index = vec![0usize; perm.len()];
         let mut offset = 0usize;

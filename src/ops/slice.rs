@@ -1,5 +1,6 @@
 //! Slicing: static bounds that keep static sizes, and runtime windows for batches.
 
+use crate::kernels::AlignedVec;
 use core::ops::Range;
 
 use crate::kernels::par_chunks;
@@ -36,13 +37,13 @@ fn copy_range<S: Shape, O: Shape, E: Dtype>(
     // empty, the loop below must not run `outer` times for nothing.
     let count = checked_numel(&out_dims).expect("a slice of an existing tensor");
     if count == 0 {
-        return Ok(Tensor::from_parts(shape, Vec::new()));
+        return Ok(Tensor::from_parts(shape, AlignedVec::new()));
     }
     let outer = checked_numel(&dims[..axis]).expect("part of an existing tensor");
     let inner = checked_numel(&dims[axis + 1..]).expect("part of an existing tensor");
     let n = dims[axis];
     let data = t.as_slice();
-    let mut out = Vec::with_capacity(count);
+    let mut out = AlignedVec::with_capacity(count);
     for o in 0..outer {
         let base = (o * n + start) * inner;
         out.extend_from_slice(&data[base..base + len * inner]);
@@ -190,7 +191,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         let row: Tensor<S::Replaced<Dim<1>>, E> = copy_range("at", self, 0, i, 1)?;
         let dims = row.shape_dims();
         let shape = S::Removed::from_dims(&dims.as_ref()[1..]).expect("removed the first axis");
-        Ok(Tensor::from_parts(shape, row.into_vec()))
+        Ok(Tensor::from_parts(shape, row.into_storage()))
     }
 
     /// Panicking form of [`try_at`](Self::try_at).
@@ -221,7 +222,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         empty.as_mut()[0] = 0;
         let shape =
             <S::Replaced<usize>>::from_dims(empty.as_ref()).expect("only the first dim changed");
-        let mut out = Tensor::from_parts(shape, Vec::new());
+        let mut out = Tensor::from_parts(shape, AlignedVec::new());
         self.try_select_rows_into(indices, &mut out)?;
         Ok(out)
     }

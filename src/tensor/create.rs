@@ -3,6 +3,7 @@
 use num_traits::AsPrimitive;
 
 use super::{Dtype, Tensor};
+use crate::kernels::AlignedVec;
 use crate::shapes::{Dim, One, Shape, ShapeError, StaticShape, checked_len};
 
 /// The element count of `shape` for a buffer of `E`; panics at the caller's line with the
@@ -30,11 +31,9 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     /// ```
     pub fn try_full(shape: S, value: E) -> Result<Self, ShapeError> {
         let n = checked_len::<E>("full", shape.dims().as_ref())?;
-        let mut data = Vec::new();
-        data.try_reserve_exact(n).map_err(|_| {
+        let data = AlignedVec::try_filled(value, n).ok_or_else(|| {
             ShapeError::too_large("full", shape.dims().as_ref(), "the allocation failed")
         })?;
-        data.resize(n, value);
         Ok(Tensor::from_parts(shape, data))
     }
 
@@ -53,7 +52,10 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     /// ```
     #[track_caller]
     pub fn full(shape: S, value: E) -> Self {
-        Tensor::from_parts(shape, vec![value; len_or_panic::<S, E>("full", &shape)])
+        Tensor::from_parts(
+            shape,
+            AlignedVec::filled(value, len_or_panic::<S, E>("full", &shape)),
+        )
     }
 
     /// A tensor of zeros.
@@ -61,14 +63,17 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     pub fn zeros(shape: S) -> Self {
         Tensor::from_parts(
             shape,
-            vec![E::zero(); len_or_panic::<S, E>("zeros", &shape)],
+            AlignedVec::filled(E::zero(), len_or_panic::<S, E>("zeros", &shape)),
         )
     }
 
     /// A tensor of ones.
     #[track_caller]
     pub fn ones(shape: S) -> Self {
-        Tensor::from_parts(shape, vec![E::one(); len_or_panic::<S, E>("ones", &shape)])
+        Tensor::from_parts(
+            shape,
+            AlignedVec::filled(E::one(), len_or_panic::<S, E>("ones", &shape)),
+        )
     }
 
     /// A tensor whose element at each multi-index is `f(index)`.
@@ -82,7 +87,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     pub fn from_fn(shape: S, mut f: impl FnMut(S::Dims) -> E) -> Self {
         let dims = shape.dims();
         let numel = len_or_panic::<S, E>("from_fn", &shape);
-        let mut data = Vec::with_capacity(numel);
+        let mut data = AlignedVec::with_capacity(numel);
         let mut index = S::Dims::default();
         for _ in 0..numel {
             data.push(f(index));
@@ -98,7 +103,8 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         Tensor::from_parts(shape, data)
     }
 
-    /// Wraps a vector of row-major data; checks that its length matches the shape.
+    /// A tensor of a vector's row-major data; checks that its length matches the shape. The
+    /// values are copied to storage that starts a cache line (a `Vec` may start anywhere).
     ///
     /// ```
     /// use shaped::{Dim, Tensor};
@@ -115,7 +121,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
                     .with_detail(format!("{numel} elements needed, {} given", data.len())),
             );
         }
-        Ok(Tensor::from_parts(shape, data))
+        Ok(Tensor::from_parts(shape, data.into()))
     }
 
     /// Panicking form of [`try_from_vec`](Self::try_from_vec).
@@ -209,19 +215,19 @@ impl<E: super::Float, const N: usize> Tensor<(Dim<N>,), E> {
 impl<E: Dtype> Tensor<(), E> {
     /// A rank-0 tensor (numpy's `np.array(12)`).
     pub fn scalar(value: E) -> Self {
-        Tensor::from_parts((), vec![value])
+        Tensor::from_parts((), AlignedVec::filled(value, 1))
     }
 }
 
 impl<E: Dtype, const A: usize> From<[E; A]> for Tensor<(Dim<A>,), E> {
     fn from(rows: [E; A]) -> Self {
-        Tensor::from_parts((Dim,), rows.to_vec())
+        Tensor::from_parts((Dim,), rows.as_slice().into())
     }
 }
 
 impl<E: Dtype, const A: usize, const B: usize> From<[[E; B]; A]> for Tensor<(Dim<A>, Dim<B>), E> {
     fn from(rows: [[E; B]; A]) -> Self {
-        Tensor::from_parts((Dim, Dim), rows.as_flattened().to_vec())
+        Tensor::from_parts((Dim, Dim), rows.as_flattened().into())
     }
 }
 
@@ -229,13 +235,13 @@ impl<E: Dtype, const A: usize, const B: usize> From<[[E; B]; A]> for Tensor<(Dim
 // `(Dim<2>, One)`.
 impl<E: Dtype, const B: usize> From<[[E; B]; 1]> for Tensor<(One, Dim<B>), E> {
     fn from(rows: [[E; B]; 1]) -> Self {
-        Tensor::from_parts((One, Dim), rows.as_flattened().to_vec())
+        Tensor::from_parts((One, Dim), rows.as_flattened().into())
     }
 }
 
 impl<E: Dtype, const A: usize> From<[[E; 1]; A]> for Tensor<(Dim<A>, One), E> {
     fn from(rows: [[E; 1]; A]) -> Self {
-        Tensor::from_parts((Dim, One), rows.as_flattened().to_vec())
+        Tensor::from_parts((Dim, One), rows.as_flattened().into())
     }
 }
 
@@ -243,7 +249,7 @@ impl<E: Dtype, const A: usize, const B: usize, const C: usize> From<[[[E; C]; B]
     for Tensor<(Dim<A>, Dim<B>, Dim<C>), E>
 {
     fn from(rows: [[[E; C]; B]; A]) -> Self {
-        Tensor::from_parts((Dim, Dim, Dim), rows.as_flattened().as_flattened().to_vec())
+        Tensor::from_parts((Dim, Dim, Dim), rows.as_flattened().as_flattened().into())
     }
 }
 
@@ -251,7 +257,7 @@ impl<E: Dtype, const A: usize, const B: usize, const C: usize, const D: usize>
     From<[[[[E; D]; C]; B]; A]> for Tensor<(Dim<A>, Dim<B>, Dim<C>, Dim<D>), E>
 {
     fn from(rows: [[[[E; D]; C]; B]; A]) -> Self {
-        let data = rows.as_flattened().as_flattened().as_flattened().to_vec();
+        let data = rows.as_flattened().as_flattened().as_flattened().into();
         Tensor::from_parts((Dim, Dim, Dim, Dim), data)
     }
 }

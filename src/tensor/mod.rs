@@ -9,12 +9,17 @@ mod view;
 pub use dtype::{Dtype, Float};
 pub use view::{AsView, TensorView};
 
+use crate::kernels::AlignedVec;
 use crate::shapes::{Shape, ShapeError};
 
 /// An n-dimensional array whose shape `S` is part of its type.
 ///
 /// `S` is a tuple of dims: [`Dim<N>`](crate::Dim) for sizes the compiler knows, `usize`
 /// for sizes known at run time. `E` is the element type (`f32` by default).
+///
+/// The elements are contiguous, row-major, and start a 64-byte cache line (as PyTorch's
+/// CPU tensors do), so that the SIMD kernels read each row of a weight matrix a whole line
+/// at a time.
 ///
 /// ```
 /// use shaped::{Dim, Tensor};
@@ -27,14 +32,14 @@ use crate::shapes::{Shape, ShapeError};
 #[derive(Clone, PartialEq)]
 pub struct Tensor<S: Shape, E: Dtype = f32> {
     shape: S,
-    data: Vec<E>,
+    data: AlignedVec<E>,
 }
 
 impl<S: Shape, E: Dtype> Tensor<S, E> {
     /// Wraps data whose length is already known to match the shape. Checked in every
     /// build: the kernels' bounds arguments start from this invariant.
     #[track_caller]
-    pub(crate) fn from_parts(shape: S, data: Vec<E>) -> Self {
+    pub(crate) fn from_parts(shape: S, data: AlignedVec<E>) -> Self {
         assert!(
             shape.try_numel() == Some(data.len()),
             "internal: {} elements for shape {:?}",
@@ -100,8 +105,14 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
         &mut self.data
     }
 
-    /// Takes the elements out.
+    /// The elements in a `Vec`, in row-major order. A copy: a tensor keeps its elements
+    /// from the start of a cache line, which a `Vec` cannot promise.
     pub fn into_vec(self) -> Vec<E> {
+        self.data.to_vec()
+    }
+
+    /// The elements' storage, moved out (reshaping keeps it).
+    pub(crate) fn into_storage(self) -> AlignedVec<E> {
         self.data
     }
 

@@ -1,6 +1,7 @@
 //! Strided read-only views: a transposed matrix without a copy.
 
 use super::{Dtype, Tensor};
+use crate::kernels::AlignedVec;
 use crate::shapes::{Dimension, Shape};
 
 /// A borrowed, possibly non-contiguous window on a tensor's data.
@@ -28,9 +29,9 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     pub fn to_tensor(&self) -> Tensor<S, E> {
         let dims = self.shape.dims();
         let data = if self.strides == self.shape.strides() {
-            self.data[..self.shape.numel()].to_vec()
+            self.data[..self.shape.numel()].into()
         } else {
-            let mut out = Vec::with_capacity(self.shape.numel());
+            let mut out = AlignedVec::with_capacity(self.shape.numel());
             gather(dims.as_ref(), self.strides.as_ref(), self.data, 0, &mut out);
             out
         };
@@ -38,7 +39,13 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     }
 }
 
-fn gather<E: Copy>(dims: &[usize], strides: &[usize], data: &[E], offset: usize, out: &mut Vec<E>) {
+fn gather<E: Copy>(
+    dims: &[usize],
+    strides: &[usize],
+    data: &[E],
+    offset: usize,
+    out: &mut AlignedVec<E>,
+) {
     match dims {
         [] => out.push(data[offset]),
         [n] => out.extend((0..*n).map(|i| data[offset + i * strides[0]])),
