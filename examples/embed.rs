@@ -11,7 +11,8 @@
 //!
 //! - `--model mlp` (default): 784 -> 64 relu -> 10 softmax, 10 epochs of batch 128; also quantized to int8
 //!   (per-channel weights, input scales calibrated on 1000 training images), failing if int8
-//!   loses more than 0.5 points of accuracy on the test set.
+//!   loses more than 0.5 points of accuracy on the test set, and rounded to bf16 (half the
+//!   bytes of f32, products in f32), failing if that loses more than 0.1 points.
 //! - `--model convnet`: a small convnet (8 and 16 filters of 3x3, max pooling, dense), 5
 //!   epochs of batch 64.
 //! - `--weights FILE` loads trained weights instead of training; `--save FILE` writes them,
@@ -22,8 +23,9 @@ use std::path::{Path, PathBuf};
 
 use shaped::data::Mnist;
 use shaped::embed::{
-    Activations, ConvWeights, FixedConv2D, FixedDense, FixedFlatten, FixedLayer, FixedMaxPooling2D,
-    FixedWeights, Int8Dense, Int8File, Int8Kernel, Int8Weights, input_scale,
+    Activations, Bf16Dense, Bf16Kernel, Bf16Weights, ConvWeights, FixedConv2D, FixedDense,
+    FixedFlatten, FixedLayer, FixedMaxPooling2D, FixedWeights, Int8Dense, Int8File, Int8Kernel,
+    Int8Weights, input_scale,
 };
 use shaped::io::{load_weights, save_weights};
 use shaped::nn::Layer;
@@ -210,6 +212,20 @@ fn mlp(args: &[String], mnist: &Mnist) -> Result<(), Box<dyn std::error::Error>>
     let mut classes8 = vec![0; total];
     let (allocations8, us8) = classify_all(&quantized, mnist, &mut classes8, &mut scratch8);
 
+    // bf16: the kernels rounded to bfloat16 (half the bytes of f32), products in f32.
+    let (h1, h2) = (
+        Bf16Weights::from_dense(&net.0),
+        Bf16Weights::from_dense(&net.1),
+    );
+    let half = (h1.layer::<Relu>(), h2.layer::<Softmax>());
+    type Half = (
+        Bf16Dense<'static, 784, 64, Relu>,
+        Bf16Dense<'static, 64, 10, Softmax>,
+    );
+    let mut scratch16 = [0.0; <Half as FixedLayer>::SCRATCH];
+    let mut classes16 = vec![0; total];
+    let (allocations16, us16) = classify_all(&half, mnist, &mut classes16, &mut scratch16);
+
     // The first layer (784 x 64, nearly all of the work) on each int8 kernel this CPU has.
     let first = q1.layer::<Relu>();
     let mut times = Vec::new();
@@ -235,7 +251,11 @@ fn mlp(args: &[String], mnist: &Mnist) -> Result<(), Box<dyn std::error::Error>>
     }
     println!("int8 first layer per digit: {}", times.join(", "));
 
-    let (acc, acc8) = (accuracy(&classes, mnist), accuracy(&classes8, mnist));
+    let (acc, acc8, acc16) = (
+        accuracy(&classes, mnist),
+        accuracy(&classes8, mnist),
+        accuracy(&classes16, mnist),
+    );
     println!(
         "f32: accuracy {acc:.4} on {total} test digits, {us:.1} us per digit, infer_allocs: {allocations}"
     );
@@ -243,11 +263,16 @@ fn mlp(args: &[String], mnist: &Mnist) -> Result<(), Box<dyn std::error::Error>>
         "int8 ({:?} kernel): accuracy {acc8:.4} on {total} test digits, {us8:.1} us per digit, infer_allocs: {allocations8}",
         Int8Kernel::detect()
     );
-    let (bytes_f32, bytes_int8) = ((784 * 64 + 64 * 10) * 4, 784 * 64 + 64 * 10);
     println!(
-        "weights: f32 {:.1} KB, int8 {:.1} KB (plus scales and biases)",
-        bytes_f32 as f64 / 1024.0,
-        bytes_int8 as f64 / 1024.0
+        "bf16 ({:?} kernel): accuracy {acc16:.4} on {total} test digits, {us16:.1} us per digit, infer_allocs: {allocations16}",
+        Bf16Kernel::detect()
+    );
+    let weights = 784 * 64 + 64 * 10;
+    println!(
+        "weights: f32 {:.1} KB, bf16 {:.1} KB, int8 {:.1} KB (plus scales and biases)",
+        (weights * 4) as f64 / 1024.0,
+        (weights * 2) as f64 / 1024.0,
+        weights as f64 / 1024.0
     );
 
     let count = common::flag(args, "--count")?
@@ -266,7 +291,10 @@ fn mlp(args: &[String], mnist: &Mnist) -> Result<(), Box<dyn std::error::Error>>
     if acc - acc8 > 0.005 {
         return Err(format!("int8 loses more than 0.5 points: {acc8:.4} against {acc:.4}").into());
     }
-    if allocations + allocations8 != 0 {
+    if acc - acc16 > 0.001 {
+        return Err(format!("bf16 loses more than 0.1 points: {acc16:.4} against {acc:.4}").into());
+    }
+    if allocations + allocations8 + allocations16 != 0 {
         return Err(format!(
             "the inference path allocated {} times",
             allocations + allocations8

@@ -14,8 +14,8 @@
 use std::time::Instant;
 
 use shaped::embed::{
-    FixedDense, FixedLayer, FixedMlp, FixedWeights, Int8Dense, Int8Weights, ParallelDense,
-    input_scale,
+    Bf16Dense, Bf16Weights, FixedDense, FixedLayer, FixedMlp, FixedWeights, Int8Dense, Int8Weights,
+    ParallelDense, input_scale,
 };
 use shaped::nn::loss::SparseCategoricalCrossentropy;
 use shaped::nn::{Dense, Layer, Relu, Softmax};
@@ -34,6 +34,10 @@ type Net = (Dense<784, 512, Relu>, Dense<512, 10, Softmax>);
 type ParallelNet = (
     ParallelDense<784, 512, Relu>,
     FixedDense<'static, 512, 10, Softmax>,
+);
+type Bf16Net = (
+    Bf16Dense<'static, 784, 512, Relu>,
+    Bf16Dense<'static, 512, 10, Softmax>,
 );
 type Int8Net = (
     Int8Dense<'static, 784, 512, Relu>,
@@ -183,10 +187,20 @@ fn main() {
         int8.forward_with(&dense[i], &mut probs, &mut scratch);
         sink += probs.iter().position(|&p| p > 0.5).unwrap_or(0);
     });
+    // The opt-in bf16 variant: half the bytes, f32 products, on one thread (the hidden
+    // layer's 802 KB kernel fits one core's L2 here).
+    let (h1, h2) = (
+        Bf16Weights::from_dense(&m.net.0),
+        Bf16Weights::from_dense(&m.net.1),
+    );
+    let bf16 = (h1.layer::<Relu>(), h2.layer::<Softmax>());
+    let mut bf16_scratch = [0.0; <Bf16Net as FixedLayer>::SCRATCH];
+    let bf16_dense_us = per_call_us(|i| sink += bf16.classify(&dense[i], &mut bf16_scratch).0);
     println!("infer_sparse_us: {sparse_us:.1}");
     println!("infer_fixed_dense_us_1thread: {fixed_dense_1_us:.1}");
     println!("infer_fixed_dense_us: {fixed_dense_us:.1}");
     println!("infer_int8_dense_us: {int8_dense_us:.1}");
+    println!("infer_bf16_dense_us: {bf16_dense_us:.1}");
     println!("infer_dense_us_1thread: {typed_dense_1_us:.1}");
     println!("infer_dense_us: {typed_dense_us:.1}");
     // Batch inference: 1000 dense images at once, on both threads.
@@ -215,6 +229,7 @@ fn main() {
     let before = common::counting_alloc::allocations();
     sink += fixed.classify(&sparse[0]).0;
     sink += parallel.classify(&dense[0], &mut parallel_scratch).0;
+    sink += bf16.classify(&dense[0], &mut bf16_scratch).0;
     println!(
         "infer_allocs: {}",
         common::counting_alloc::allocations() - before

@@ -19,7 +19,7 @@ if ! rustup +nightly component list --installed 2>/dev/null | grep -q '^miri'; t
 fi
 
 if [[ "$what" == miri || "$what" == all ]]; then
-  for features in "+avx2,+fma,+avx512f" "+avx2,+fma" ""; do
+  for features in "+avx2,+fma,+avx512f,+avx512bw,+avx512vl" "+avx2,+fma" ""; do
     echo "== miri: kernels with target features '${features:-none}'"
     flags=""
     [[ -n "$features" ]] && flags="-C target-feature=$features"

@@ -1,7 +1,8 @@
 //! Fixed-size inference for small nets: weights in fixed-size arrays, a forward pass that
 //! never allocates, and no standard library (`#![no_std]`, no `alloc` needed).
 //!
-//! - Layers: [`FixedDense`], [`Int8Dense`] (int8 weights, integer products, VNNI on x86),
+//! - Layers: [`FixedDense`], [`Bf16Dense`] (bfloat16 weights: half the bytes, f32
+//!   products), [`Int8Dense`] (int8 weights, integer products, VNNI on x86),
 //!   [`FixedConv2D`], [`FixedMaxPooling2D`], [`FixedAveragePooling2D`], [`FixedFlatten`].
 //! - Any depth: a tuple of layers whose sizes link up is a [`FixedLayer`]; the activations
 //!   between layers share one scratch buffer sized when the program is built
@@ -43,6 +44,7 @@ extern crate alloc;
 extern crate std;
 
 mod activation;
+mod bf16;
 mod buffer;
 mod conv;
 mod dense;
@@ -59,11 +61,12 @@ mod storage;
 pub mod __private;
 
 pub use activation::{FixedActivation, Linear, Relu, Sigmoid, Softmax, Tanh};
+pub use bf16::{Bf16, Bf16Dense};
 pub use buffer::Activations;
 pub use conv::{FixedConv2D, FixedPadding, Same, Valid};
 pub use dense::{FixedDense, FixedMlp};
 pub use int8::{Int8Dense, Int8Mlp, quantize};
-pub use kernels::Int8Kernel;
+pub use kernels::{Bf16Kernel, Int8Kernel};
 
 pub use layer::{Accepts, FixedLayer};
 pub use pool::{

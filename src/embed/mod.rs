@@ -49,6 +49,52 @@ impl<const I: usize, const O: usize> FixedWeights<I, O> {
     }
 }
 
+/// Weights of one layer with the kernel rounded to bfloat16, for [`Bf16Dense`]: half the
+/// bytes of [`FixedWeights`], products still in f32 (each weight within 2^-8 of its f32
+/// value, relative).
+///
+/// ```
+/// use shaped::embed::{Bf16Weights, FixedWeights, Relu};
+/// use shaped::nn::Dense;
+/// let dense = Dense::<3, 2, Relu>::new(0);
+/// let (half, full) = (Bf16Weights::from_dense(&dense), FixedWeights::from_dense(&dense));
+/// let x = [0.5, -1.0, 0.25];
+/// let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+/// half.layer::<Relu>().forward(&x, &mut a);
+/// full.layer::<Relu>().forward(&x, &mut b);
+/// assert!((a[0] - b[0]).abs() < 0.01 && (a[1] - b[1]).abs() < 0.01);
+/// ```
+pub struct Bf16Weights<const I: usize, const O: usize> {
+    /// `[in][out]`, each weight the nearest bf16 to the trained one, from a cache-line
+    /// boundary.
+    pub kernel: Box<CacheAligned<[[Bf16; O]; I]>>,
+    /// `[out]`, f32 as trained.
+    pub bias: Box<[f32; O]>,
+}
+
+impl<const I: usize, const O: usize> Bf16Weights<I, O> {
+    /// Rounds a trained layer's kernel to bf16 (nearest, ties to even) and copies its bias.
+    pub fn from_dense<A: nn::Activation>(layer: &nn::Dense<I, O, A, f32>) -> Self {
+        let mut kernel = CacheAligned::<[[Bf16; O]; I]>::boxed_zeroed();
+        for (b, &w) in kernel
+            .as_flattened_mut()
+            .iter_mut()
+            .zip(layer.kernel.as_slice())
+        {
+            *b = Bf16::from_f32(w);
+        }
+        Bf16Weights {
+            kernel,
+            bias: boxed_vector(layer.bias.as_slice()).expect("bias is O by type"),
+        }
+    }
+
+    /// The layer over these weights, with activation `A`.
+    pub fn layer<A: FixedActivation>(&self) -> Bf16Dense<'_, I, O, A> {
+        Bf16Dense::new(&self.kernel, &self.bias)
+    }
+}
+
 /// Weights of a trained [`nn::Conv2D`] in fixed-size heap storage, for [`FixedConv2D`].
 ///
 /// ```

@@ -35,19 +35,21 @@ impl<T> DerefMut for CacheAligned<T> {
     }
 }
 
-/// Arrays (of any depth) of `f32` or `i8`: the values [`CacheAligned::boxed_zeroed`] can
-/// build, since all-zero bytes are one of them. Sealed.
+/// Arrays (of any depth) of `f32`, `i8` or [`Bf16`](shaped_embed::Bf16): the values
+/// [`CacheAligned::boxed_zeroed`] can build, since all-zero bytes are one of them. Sealed.
 pub trait Zeroable: private::Sealed {}
 
 mod private {
     pub trait Sealed {}
     impl Sealed for f32 {}
     impl Sealed for i8 {}
+    impl Sealed for shaped_embed::Bf16 {}
     impl<T: Sealed, const N: usize> Sealed for [T; N] {}
 }
 
 impl Zeroable for f32 {}
 impl Zeroable for i8 {}
+impl Zeroable for shaped_embed::Bf16 {}
 impl<T: Zeroable, const N: usize> Zeroable for [T; N] {}
 
 impl<T: Zeroable> CacheAligned<T> {
@@ -61,8 +63,9 @@ impl<T: Zeroable> CacheAligned<T> {
     /// assert_eq!(kernel[783][511], 0.5);
     /// ```
     pub fn boxed_zeroed() -> Box<Self> {
-        // SAFETY: `T` is an array of f32 or i8 (`Zeroable` is sealed to those), for which
-        // all zero bytes are the value 0; `CacheAligned` adds only alignment.
+        // SAFETY: `T` is an array of f32, i8 or Bf16 (`Zeroable` is sealed to those; Bf16
+        // is a `repr(transparent)` u16), for which all zero bytes are the value 0;
+        // `CacheAligned` adds only alignment.
         unsafe { Box::<Self>::new_zeroed().assume_init() }
     }
 }
@@ -346,6 +349,13 @@ mod tests {
         let w = CacheAligned::<[[f32; 300]; 7]>::boxed_zeroed();
         assert!(w.as_flattened().iter().all(|&v| v == 0.0));
         assert_eq!(w.as_ptr() as usize % 64, 0);
+        let h = CacheAligned::<[[shaped_embed::Bf16; 33]; 3]>::boxed_zeroed();
+        assert!(
+            h.as_flattened()
+                .iter()
+                .all(|&v| v == shaped_embed::Bf16::ZERO)
+        );
+        assert_eq!(h.as_ptr() as usize % 64, 0);
         let q = CacheAligned::<[[[[i8; 3]; 5]; 2]; 2]>::boxed_zeroed();
         assert!(
             q.as_flattened()

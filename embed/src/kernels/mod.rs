@@ -7,6 +7,10 @@
 //! for a row-major `rows x cols` i8 kernel and quantized inputs `q` packed four to a word
 //! (little-endian bytes, in f32 slots of the shared scratch buffer: `f32::from_bits`).
 
+use crate::bf16::Bf16;
+
+#[cfg(target_arch = "x86_64")]
+mod bf16_x86;
 #[cfg(target_arch = "x86_64")]
 mod int8_x86;
 #[cfg(target_arch = "x86_64")]
@@ -60,6 +64,54 @@ impl Int8Kernel {
             }
             #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
             Int8Kernel::AvxVnni => cfg!(all(target_feature = "avx2", target_feature = "avxvnni")),
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+}
+
+/// Which bf16 kernel runs ([`Bf16Dense`](crate::Bf16Dense)). All give the same bits:
+/// they widen every weight to f32 exactly and write the same sums.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bf16Kernel {
+    /// Plain loops, any target.
+    Portable,
+    /// x86 AVX2 (8 lanes).
+    Avx2,
+    /// x86 AVX-512 F and BW (16 lanes).
+    Avx512,
+}
+
+impl Bf16Kernel {
+    /// The widest kernel this CPU runs: detected at run time with the `std` feature, else
+    /// the target features the crate was compiled for.
+    pub fn detect() -> Bf16Kernel {
+        if Bf16Kernel::Avx512.is_available() {
+            Bf16Kernel::Avx512
+        } else if Bf16Kernel::Avx2.is_available() {
+            Bf16Kernel::Avx2
+        } else {
+            Bf16Kernel::Portable
+        }
+    }
+
+    /// Whether this CPU can run the kernel.
+    pub fn is_available(self) -> bool {
+        match self {
+            Bf16Kernel::Portable => true,
+            #[cfg(all(target_arch = "x86_64", feature = "std"))]
+            Bf16Kernel::Avx512 => {
+                std::is_x86_feature_detected!("avx512f")
+                    && std::is_x86_feature_detected!("avx512bw")
+            }
+            #[cfg(all(target_arch = "x86_64", feature = "std"))]
+            Bf16Kernel::Avx2 => std::is_x86_feature_detected!("avx2"),
+            #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+            Bf16Kernel::Avx512 => {
+                cfg!(all(target_feature = "avx512f", target_feature = "avx512bw"))
+            }
+            #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+            Bf16Kernel::Avx2 => cfg!(target_feature = "avx2"),
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
         }
@@ -167,18 +219,7 @@ impl Iterator for Groups<'_> {
 /// # Panics
 /// When `kernel.len() != x.len() * y.len()`.
 pub(crate) fn f32_rows(kind: F32Kernel, x: &[f32], kernel: &[f32], y: &mut [f32]) {
-    let size = x
-        .len()
-        .checked_mul(y.len())
-        .expect("rows * cols fits usize");
-    assert_eq!(
-        kernel.len(),
-        size,
-        "kernel of {} values for {} x {}",
-        kernel.len(),
-        x.len(),
-        y.len()
-    );
+    check_kernel(x, kernel.len(), y);
     match kind {
         #[cfg(target_arch = "x86_64")]
         F32Kernel::Avx512 if kind.is_available() => {
@@ -195,8 +236,65 @@ pub(crate) fn f32_rows(kind: F32Kernel, x: &[f32], kernel: &[f32], y: &mut [f32]
     }
 }
 
+/// `y += x . kernel` for a bf16 kernel: [`f32_rows`] over the kernel widened to f32
+/// (exact), the same sums in the same order, so the same bits.
+///
+/// # Panics
+/// When `kernel.len() != x.len() * y.len()`.
+pub(crate) fn bf16_rows(kind: Bf16Kernel, x: &[f32], kernel: &[Bf16], y: &mut [f32]) {
+    check_kernel(x, kernel.len(), y);
+    match kind {
+        #[cfg(target_arch = "x86_64")]
+        Bf16Kernel::Avx512 if kind.is_available() => {
+            // SAFETY: the CPU has AVX-512 F and BW (checked just above); the kernel's
+            // length was checked against rows and columns.
+            unsafe { bf16_x86::rows_avx512(x, kernel, y) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        Bf16Kernel::Avx2 if kind.is_available() => {
+            // SAFETY: the CPU has AVX2 (checked just above); lengths as above.
+            unsafe { bf16_x86::rows_avx2(x, kernel, y) }
+        }
+        _ => rows_portable(x, kernel, y),
+    }
+}
+
+/// Panics unless a kernel of `len` values has a row of `y.len()` values per input.
+fn check_kernel(x: &[f32], len: usize, y: &[f32]) {
+    let size = x
+        .len()
+        .checked_mul(y.len())
+        .expect("rows * cols fits usize");
+    assert_eq!(
+        len,
+        size,
+        "kernel of {len} values for {} x {}",
+        x.len(),
+        y.len()
+    );
+}
+
+/// A kernel's value as an f32 (exact for both kinds).
+trait Weight: Copy {
+    fn widen(self) -> f32;
+}
+
+impl Weight for f32 {
+    #[inline(always)]
+    fn widen(self) -> f32 {
+        self
+    }
+}
+
+impl Weight for Bf16 {
+    #[inline(always)]
+    fn widen(self) -> f32 {
+        self.to_f32()
+    }
+}
+
 /// The portable kernel.
-fn rows_portable(x: &[f32], kernel: &[f32], y: &mut [f32]) {
+fn rows_portable<W: Weight>(x: &[f32], kernel: &[W], y: &mut [f32]) {
     let cols = y.len();
     let row = |r: usize| &kernel[r * cols..(r + 1) * cols];
     for group in Groups::new(x) {
@@ -209,13 +307,15 @@ fn rows_portable(x: &[f32], kernel: &[f32], y: &mut [f32]) {
             ] => {
                 let (k0, k1, k2, k3) = (row(r0), row(r1), row(r2), row(r3));
                 for (j, yj) in y.iter_mut().enumerate() {
-                    *yj += x0 * k0[j] + x1 * k1[j] + x2 * k2[j] + x3 * k3[j];
+                    let (w0, w1, w2, w3) =
+                        (k0[j].widen(), k1[j].widen(), k2[j].widen(), k3[j].widen());
+                    *yj += x0 * w0 + x1 * w1 + x2 * w2 + x3 * w3;
                 }
             }
             rest => {
                 for (xi, r) in rest.into_iter().flatten() {
                     for (yj, &w) in y.iter_mut().zip(row(r)) {
-                        *yj += xi * w;
+                        *yj += xi * w.widen();
                     }
                 }
             }
@@ -480,6 +580,76 @@ mod tests {
         }
     }
 
+    /// `bias + x . w` with the grouping written out by hand with plain indexing: nonzero
+    /// inputs four at a time, `y + (((x0 r0 + x1 r1) + x2 r2) + x3 r3)`, then one by one.
+    fn written_out(x: &[f32], w: &[f32], bias: &[f32]) -> Vec<f32> {
+        let (rows, cols) = (x.len(), bias.len());
+        let nonzero: Vec<usize> = (0..rows).filter(|&r| x[r] != 0.0).collect();
+        let mut expected = bias.to_vec();
+        let full = nonzero.len() / 4 * 4;
+        for g in nonzero[..full].chunks(4) {
+            for j in 0..cols {
+                expected[j] += x[g[0]] * w[g[0] * cols + j]
+                    + x[g[1]] * w[g[1] * cols + j]
+                    + x[g[2]] * w[g[2] * cols + j]
+                    + x[g[3]] * w[g[3] * cols + j];
+            }
+        }
+        for &r in &nonzero[full..] {
+            for j in 0..cols {
+                expected[j] += x[r] * w[r * cols + j];
+            }
+        }
+        expected
+    }
+
+    #[test]
+    fn every_bf16_kernel_gives_the_bits_of_the_sums_over_the_widened_weights() {
+        let all = [Bf16Kernel::Portable, Bf16Kernel::Avx2, Bf16Kernel::Avx512];
+        let kernels: Vec<_> = all.into_iter().filter(|k| k.is_available()).collect();
+        for k in all.iter().filter(|k| !kernels.contains(k)) {
+            std::eprintln!("bf16 kernel {k:?}: not on this CPU, not tested here");
+        }
+        let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+        let mut float = || (rng.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+        // Whole registers of 16 and 8 lanes, every tail length, and the chapter's layers
+        // (not under Miri: too slow there, and the same code paths as the smaller ones).
+        let mut shapes = std::vec![(1, 1), (3, 7), (5, 16), (9, 17), (2, 15), (13, 64)];
+        shapes.extend([(7, 100), (6, 256), (11, 300), (64, 10), (4, 72)]);
+        if !cfg!(miri) {
+            shapes.extend([(784, 512), (512, 10)]);
+        }
+        for (rows, cols) in shapes {
+            let w: Vec<Bf16> = (0..rows * cols).map(|_| Bf16::from_f32(float())).collect();
+            let widened: Vec<f32> = w.iter().map(|b| b.to_f32()).collect();
+            let x: Vec<f32> = (0..rows)
+                .map(|r| if r % 3 == 1 { 0.0 } else { float() })
+                .collect();
+            let bias: Vec<f32> = (0..cols).map(|_| float()).collect();
+            let expected = written_out(&x, &widened, &bias);
+            for &kind in &kernels {
+                let mut y = bias.clone();
+                bf16_rows(kind, &x, &w, &mut y);
+                let same = y
+                    .iter()
+                    .zip(&expected)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "{kind:?} on {rows} x {cols}");
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "kernel of 47 values for 3 x 16")]
+    fn a_short_bf16_kernel_is_refused_before_any_simd_load() {
+        bf16_rows(
+            Bf16Kernel::detect(),
+            &[1.0; 3],
+            &[Bf16::ZERO; 47],
+            &mut [0.0; 16],
+        );
+    }
+
     #[test]
     fn every_f32_kernel_gives_the_bits_of_the_written_out_sums() {
         let mut rng = Rng(0x2545_f491_4f6c_dd1d);
@@ -502,23 +672,7 @@ mod tests {
                 .map(|r| if r % 3 == 1 { 0.0 } else { float() })
                 .collect();
             let bias: Vec<f32> = (0..cols).map(|_| float()).collect();
-            // The reference: the grouping written out by hand with plain indexing.
-            let nonzero: Vec<usize> = (0..rows).filter(|&r| x[r] != 0.0).collect();
-            let mut expected = bias.clone();
-            let full = nonzero.len() / 4 * 4;
-            for g in nonzero[..full].chunks(4) {
-                for j in 0..cols {
-                    expected[j] += x[g[0]] * w[g[0] * cols + j]
-                        + x[g[1]] * w[g[1] * cols + j]
-                        + x[g[2]] * w[g[2] * cols + j]
-                        + x[g[3]] * w[g[3] * cols + j];
-                }
-            }
-            for &r in &nonzero[full..] {
-                for j in 0..cols {
-                    expected[j] += x[r] * w[r * cols + j];
-                }
-            }
+            let expected = written_out(&x, &w, &bias);
             for kind in f32_kernels_on_this_machine() {
                 let mut y = bias.clone();
                 f32_rows(kind, &x, &w, &mut y);
