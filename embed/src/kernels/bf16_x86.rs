@@ -171,14 +171,14 @@ unsafe fn masked_load_avx2(n: usize, p: *const Bf16) -> __m256i {
     unsafe { load_avx2(buffer.as_ptr()) }
 }
 
-// 8 pairs of accumulators (256 columns), 4 broadcasts and 8 widened registers: 28 of
-// AVX-512's 32 registers.
+// 4 pairs of accumulators (128 columns), 4 broadcasts and 8 widened registers: 21 of
+// AVX-512's 32 registers (with 8 pairs the compiler kept some on the stack; no faster).
 bf16_kernel!(
     rows_avx512, block_avx512, "avx512f,avx512bw", 16, __m512, __m512i,
     load_avx512, masked_load_avx512, mask_avx512,
     _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps,
     _mm512_slli_epi32, _mm512_and_si512, _mm512_set1_epi32, _mm512_castsi512_ps,
-    blocks: [8, 2, 1]
+    blocks: [4, 1]
 );
 // 2 pairs of accumulators (32 columns) fit AVX's 16 registers with the broadcasts.
 bf16_kernel!(
