@@ -5,8 +5,8 @@
 //!
 //! ```text
 //! cargo run --release --example embed -- [--model mlp|convnet] [--data DIR] [--epochs N]
-//!     [--seed N] [--weights FILE] [--save FILE] [--save-int8 FILE] [--count N]
-//!     [--predictions FILE] [--predictions-int8 FILE]
+//!     [--seed N] [--weights FILE] [--save FILE] [--save-int8 FILE] [--save-bf16 FILE]
+//!     [--count N] [--predictions FILE] [--predictions-int8 FILE] [--predictions-bf16 FILE]
 //! ```
 //!
 //! - `--model mlp` (default): 784 -> 64 relu -> 10 softmax, 10 epochs of batch 128; also quantized to int8
@@ -16,16 +16,17 @@
 //! - `--model convnet`: a small convnet (8 and 16 filters of 3x3, max pooling, dense), 5
 //!   epochs of batch 64.
 //! - `--weights FILE` loads trained weights instead of training; `--save FILE` writes them,
-//!   `--save-int8 FILE` the int8 model; `--predictions FILE` (and `--predictions-int8`) write
-//!   the class of each of the first `--count` test digits (1000), one per line.
+//!   `--save-int8 FILE` the int8 model, `--save-bf16 FILE` the bf16 one; `--predictions
+//!   FILE` (and `--predictions-int8`, `--predictions-bf16`) write the class of each of the
+//!   first `--count` test digits (1000), one per line.
 
 use std::path::{Path, PathBuf};
 
 use shaped::data::Mnist;
 use shaped::embed::{
     Activations, Bf16Dense, Bf16Kernel, Bf16Weights, ConvWeights, FixedConv2D, FixedDense,
-    FixedFlatten, FixedLayer, FixedMaxPooling2D, FixedWeights, Int8Dense, Int8File, Int8Kernel,
-    Int8Weights, input_scale,
+    FixedFlatten, FixedLayer, FixedMaxPooling2D, FixedWeights, Int8Dense, Int8Kernel, Int8Weights,
+    NetFile, input_scale,
 };
 use shaped::io::{load_weights, save_weights};
 use shaped::nn::Layer;
@@ -284,8 +285,15 @@ fn mlp(args: &[String], mnist: &Mnist) -> Result<(), Box<dyn std::error::Error>>
     if let Some(path) = common::flag::<PathBuf>(args, "--predictions-int8")? {
         write_lines(&path, &classes8[..count])?;
     }
+    if let Some(path) = common::flag::<PathBuf>(args, "--predictions-bf16")? {
+        write_lines(&path, &classes16[..count])?;
+    }
     if let Some(path) = common::flag::<PathBuf>(args, "--save-int8")? {
-        Int8File::new().layer(0, &q1).layer(1, &q2).save(&path)?;
+        NetFile::new().layer(0, &q1).layer(1, &q2).save(&path)?;
+        println!("saved {}", path.display());
+    }
+    if let Some(path) = common::flag::<PathBuf>(args, "--save-bf16")? {
+        NetFile::new().layer(0, &h1).layer(1, &h2).save(&path)?;
         println!("saved {}", path.display());
     }
     if acc - acc8 > 0.005 {

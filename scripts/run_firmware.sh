@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the firmware example (embed/firmware: MNIST nets on a Cortex-M4F, weights baked in
-# and checked at build time by include_net!) once per net (784-64-10 f32 and int8, a small
-# convnet), runs each under QEMU (mps2-an386), and checks that its predictions equal the
+# and checked at build time by include_net!) once per net (784-64-10 f32, int8 and bf16, a
+# small convnet), runs each under QEMU (mps2-an386), and checks that its predictions equal the
 # host's (examples/embed.rs, same weights, same digits). Installs what it needs when missing: the thumbv7em-none-eabihf target (rustup)
 # and qemu-system-arm (Debian). Ends with one summary line per variant:
 #   firmware int8: accuracy 0.9750 on 1000 digits, flash 58.2 KB, ram 4.4 KB
@@ -43,11 +43,12 @@ mlp_weights=()
 if [ -n "${SHAPED_WEIGHTS:-}" ]; then mlp_weights=(--weights "$(realpath "$SHAPED_WEIGHTS")"); fi
 cargo run --release --quiet --example embed -- --data "$data" "${mlp_weights[@]}" --count "$count" \
   --save "$work/mlp.safetensors" --save-int8 "$work/mlp_int8.safetensors" \
-  --predictions "$work/host_f32.txt" --predictions-int8 "$work/host_int8.txt"
+  --save-bf16 "$work/mlp_bf16.safetensors" --predictions "$work/host_f32.txt" \
+  --predictions-int8 "$work/host_int8.txt" --predictions-bf16 "$work/host_bf16.txt"
 cargo run --release --quiet --example embed -- --data "$data" --model convnet --count "$count" \
   --save "$work/convnet.safetensors" --predictions "$work/host_convnet.txt"
 export SHAPED_WEIGHTS="$work/mlp.safetensors" SHAPED_WEIGHTS_INT8="$work/mlp_int8.safetensors" \
-  SHAPED_CONVNET="$work/convnet.safetensors" SHAPED_DIGITS="$work/digits.bin"
+  SHAPED_WEIGHTS_BF16="$work/mlp_bf16.safetensors" SHAPED_CONVNET="$work/convnet.safetensors" SHAPED_DIGITS="$work/digits.bin"
 elf=embed/firmware/target/thumbv7em-none-eabihf/release/shaped-firmware
 
 # A weights file that does not match the model must not build, and must say why.
@@ -91,8 +92,10 @@ print(code, rodata, data, bss)'
 # data and .data's initial values, less the test digits (stored in flash for the test only).
 # RAM: .data, .bss and the stack the inference used, measured on the device by painting.
 summaries=()
-for variant in f32 int8 convnet; do
-  case $variant in f32) feature=mlp-f32 ;; int8) feature=mlp-int8 ;; convnet) feature=convnet ;; esac
+for variant in f32 int8 bf16 convnet; do
+  case $variant in
+    f32) feature=mlp-f32 ;; int8) feature=mlp-int8 ;; bf16) feature=mlp-bf16 ;; convnet) feature=convnet ;;
+  esac
   (cd embed/firmware && cargo build --release --quiet --features "$feature")
   timeout 900 qemu-system-arm -machine mps2-an386 -nographic \
     -semihosting-config enable=on,target=native -kernel "$elf" >"$work/firmware_$variant.txt"

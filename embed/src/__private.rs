@@ -48,6 +48,25 @@ pub const fn matrix_i8<const R: usize, const C: usize>(bytes: &[u8], start: usiz
     out
 }
 
+/// An `R x C` row-major bf16 matrix from `bytes[start..]` (two little-endian bytes each).
+pub const fn matrix_bf16<const R: usize, const C: usize>(
+    bytes: &[u8],
+    start: usize,
+) -> [[crate::Bf16; C]; R] {
+    let mut out = [[crate::Bf16::ZERO; C]; R];
+    let mut r = 0;
+    while r < R {
+        let mut c = 0;
+        while c < C {
+            let at = start + 2 * (r * C + c);
+            out[r][c] = crate::Bf16::from_bits(u16::from_le_bytes([bytes[at], bytes[at + 1]]));
+            c += 1;
+        }
+        r += 1;
+    }
+    out
+}
+
 /// A `A x B x C x D` f32 convolution kernel (Keras's `(K, K, IC, OC)`) from `bytes[start..]`.
 pub const fn kernel_f32<const A: usize, const B: usize, const C: usize, const D: usize>(
     bytes: &[u8],

@@ -75,11 +75,12 @@ pub use pool::{
 };
 /// Declares a `static` fixed-size net whose weights are read from a safetensors file when
 /// the program is built (as saved by shaped: `examples/mnist.rs --save FILE`, or
-/// `examples/embed.rs --save-int8 FILE` for [`Int8Dense`] layers), checked against the
+/// `examples/embed.rs --save-int8 FILE` for [`Int8Dense`] layers, `--save-bf16 FILE` for
+/// [`Bf16Dense`] ones), checked against the
 /// declared layers, and stored as typed arrays in the static (flash on a microcontroller).
 ///
 /// Layers are written with shaped's names and integer literal sizes: `Dense<I, O, A>`,
-/// `Int8Dense<I, O, A>`, `Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P>`,
+/// `Bf16Dense<I, O, A>`, `Int8Dense<I, O, A>`, `Conv2D<IH, IW, IC, OH, OW, OC, K, A, S, P>`,
 /// `MaxPooling2D<IH, IW, C, OH, OW, POOL, P>`, `AveragePooling2D<..>`, `Flatten<N>`
 /// (activation, stride and padding optional). The file must hold exactly the tensors those
 /// layers need, named as shaped saves a tuple (`0.kernel`, `0.bias`, ...), with their

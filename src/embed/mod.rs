@@ -239,15 +239,17 @@ pub fn input_scale(samples: impl IntoIterator<Item = f32>) -> f32 {
     if max > 0.0 { max / 127.0 } else { 1.0 }
 }
 
-/// Quantized layers as the safetensors file [`include_net!`] reads for `Int8Dense` layers:
-/// per layer `i`, `i.kernel` (I8, `[in, out]`), `i.kernel_scale` (F32, `[out]`), `i.bias`
-/// (F32, `[out]`) and `i.input_scale` (F32, `[1]`).
+/// A net's layers as the safetensors file [`include_net!`] reads, layer by layer: per layer
+/// `i` of the tuple, `i.kernel` (`[in, out]`: F32 for [`FixedWeights`], BF16 for
+/// [`Bf16Weights`], I8 for [`Int8Weights`]) and `i.bias` (F32, `[out]`); an int8 layer adds
+/// `i.kernel_scale` (F32, `[out]`) and `i.input_scale` (F32, `[1]`). Layers of different
+/// kinds can share a file (a bf16 hidden layer before an f32 classifier).
 ///
 /// ```
-/// use shaped::embed::{Int8File, Int8Weights};
+/// use shaped::embed::{Bf16Weights, FixedWeights, Int8Weights, NetFile};
 /// use shaped::nn::Dense;
 /// let (a, b) = (Dense::<4, 3>::new(0), Dense::<3, 2>::new(1));
-/// let bytes = Int8File::new()
+/// let bytes = NetFile::new()
 ///     .layer(0, &Int8Weights::from_dense(&a, 0.01))
 ///     .layer(1, &Int8Weights::from_dense(&b, 0.02))
 ///     .to_bytes()
@@ -256,15 +258,129 @@ pub fn input_scale(samples: impl IntoIterator<Item = f32>) -> f32 {
 /// assert_eq!(file.tensor("0.kernel").unwrap().shape(), [4, 3]);
 /// assert_eq!(file.tensor("1.kernel").unwrap().dtype(), safetensors::Dtype::I8);
 /// assert_eq!(file.tensor("1.input_scale").unwrap().data(), 0.02f32.to_le_bytes());
+///
+/// let mixed = NetFile::new()
+///     .layer(0, &Bf16Weights::from_dense(&a))
+///     .layer(1, &FixedWeights::from_dense(&b))
+///     .to_bytes()
+///     .unwrap();
+/// let file = safetensors::SafeTensors::deserialize(&mixed).unwrap();
+/// assert_eq!(file.tensor("0.kernel").unwrap().dtype(), safetensors::Dtype::BF16);
+/// assert_eq!(file.tensor("1.kernel").unwrap().dtype(), safetensors::Dtype::F32);
 /// ```
 #[cfg(feature = "io")]
 #[derive(Debug, Default)]
-pub struct Int8File {
-    tensors: Vec<(String, safetensors::Dtype, Vec<usize>, Vec<u8>)>,
+pub struct NetFile {
+    tensors: Vec<FileTensor>,
+}
+
+/// The int8 writer's old name.
+#[cfg(feature = "io")]
+#[deprecated(
+    since = "0.3.0",
+    note = "use `NetFile`, which writes every kind of layer"
+)]
+pub type Int8File = NetFile;
+
+/// One tensor of a [`NetFile`]: name, dtype, shape, little-endian bytes.
+#[cfg(feature = "io")]
+type FileTensor = (String, safetensors::Dtype, Vec<usize>, Vec<u8>);
+
+/// The weights of a layer a [`NetFile`] can hold: [`FixedWeights`], [`Bf16Weights`] and
+/// [`Int8Weights`]. Sealed.
+#[cfg(feature = "io")]
+pub trait FileLayer: file_layer::Sealed {
+    /// The layer's tensors, named for position `index` of the net.
+    #[doc(hidden)]
+    fn tensors(&self, index: usize) -> Vec<FileTensor>;
 }
 
 #[cfg(feature = "io")]
-impl Int8File {
+mod file_layer {
+    pub trait Sealed {}
+    impl<const I: usize, const O: usize> Sealed for super::FixedWeights<I, O> {}
+    impl<const I: usize, const O: usize> Sealed for super::Bf16Weights<I, O> {}
+    impl<const I: usize, const O: usize> Sealed for super::Int8Weights<I, O> {}
+}
+
+/// Little-endian bytes of f32 values.
+#[cfg(feature = "io")]
+fn f32_bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// The kernel and bias tensors of a dense layer, the kernel already in bytes.
+#[cfg(feature = "io")]
+fn dense_tensors(
+    index: usize,
+    kernel: (safetensors::Dtype, [usize; 2], Vec<u8>),
+    bias: &[f32],
+) -> Vec<FileTensor> {
+    let (dtype, shape, bytes) = kernel;
+    vec![
+        (format!("{index}.kernel"), dtype, shape.to_vec(), bytes),
+        (
+            format!("{index}.bias"),
+            safetensors::Dtype::F32,
+            vec![bias.len()],
+            f32_bytes(bias),
+        ),
+    ]
+}
+
+#[cfg(feature = "io")]
+impl<const I: usize, const O: usize> FileLayer for FixedWeights<I, O> {
+    fn tensors(&self, index: usize) -> Vec<FileTensor> {
+        let kernel = f32_bytes(self.kernel.as_flattened());
+        dense_tensors(
+            index,
+            (safetensors::Dtype::F32, [I, O], kernel),
+            &self.bias[..],
+        )
+    }
+}
+
+#[cfg(feature = "io")]
+impl<const I: usize, const O: usize> FileLayer for Bf16Weights<I, O> {
+    fn tensors(&self, index: usize) -> Vec<FileTensor> {
+        let kernel = self
+            .kernel
+            .as_flattened()
+            .iter()
+            .flat_map(|b| b.to_bits().to_le_bytes())
+            .collect();
+        dense_tensors(
+            index,
+            (safetensors::Dtype::BF16, [I, O], kernel),
+            &self.bias[..],
+        )
+    }
+}
+
+#[cfg(feature = "io")]
+impl<const I: usize, const O: usize> FileLayer for Int8Weights<I, O> {
+    fn tensors(&self, index: usize) -> Vec<FileTensor> {
+        use safetensors::Dtype;
+        let kernel = self.kernel.iter().flatten().map(|&v| v as u8).collect();
+        let mut tensors = dense_tensors(index, (Dtype::I8, [I, O], kernel), &self.bias[..]);
+        tensors.push((
+            format!("{index}.kernel_scale"),
+            Dtype::F32,
+            vec![O],
+            f32_bytes(&self.scales[..]),
+        ));
+        tensors.push((
+            format!("{index}.input_scale"),
+            Dtype::F32,
+            vec![1],
+            f32_bytes(&[self.input_scale]),
+        ));
+        tensors
+    }
+}
+
+#[cfg(feature = "io")]
+impl NetFile {
     /// No layers yet.
     pub fn new() -> Self {
         Self::default()
@@ -272,34 +388,8 @@ impl Int8File {
 
     /// Adds the tensors of the layer at position `index` of the net (its index in the tuple,
     /// as shaped names a tuple's layers).
-    pub fn layer<const I: usize, const O: usize>(
-        mut self,
-        index: usize,
-        q: &Int8Weights<I, O>,
-    ) -> Self {
-        use safetensors::Dtype;
-        let floats = |v: &[f32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
-        let kernel = q.kernel.iter().flatten().map(|&v| v as u8).collect();
-        self.tensors
-            .push((format!("{index}.kernel"), Dtype::I8, vec![I, O], kernel));
-        self.tensors.push((
-            format!("{index}.kernel_scale"),
-            Dtype::F32,
-            vec![O],
-            floats(&q.scales[..]),
-        ));
-        self.tensors.push((
-            format!("{index}.bias"),
-            Dtype::F32,
-            vec![O],
-            floats(&q.bias[..]),
-        ));
-        self.tensors.push((
-            format!("{index}.input_scale"),
-            Dtype::F32,
-            vec![1],
-            floats(&[q.input_scale]),
-        ));
+    pub fn layer(mut self, index: usize, weights: &impl FileLayer) -> Self {
+        self.tensors.extend(weights.tensors(index));
         self
     }
 

@@ -1,7 +1,8 @@
 //! MNIST digits classified on a Cortex-M4F: a net trained by shaped on a desktop, its
 //! weights baked into flash by `include_net!` (checked against the declared layers when this
 //! builds). One net per build, chosen by a cargo feature: `mlp-f32` (784 -> 64 relu -> 10
-//! softmax), `mlp-int8` (the same, int8 weights and integer products) or `convnet` (two 3x3
+//! softmax), `mlp-int8` (the same, int8 weights and integer products), `mlp-bf16` (the
+//! same, bf16 weights, f32 products) or `convnet` (two 3x3
 //! convolutions with max pooling, then dense). Prints one predicted class per digit, the
 //! accuracy and the stack the inference used (measured by painting), through semihosting;
 //! exits 0 (QEMU's exit status) when it ran through.
@@ -33,6 +34,15 @@ include_net! {
 }
 #[cfg(feature = "mlp-int8")]
 const VARIANT: &str = "int8";
+
+#[cfg(feature = "mlp-bf16")]
+include_net! {
+    /// The same model with bf16 weights (`examples/embed.rs --save-bf16`).
+    type Net = (Bf16Dense<784, 64, Relu>, Bf16Dense<64, 10, Softmax>);
+    static NET: Net = env!("SHAPED_WEIGHTS_BF16");
+}
+#[cfg(feature = "mlp-bf16")]
+const VARIANT: &str = "bf16";
 
 #[cfg(feature = "convnet")]
 include_net! {

@@ -255,6 +255,26 @@ fn parse_layer(ty: &Type, index: usize, previous: Option<Shape>) -> syn::Result<
                 }),
             }
         }
+        "Bf16Dense" => {
+            let d = dims(&args, 0, 2, &written, span)?;
+            let (i, o) = (d[0], d[1]);
+            let a = type_arg(&args, 2, linear);
+            Layer {
+                span,
+                written: written.clone(),
+                input: Shape::Vector(i),
+                output: Shape::Vector(o),
+                ty: quote!(#e::Bf16Dense<'static, #i, #o, #a>),
+                needs: vec![
+                    Need::new(p("kernel"), vec![i, o], Dtype::BF16),
+                    Need::new(p("bias"), vec![o], Dtype::F32),
+                ],
+                build: Box::new(move |s| {
+                    let (k, b) = (&s[0], &s[1]);
+                    quote!(#e::Bf16Dense::new(&#k, &#b))
+                }),
+            }
+        }
         "Int8Dense" => {
             let d = dims(&args, 0, 2, &written, span)?;
             let (i, o) = (d[0], d[1]);
@@ -387,7 +407,7 @@ fn parse_layer(ty: &Type, index: usize, previous: Option<Shape>) -> syn::Result<
             return Err(syn::Error::new(
                 span,
                 format!(
-                    "include_net! knows Dense, Int8Dense, Conv2D, MaxPooling2D, AveragePooling2D and Flatten, not `{other}`"
+                    "include_net! knows Dense, Bf16Dense, Int8Dense, Conv2D, MaxPooling2D, AveragePooling2D and Flatten, not `{other}`"
                 ),
             ));
         }
@@ -551,6 +571,10 @@ fn expand(decl: NetDecl, caller_file: Option<PathBuf>) -> syn::Result<TokenStrea
             );
             let dims = &need.shape;
             let (ty, init) = match (need.dtype, dims.as_slice()) {
+                (Dtype::BF16, [r, c]) => (
+                    quote!([[#e::Bf16; #c]; #r]),
+                    quote!(#e::__private::matrix_bf16::<#r, #c>(BYTES, #start)),
+                ),
                 (Dtype::I8, [r, c]) => (
                     quote!([[i8; #c]; #r]),
                     quote!(#e::__private::matrix_i8::<#r, #c>(BYTES, #start)),

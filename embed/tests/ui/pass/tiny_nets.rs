@@ -1,4 +1,5 @@
-// Three nets read from files when this builds: f32 dense, int8 dense, and a small convnet.
+// Four nets read from files when this builds: f32 dense, int8 dense, bf16 then f32 dense,
+// and a small convnet.
 use shaped_embed::{FixedLayer, Relu, Softmax, include_net};
 
 include_net! {
@@ -9,6 +10,11 @@ include_net! {
 include_net! {
     type TinyInt8 = (Int8Dense<3, 2, Relu>, Int8Dense<2, 2>);
     static TINY_INT8: TinyInt8 = "../../fixtures/tiny_int8.safetensors";
+}
+
+include_net! {
+    type TinyBf16 = (Bf16Dense<3, 2, Relu>, Dense<2, 2, Softmax>);
+    static TINY_BF16: TinyBf16 = "../../fixtures/tiny_bf16.safetensors";
 }
 
 include_net! {
@@ -29,6 +35,12 @@ fn main() {
     // Kernels are stored from a cache line, for whole-line SIMD loads.
     assert_eq!(TINY.0.kernel().as_ptr() as usize % 64, 0);
     assert_eq!(TINY.1.kernel().as_ptr() as usize % 64, 0);
+
+    // The same weights (exact in bf16) in a bf16 first layer: the same output, to the bit.
+    let mut y16 = [0.0; 2];
+    TINY_BF16.forward(&[1.0, 2.0, 3.0], &mut y16, &mut [0.0; <TinyBf16 as FixedLayer>::SCRATCH]);
+    assert_eq!(y16, y);
+    assert_eq!(TINY_BF16.0.kernel().as_ptr() as usize % 64, 0);
 
     // Integers at scale 1: [4.5, 0] again; 4.5 quantizes to 5, so [5, -5].
     TINY_INT8.forward(&[1.0, 2.0, 3.0], &mut y, &mut [0.0; <TinyInt8 as FixedLayer>::SCRATCH]);
