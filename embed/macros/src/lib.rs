@@ -235,7 +235,13 @@ fn parse_layer(ty: &Type, index: usize, previous: Option<Shape>) -> syn::Result<
     let p = |s: &str| format!("{index}.{s}");
     let kind = segment.ident.to_string();
     let layer = match kind.as_str() {
-        "Dense" | "FixedDense" => {
+        "Dense" | "FixedDense" | "Bf16Dense" => {
+            // Both read an `[in, out]` kernel and an f32 bias; a bf16 layer's kernel is BF16.
+            let (layer_ty, kernel_dtype) = if kind == "Bf16Dense" {
+                (quote!(#e::Bf16Dense), Dtype::BF16)
+            } else {
+                (quote!(#e::FixedDense), Dtype::F32)
+            };
             let d = dims(&args, 0, 2, &written, span)?;
             let (i, o) = (d[0], d[1]);
             let a = type_arg(&args, 2, linear);
@@ -244,34 +250,14 @@ fn parse_layer(ty: &Type, index: usize, previous: Option<Shape>) -> syn::Result<
                 written: written.clone(),
                 input: Shape::Vector(i),
                 output: Shape::Vector(o),
-                ty: quote!(#e::FixedDense<'static, #i, #o, #a>),
+                ty: quote!(#layer_ty<'static, #i, #o, #a>),
                 needs: vec![
-                    Need::new(p("kernel"), vec![i, o], Dtype::F32),
+                    Need::new(p("kernel"), vec![i, o], kernel_dtype),
                     Need::new(p("bias"), vec![o], Dtype::F32),
                 ],
                 build: Box::new(move |s| {
                     let (k, b) = (&s[0], &s[1]);
-                    quote!(#e::FixedDense::new(&#k, &#b))
-                }),
-            }
-        }
-        "Bf16Dense" => {
-            let d = dims(&args, 0, 2, &written, span)?;
-            let (i, o) = (d[0], d[1]);
-            let a = type_arg(&args, 2, linear);
-            Layer {
-                span,
-                written: written.clone(),
-                input: Shape::Vector(i),
-                output: Shape::Vector(o),
-                ty: quote!(#e::Bf16Dense<'static, #i, #o, #a>),
-                needs: vec![
-                    Need::new(p("kernel"), vec![i, o], Dtype::BF16),
-                    Need::new(p("bias"), vec![o], Dtype::F32),
-                ],
-                build: Box::new(move |s| {
-                    let (k, b) = (&s[0], &s[1]);
-                    quote!(#e::Bf16Dense::new(&#k, &#b))
+                    quote!(#layer_ty::new(&#k, &#b))
                 }),
             }
         }
