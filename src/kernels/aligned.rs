@@ -166,11 +166,12 @@ impl<E: Copy> AlignedVec<E> {
     }
 
     /// Sets the length to `len`, keeping the first values; new ones are `value`. Keeps the
-    /// allocation when it is large enough.
+    /// allocation when it is large enough, else grows it at least twofold (as `Vec` does),
+    /// so that a buffer resized upwards step by step is copied a bounded number of times.
     #[track_caller]
     pub(crate) fn resize(&mut self, len: usize, value: E) {
         if len > self.len {
-            self.reserve_exact(len - self.len);
+            self.reserve(len - self.len);
             for i in self.len..len {
                 // SAFETY: i < len <= cap (reserved above).
                 unsafe { self.ptr.as_ptr().add(i).write(value) };
@@ -400,6 +401,16 @@ mod tests {
         assert_eq!(&v[..10], &(0..10).map(|i| i as f64).collect::<Vec<_>>()[..]);
         assert!(v[10..].iter().all(|&x| x == 7.0));
         assert_eq!(v.as_ptr() as usize % 64, 0);
+        // Appending slices grows it too, keeping what was there.
+        let mut joined = AlignedVec::<u16>::new();
+        for n in 0..40u16 {
+            joined.extend_from_slice(&[n, n + 1000]);
+            joined.extend(n..n + 1);
+        }
+        assert_eq!(joined.len(), 120);
+        assert_eq!(&joined[..6], &[0, 1000, 0, 1, 1001, 1]);
+        assert_eq!(&joined[117..], &[39, 1039, 39]);
+        assert_eq!(joined.as_ptr() as usize % 64, 0);
         // A filter's size hint is only a bound: collecting still takes every value.
         let odd: AlignedVec<u8> = (0..=255u8).filter(|x| x % 2 == 1).collect();
         assert_eq!(odd.len(), 128);
