@@ -2,8 +2,10 @@
 //!
 //! The inference core is the `no_std` crate `shaped-embed`, re-exported here; this module
 //! adds the bridge from trained layers ([`nn::Dense`], [`nn::Conv2D`]) to fixed-size
-//! storage, int8 quantization, and [`ParallelDense`], a fixed-size layer whose one sample is
-//! split over shaped's worker pool.
+//! storage ([`FixedWeights`], [`ConvWeights`]), bf16 rounding ([`Bf16Weights`]) and int8
+//! quantization ([`Int8Weights`]), the file [`include_net!`] reads ([`NetFile`]), and
+//! [`ParallelDense`], a fixed-size layer whose one sample is split over shaped's worker
+//! pool.
 
 pub use shaped_embed::*;
 
