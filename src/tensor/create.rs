@@ -104,7 +104,8 @@ impl<S: Shape, E: Dtype> Tensor<S, E> {
     }
 
     /// A tensor of a vector's row-major data; checks that its length matches the shape. The
-    /// values are copied to storage that starts a cache line (a `Vec` may start anywhere).
+    /// values are copied to the tensor's storage (from 4 KB on it starts a cache line; a
+    /// `Vec` may start anywhere).
     ///
     /// ```
     /// use shaped::{Dim, Tensor};

@@ -17,9 +17,9 @@ use crate::shapes::{Shape, ShapeError};
 /// `S` is a tuple of dims: [`Dim<N>`](crate::Dim) for sizes the compiler knows, `usize`
 /// for sizes known at run time. `E` is the element type (`f32` by default).
 ///
-/// The elements are contiguous, row-major, and start a 64-byte cache line (as PyTorch's
-/// CPU tensors do), so that the SIMD kernels read each row of a weight matrix a whole line
-/// at a time.
+/// The elements are contiguous and row-major; from 4 KB on they start a 64-byte cache line
+/// (as PyTorch's CPU tensors do), so that the SIMD kernels read each row of a weight matrix
+/// a whole line at a time.
 ///
 /// ```
 /// use shaped::{Dim, Tensor};
