@@ -72,11 +72,13 @@ pub(super) unsafe fn kernel(
     unreachable!("`kind` is None off x86_64")
 }
 
-/// Columns of `y` the vector-matrix kernel keeps in registers at once (8 of 16 registers).
-const VEC_MAT_BLOCK: usize = 64;
+/// Vectors of `y` the vector-matrix kernel keeps in registers at once (8 of 16 registers).
+const VEC_MAT_VECTORS: usize = 8;
 
 /// `y += x . W` over `y.len()` columns, row `i` of W starting at `w + i * n`; rows with a
-/// zero `x` are skipped.
+/// zero `x` are skipped. Blocks of 8 vectors (64 columns), then the last columns in one
+/// block of as many vectors as they need, the last one masked: one pass over the rows for
+/// them all (a pass per column, as before, took 99 us for a 784x100 layer against 6 us).
 ///
 /// # Safety
 /// AVX2 and FMA available; for every `i < x.len()`, `y.len()` values from `w.add(i * n)`
@@ -84,38 +86,96 @@ const VEC_MAT_BLOCK: usize = 64;
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 pub(super) unsafe fn vec_mat(x: &[f32], w: *const f32, n: usize, y: &mut [f32]) {
-    use std::arch::x86_64::*;
     let cols = y.len();
     let mut j = 0;
-    while j + VEC_MAT_BLOCK <= cols {
-        let mut acc = [_mm256_setzero_ps(); VEC_MAT_BLOCK / 8];
-        for (v, a) in acc.iter_mut().enumerate() {
-            // SAFETY: columns j + 8v .. j + 8v + 8 <= cols of y.
-            *a = unsafe { _mm256_loadu_ps(y.as_ptr().add(j + 8 * v)) };
-        }
-        for (i, &xi) in x.iter().enumerate() {
-            if xi == 0.0 {
-                continue;
-            }
-            let xv = _mm256_set1_ps(xi);
-            let row = w.wrapping_add(i * n + j);
-            for (v, a) in acc.iter_mut().enumerate() {
-                // SAFETY: row i has `cols` readable values (contract); j + 8v + 8 <= cols.
-                *a = _mm256_fmadd_ps(xv, unsafe { _mm256_loadu_ps(row.add(8 * v)) }, *a);
-            }
-        }
-        for (v, a) in acc.iter().enumerate() {
-            // SAFETY: as for the loads.
-            unsafe { _mm256_storeu_ps(y.as_mut_ptr().add(j + 8 * v), *a) };
-        }
-        j += VEC_MAT_BLOCK;
+    while cols - j >= 8 * VEC_MAT_VECTORS {
+        // SAFETY: columns j..j + 64 <= cols; the whole last vector.
+        unsafe { vec_mat_block::<VEC_MAT_VECTORS, true>(x, w, n, j, 8, y) };
+        j += 8 * VEC_MAT_VECTORS;
     }
-    // The last columns one at a time, with the same fused multiply-add per term.
-    for (jj, yj) in y.iter_mut().enumerate().skip(j) {
-        for (i, &xi) in x.iter().enumerate() {
-            if xi != 0.0 {
-                // SAFETY: column jj < cols of row i (contract).
-                *yj = xi.mul_add(unsafe { *w.add(i * n + jj) }, *yj);
+    let rest = cols - j;
+    if rest == 0 {
+        return;
+    }
+    // 1..=8 vectors, the last holding 1..=8 columns.
+    let vectors = rest.div_ceil(8);
+    let last = rest - 8 * (vectors - 1);
+    // SAFETY: columns j..cols: `vectors - 1` whole vectors and `last` lanes of one more.
+    unsafe {
+        match vectors {
+            1 => vec_mat_block::<1, false>(x, w, n, j, last, y),
+            2 => vec_mat_block::<2, false>(x, w, n, j, last, y),
+            3 => vec_mat_block::<3, false>(x, w, n, j, last, y),
+            4 => vec_mat_block::<4, false>(x, w, n, j, last, y),
+            5 => vec_mat_block::<5, false>(x, w, n, j, last, y),
+            6 => vec_mat_block::<6, false>(x, w, n, j, last, y),
+            7 => vec_mat_block::<7, false>(x, w, n, j, last, y),
+            _ => vec_mat_block::<8, false>(x, w, n, j, last, y),
+        }
+    }
+}
+
+/// `N` vectors of `y` from column `j` through every row, the last vector's first `last`
+/// lanes only (1..=8; the others are neither read nor written). With `WHOLE`, every
+/// vector is whole (`last` is 8) and no load is masked: AVX's masked load costs more than
+/// a plain one.
+///
+/// # Safety
+/// AVX2 and FMA available; columns `j..j + 8 (N - 1) + last` lie below `y.len()` and are
+/// readable in every row `i < x.len()` from `w.add(i * n)`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn vec_mat_block<const N: usize, const WHOLE: bool>(
+    x: &[f32],
+    w: *const f32,
+    n: usize,
+    j: usize,
+    last: usize,
+    y: &mut [f32],
+) {
+    use std::arch::x86_64::*;
+    // A lane takes part when its sign bit is set (AVX's masked moves).
+    let lanes: [i32; 8] = core::array::from_fn(|l| if l < last { -1 } else { 0 });
+    // SAFETY: `lanes` is 32 readable bytes.
+    let partial = unsafe { _mm256_loadu_si256(lanes.as_ptr().cast()) };
+    let mask = |v: usize| {
+        if v + 1 == N {
+            partial
+        } else {
+            _mm256_set1_epi32(-1)
+        }
+    };
+    let masked = |v: usize| !WHOLE && v + 1 == N;
+    // SAFETY: vector v's selected lanes are columns of y (contract).
+    let load = |p: *const f32, v: usize| unsafe {
+        if masked(v) {
+            _mm256_maskload_ps(p, mask(v))
+        } else {
+            _mm256_loadu_ps(p)
+        }
+    };
+    // SAFETY: as for `load`, in y.
+    let mut acc: [__m256; N] =
+        core::array::from_fn(|v| load(unsafe { y.as_ptr().add(j + 8 * v) }, v));
+    for (i, &xi) in x.iter().enumerate() {
+        if xi == 0.0 {
+            continue;
+        }
+        let xv = _mm256_set1_ps(xi);
+        let row = w.wrapping_add(i * n + j);
+        for (v, a) in acc.iter_mut().enumerate() {
+            // The selected lanes are readable columns of row i (contract).
+            *a = _mm256_fmadd_ps(xv, load(row.wrapping_add(8 * v), v), *a);
+        }
+    }
+    for (v, a) in acc.iter().enumerate() {
+        // SAFETY: as for the loads.
+        unsafe {
+            let p = y.as_mut_ptr().add(j + 8 * v);
+            if masked(v) {
+                _mm256_maskstore_ps(p, mask(v), *a)
+            } else {
+                _mm256_storeu_ps(p, *a)
             }
         }
     }

@@ -302,12 +302,14 @@ pub(super) unsafe fn kernel(
     unreachable!("`available` is false off x86_64")
 }
 
-/// Columns of `y` the vector-matrix kernel keeps in registers at once: 8 vectors, as many
+/// Vectors of `y` the vector-matrix kernel keeps in registers at once: 8, as many
 /// independent multiply-add chains as two FMA ports with a 4-cycle latency need.
-const VEC_MAT_BLOCK: usize = 128;
+const VEC_MAT_VECTORS: usize = 8;
 
 /// `y += x . W` over `y.len()` columns, row `i` of W starting at `w + i * n`; rows with a
-/// zero `x` are skipped.
+/// zero `x` are skipped. Blocks of 8 vectors (128 columns), then the last columns in one
+/// block of as many vectors as they need, the last one masked: one pass over the rows
+/// for them all (a pass per vector was latency-bound: one chain of multiply-adds).
 ///
 /// # Safety
 /// AVX-512F available; for every `i < x.len()`, `y.len()` values from `w.add(i * n)` are
@@ -315,49 +317,72 @@ const VEC_MAT_BLOCK: usize = 128;
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 pub(super) unsafe fn vec_mat(x: &[f32], w: *const f32, n: usize, y: &mut [f32]) {
-    use std::arch::x86_64::*;
     let cols = y.len();
     let mut j = 0;
-    while j + VEC_MAT_BLOCK <= cols {
-        let mut acc = [_mm512_setzero_ps(); VEC_MAT_BLOCK / 16];
-        for (v, a) in acc.iter_mut().enumerate() {
-            // SAFETY: columns j + 16v .. j + 16v + 16 lie inside y (at most cols).
-            *a = unsafe { _mm512_loadu_ps(y.as_ptr().add(j + 16 * v)) };
-        }
-        for (i, &xi) in x.iter().enumerate() {
-            if xi == 0.0 {
-                continue;
-            }
-            let xv = _mm512_set1_ps(xi);
-            let row = w.wrapping_add(i * n + j);
-            for (v, a) in acc.iter_mut().enumerate() {
-                // SAFETY: row i has `cols` readable values (contract); j + 16v + 16 <= cols.
-                *a = _mm512_fmadd_ps(xv, unsafe { _mm512_loadu_ps(row.add(16 * v)) }, *a);
-            }
-        }
-        for (v, a) in acc.iter().enumerate() {
-            // SAFETY: as for the loads.
-            unsafe { _mm512_storeu_ps(y.as_mut_ptr().add(j + 16 * v), *a) };
-        }
-        j += VEC_MAT_BLOCK;
+    while cols - j >= 16 * VEC_MAT_VECTORS {
+        // SAFETY: columns j..j + 128 <= cols; the whole last vector (all lanes).
+        unsafe { vec_mat_block::<VEC_MAT_VECTORS>(x, w, n, j, 0xffff, y) };
+        j += 16 * VEC_MAT_VECTORS;
     }
-    // The last columns, one masked vector at a time.
-    while j < cols {
-        let lanes = (cols - j).min(16);
-        let mask = ((1u32 << lanes) - 1) as __mmask16;
-        // SAFETY: `mask` selects columns j.. below cols.
-        let mut a = unsafe { _mm512_maskz_loadu_ps(mask, y.as_ptr().add(j)) };
-        for (i, &xi) in x.iter().enumerate() {
-            if xi != 0.0 {
-                let row = w.wrapping_add(i * n + j);
-                // SAFETY: as above, masked to the row's columns below cols.
-                let wv = unsafe { _mm512_maskz_loadu_ps(mask, row) };
-                a = _mm512_fmadd_ps(_mm512_set1_ps(xi), wv, a);
-            }
+    let rest = cols - j;
+    if rest == 0 {
+        return;
+    }
+    // 1..=8 vectors, the last holding 1..=16 columns.
+    let vectors = rest.div_ceil(16);
+    let last = (u32::MAX >> (32 - (rest - 16 * (vectors - 1)))) as u16;
+    // SAFETY: columns j..cols: `vectors - 1` whole vectors and `last`'s lanes of one more.
+    unsafe {
+        match vectors {
+            1 => vec_mat_block::<1>(x, w, n, j, last, y),
+            2 => vec_mat_block::<2>(x, w, n, j, last, y),
+            3 => vec_mat_block::<3>(x, w, n, j, last, y),
+            4 => vec_mat_block::<4>(x, w, n, j, last, y),
+            5 => vec_mat_block::<5>(x, w, n, j, last, y),
+            6 => vec_mat_block::<6>(x, w, n, j, last, y),
+            7 => vec_mat_block::<7>(x, w, n, j, last, y),
+            _ => vec_mat_block::<8>(x, w, n, j, last, y),
         }
-        // SAFETY: as for the load.
-        unsafe { _mm512_mask_storeu_ps(y.as_mut_ptr().add(j), mask, a) };
-        j += lanes;
+    }
+}
+
+/// `N` vectors of `y` from column `j` through every row, the last vector's lanes selected
+/// by `last` (masked-off lanes are neither read nor written).
+///
+/// # Safety
+/// AVX-512F available; columns `j..j + 16 (N - 1)` and the lanes of `last` after them lie
+/// below `y.len()`, and are readable in every row `i < x.len()` from `w.add(i * n)`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn vec_mat_block<const N: usize>(
+    x: &[f32],
+    w: *const f32,
+    n: usize,
+    j: usize,
+    last: u16,
+    y: &mut [f32],
+) {
+    use std::arch::x86_64::*;
+    let mask = |v: usize| if v + 1 == N { last } else { 0xffff };
+    // SAFETY: vector v's selected lanes are columns of y (contract).
+    let mut acc: [__m512; N] = core::array::from_fn(|v| unsafe {
+        _mm512_maskz_loadu_ps(mask(v), y.as_ptr().add(j + 16 * v))
+    });
+    for (i, &xi) in x.iter().enumerate() {
+        if xi == 0.0 {
+            continue;
+        }
+        let xv = _mm512_set1_ps(xi);
+        let row = w.wrapping_add(i * n + j);
+        for (v, a) in acc.iter_mut().enumerate() {
+            // SAFETY: the selected lanes are readable columns of row i (contract).
+            let wv = unsafe { _mm512_maskz_loadu_ps(mask(v), row.add(16 * v)) };
+            *a = _mm512_fmadd_ps(xv, wv, *a);
+        }
+    }
+    for (v, a) in acc.iter().enumerate() {
+        // SAFETY: as for the loads.
+        unsafe { _mm512_mask_storeu_ps(y.as_mut_ptr().add(j + 16 * v), mask(v), *a) };
     }
 }
 
