@@ -62,15 +62,13 @@ impl<const I: usize, const O: usize, A: FixedActivation> ParallelDense<I, O, A> 
     /// it) and `bias`, in blocks for the pool's current thread count.
     pub fn new(kernel: &[[f32; O]; I], bias: &[f32; O]) -> Self {
         let width = block_columns(I, O, num_threads());
-        let blocks = (0..O)
-            .step_by(width)
-            .flat_map(|start| {
-                kernel
-                    .iter()
-                    .flat_map(move |row| &row[start..(start + width).min(O)])
-            })
-            .copied()
-            .collect();
+        let mut blocks = AlignedVec::with_capacity(I * O);
+        for start in (0..O).step_by(width) {
+            let end = (start + width).min(O);
+            for row in kernel {
+                blocks.extend_from_slice(&row[start..end]);
+            }
+        }
         ParallelDense {
             blocks,
             width,

@@ -6,6 +6,7 @@
 //! 8.6-10.2 us.
 
 use std::alloc::Layout;
+use std::mem::MaybeUninit;
 use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 
@@ -126,11 +127,6 @@ impl<E: Copy> AlignedVec<E> {
         }
         v.len = values.len();
         v
-    }
-
-    /// The values in a `Vec` (a copy).
-    pub(crate) fn to_vec(&self) -> Vec<E> {
-        self.as_slice().to_vec()
     }
 
     /// Appends `value`, growing the allocation when it is full.
@@ -335,19 +331,45 @@ impl<E: Copy> From<&[E]> for AlignedVec<E> {
 }
 
 impl<E: Copy> Extend<E> for AlignedVec<E> {
+    /// An iterator that knows its length (an element-wise operation's `map`) is written
+    /// straight into room reserved for it, a loop the compiler vectorizes; one value at a
+    /// time with a capacity check ran 5x slower (1M additions: 630 us against 130 us). Any
+    /// other iterator is pushed value by value.
     fn extend<I: IntoIterator<Item = E>>(&mut self, iter: I) {
         let iter = iter.into_iter();
-        self.reserve(iter.size_hint().0);
-        iter.for_each(|value| self.push(value));
+        match iter.size_hint() {
+            (lower, Some(upper)) if lower == upper => {
+                self.reserve(lower);
+                let spare = self.cap - self.len;
+                // SAFETY: slots len..cap lie inside the allocation (`reserve`); they are
+                // written, never read, before `len` covers them.
+                let room = unsafe {
+                    std::slice::from_raw_parts_mut(
+                        self.ptr.as_ptr().add(self.len).cast::<MaybeUninit<E>>(),
+                        spare,
+                    )
+                };
+                // An iterator longer than its upper bound (a broken `size_hint`) is cut at
+                // the room reserved; a shorter one leaves the rest unwritten and uncounted.
+                let written = room
+                    .iter_mut()
+                    .zip(iter)
+                    .map(|(slot, value)| slot.write(value))
+                    .count();
+                self.len += written;
+            }
+            (lower, _) => {
+                self.reserve(lower);
+                iter.for_each(|value| self.push(value));
+            }
+        }
     }
 }
 
 impl<E: Copy> FromIterator<E> for AlignedVec<E> {
     fn from_iter<I: IntoIterator<Item = E>>(iter: I) -> Self {
-        let iter = iter.into_iter();
         let mut v = Self::new();
-        v.reserve_exact(iter.size_hint().0);
-        iter.for_each(|value| v.push(value));
+        v.extend(iter);
         v
     }
 }
@@ -436,6 +458,23 @@ mod tests {
         let odd: AlignedVec<u8> = (0..=255u8).filter(|x| x % 2 == 1).collect();
         assert_eq!(odd.len(), 128);
         assert_eq!(odd[127], 255);
+        // An iterator whose exact size hint is wrong: fewer values are counted as written;
+        // more are cut at the room reserved, never written past it.
+        struct Claims(u32, std::ops::Range<u32>);
+        impl Iterator for Claims {
+            type Item = u32;
+            fn next(&mut self) -> Option<u32> {
+                self.1.next()
+            }
+            fn size_hint(&self) -> (usize, Option<usize>) {
+                (self.0 as usize, Some(self.0 as usize))
+            }
+        }
+        let fewer: AlignedVec<u32> = Claims(10, 0..3).collect();
+        assert_eq!(&fewer[..], &[0, 1, 2]);
+        let more: AlignedVec<u32> = Claims(3, 0..10).collect();
+        assert!((3..=more.cap).contains(&more.len()) && more.len() < 10);
+        assert!(more.iter().enumerate().all(|(i, &v)| v == i as u32));
         // Types without a size never allocate.
         let units = AlignedVec::filled((), 1000);
         assert_eq!((units.len(), units.cap), (1000, 1000));
