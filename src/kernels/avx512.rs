@@ -391,42 +391,122 @@ pub(super) unsafe fn vec_mat(_: &[f32], _: *const f32, _: usize, _: &mut [f32]) 
     unreachable!("`available` is false off x86_64")
 }
 
-/// `y += x . W` for at most 16 columns (`n == y.len()`), e.g. a classifier's output layer.
-/// One masked vector per row; four chains of rows (`i mod 4`) so the additions do not wait
-/// on each other, summed `(c0 + c1) + (c2 + c3)` at the end; no branch on zero inputs,
+/// `y += x . W` for fewer than 16 columns (`n == y.len()`), e.g. a classifier's output
+/// layer. Sixteen rows of such a `W` are `n` whole vectors, contiguous: lane `l` of vector
+/// `v` holds row `(16 v + l) / n`, column `(16 v + l) % n`. So each block of 16 rows takes
+/// one load of `x`, and per vector a permutation of it (the row's input in every lane),
+/// a full load and a fused multiply-add, instead of 16 masked loads that straddle cache
+/// lines (512x10: 0.38 -> 0.16 us). Accumulator lane `(r, c)` sums rows `r mod 16` of
+/// column `c`; the 16 chains are then added in order of `r`. No branch on zero inputs,
 /// which after a ReLU would be mispredicted half the time.
 ///
 /// # Safety
-/// AVX-512F available; `n == y.len() <= 16`; `x.len() * n` values readable from `w`.
+/// AVX-512F available; `0 < n == y.len() < 16`; `x.len() * n` values readable from `w`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 pub(super) unsafe fn vec_mat_narrow(x: &[f32], w: *const f32, n: usize, y: &mut [f32]) {
-    use std::arch::x86_64::*;
-    let mask = ((1u32 << n) - 1) as __mmask16;
-    let mut chains = [_mm512_setzero_ps(); 4];
-    let quads = x.chunks_exact(4);
-    let rest = quads.remainder();
-    for (q, xs) in quads.enumerate() {
-        for (r, (chain, &xi)) in chains.iter_mut().zip(xs).enumerate() {
-            // SAFETY: row 4q + r < x.len() has n values, selected by `mask`.
-            let wv = unsafe { _mm512_maskz_loadu_ps(mask, w.add((4 * q + r) * n)) };
-            *chain = _mm512_fmadd_ps(_mm512_set1_ps(xi), wv, *chain);
+    // SAFETY (every arm): the contract above, with N = n.
+    unsafe {
+        match n {
+            1 => narrow_packed::<1>(x, w, y),
+            2 => narrow_packed::<2>(x, w, y),
+            3 => narrow_packed::<3>(x, w, y),
+            4 => narrow_packed::<4>(x, w, y),
+            5 => narrow_packed::<5>(x, w, y),
+            6 => narrow_packed::<6>(x, w, y),
+            7 => narrow_packed::<7>(x, w, y),
+            8 => narrow_packed::<8>(x, w, y),
+            9 => narrow_packed::<9>(x, w, y),
+            10 => narrow_packed::<10>(x, w, y),
+            11 => narrow_packed::<11>(x, w, y),
+            12 => narrow_packed::<12>(x, w, y),
+            13 => narrow_packed::<13>(x, w, y),
+            14 => narrow_packed::<14>(x, w, y),
+            _ => narrow_packed::<15>(x, w, y),
         }
     }
-    let done = x.len() - rest.len();
-    for (r, &xi) in rest.iter().enumerate() {
-        // SAFETY: as above, for the last rows.
-        let wv = unsafe { _mm512_maskz_loadu_ps(mask, w.add((done + r) * n)) };
-        chains[0] = _mm512_fmadd_ps(_mm512_set1_ps(xi), wv, chains[0]);
+}
+
+/// [`vec_mat_narrow`] for `N` columns.
+///
+/// # Safety
+/// AVX-512F available; `0 < N == y.len() < 16`; `x.len() * N` values readable from `w`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn narrow_packed<const N: usize>(x: &[f32], w: *const f32, y: &mut [f32]) {
+    use std::arch::x86_64::*;
+    assert!(N > 0 && N < 16 && y.len() == N);
+    // Which of the block's 16 inputs each lane of vector v multiplies.
+    let rows: [__m512i; N] = core::array::from_fn(|v| {
+        let lanes: [i32; 16] = core::array::from_fn(|l| ((16 * v + l) / N) as i32);
+        // SAFETY: 16 i32 values, an unaligned load.
+        unsafe { _mm512_loadu_si512(lanes.as_ptr().cast()) }
+    });
+    let mut acc = [_mm512_setzero_ps(); N];
+    let blocks = x.len() / 16;
+    for b in 0..blocks {
+        // SAFETY: inputs 16b..16b + 16 <= x.len().
+        let xs = unsafe { _mm512_loadu_ps(x.as_ptr().add(16 * b)) };
+        let block = w.wrapping_add(16 * b * N);
+        for (v, a) in acc.iter_mut().enumerate() {
+            // SAFETY: values 16bN + 16v.. + 16 lie in rows 16b..16b + 16 (v < N).
+            let wv = unsafe { _mm512_loadu_ps(block.add(16 * v)) };
+            *a = _mm512_fmadd_ps(lanes_of(xs, rows[v]), wv, *a);
+        }
     }
-    let sum = _mm512_add_ps(
-        _mm512_add_ps(chains[0], chains[1]),
-        _mm512_add_ps(chains[2], chains[3]),
-    );
-    // SAFETY: `mask` selects the n columns of y.
-    unsafe {
-        let yv = _mm512_maskz_loadu_ps(mask, y.as_ptr());
-        _mm512_mask_storeu_ps(y.as_mut_ptr(), mask, _mm512_add_ps(yv, sum));
+    let rest = x.len() - 16 * blocks;
+    if rest > 0 {
+        // The last rows: `rest` inputs, the lanes past them zero; `rest * N` values.
+        // SAFETY: inputs 16 blocks..x.len(), selected by the mask.
+        let xs = unsafe {
+            _mm512_maskz_loadu_ps(((1u32 << rest) - 1) as u16, x.as_ptr().add(16 * blocks))
+        };
+        let block = w.wrapping_add(16 * blocks * N);
+        for (v, a) in acc.iter_mut().enumerate() {
+            let lanes = (rest * N).saturating_sub(16 * v).min(16);
+            if lanes == 0 {
+                break;
+            }
+            let mask = (u32::MAX >> (32 - lanes)) as u16;
+            // SAFETY: the mask selects values below rest * N of the last rows.
+            let wv = unsafe { _mm512_maskz_loadu_ps(mask, block.add(16 * v)) };
+            *a = _mm512_fmadd_ps(lanes_of(xs, rows[v]), wv, *a);
+        }
+    }
+    let mut lanes = [0.0f32; 16 * 15];
+    for (v, a) in acc.iter().enumerate() {
+        // SAFETY: lanes 16v..16v + 16 < 16N <= 240.
+        unsafe { _mm512_storeu_ps(lanes.as_mut_ptr().add(16 * v), *a) };
+    }
+    for (c, out) in y.iter_mut().enumerate() {
+        *out += (0..16)
+            .map(|r| lanes[r * N + c])
+            .fold(0.0, |sum, v| sum + v);
+    }
+}
+
+/// Lane `l` of the result is lane `index[l]` of `xs` (`vpermps`). Miri lacks that
+/// instruction, so under Miri the lanes are moved through arrays instead: the kernels'
+/// own memory accesses are still the ones checked.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn lanes_of(
+    xs: std::arch::x86_64::__m512,
+    index: std::arch::x86_64::__m512i,
+) -> std::arch::x86_64::__m512 {
+    use std::arch::x86_64::*;
+    if cfg!(miri) {
+        let (mut values, mut lanes) = ([0.0f32; 16], [0i32; 16]);
+        // SAFETY: 16 values and 16 indices, unaligned stores into arrays of 16.
+        unsafe {
+            _mm512_storeu_ps(values.as_mut_ptr(), xs);
+            _mm512_storeu_si512(lanes.as_mut_ptr().cast(), index);
+        }
+        let picked: [f32; 16] = core::array::from_fn(|l| values[(lanes[l] & 15) as usize]);
+        // SAFETY: 16 values.
+        unsafe { _mm512_loadu_ps(picked.as_ptr()) }
+    } else {
+        _mm512_permutexvar_ps(index, xs)
     }
 }
 

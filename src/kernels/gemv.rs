@@ -8,7 +8,8 @@
 //! own L2 from one call to the next. Every `y[j]` adds its terms in row order, with fused
 //! multiply-adds on the SIMD kernels, whatever the split: results are identical for every
 //! thread count. With AVX-512, matrices of fewer than 16 columns (a classifier's output
-//! layer) take a kernel that sums four chains of rows instead, without skipping zeros.
+//! layer) take a kernel that reads 16 rows as whole vectors and sums 16 chains of rows,
+//! without skipping zeros.
 
 use super::GemmElement;
 use super::chunks::par_chunks;
@@ -39,8 +40,8 @@ pub(crate) fn vec_mat_acc(x: &[f32], w: &[f32], y: &mut [f32]) {
         1
     };
     if parts == 1 {
-        if n < NARROW && kind() == Some(Kind::Avx512) && !x.is_empty() {
-            // SAFETY: the kernel runs here; n < 16 columns, x.len() * n values in w.
+        if (1..NARROW).contains(&n) && kind() == Some(Kind::Avx512) {
+            // SAFETY: the kernel runs here; 0 < n < 16 columns, x.len() * n values in w.
             unsafe { super::avx512::vec_mat_narrow(x, w.as_ptr(), n, y) };
         } else {
             columns(x, w, n, 0, y);
@@ -137,6 +138,11 @@ mod tests {
             (4, 129),
         ];
         shapes.extend([(3, 44), (2, 100), (2, 300), (1, 513), (784, 10)]);
+        // The narrow kernel: every width below 16, whole blocks of 16 rows and tails.
+        for n in 1..16 {
+            shapes.extend([(1, n), (15, n), (16, n), (17, n), (35, n)]);
+        }
+        shapes.extend([(0, 10), (5, 0), (512, 10)]);
         // Large enough to be split over the threads (too slow under Miri, and the same
         // code paths as the shapes above once split).
         if !cfg!(miri) {

@@ -256,6 +256,42 @@ mod tests {
     }
 
     #[test]
+    fn parked_workers_wake_for_the_next_job() {
+        // Long enough idle for every worker to stop spinning and park (about 0.3 ms),
+        // then jobs again: each must be taken up (a lost wake-up would hang here).
+        super::set_num_threads(2);
+        for _ in 0..if cfg!(miri) { 2 } else { 20 } {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            let hits: Vec<AtomicUsize> = (0..4).map(|_| AtomicUsize::new(0)).collect();
+            run(4, &|i| {
+                hits[i].fetch_add(1, Ordering::SeqCst);
+            });
+            assert!(hits.iter().all(|h| h.load(Ordering::SeqCst) == 1));
+        }
+    }
+
+    #[test]
+    fn callers_on_several_threads_each_get_every_part_once() {
+        // Concurrent callers: one owns the workers, the others run their parts inline.
+        super::set_num_threads(2);
+        let rounds = if cfg!(miri) { 3 } else { 2000 };
+        std::thread::scope(|scope| {
+            for _ in 0..3 {
+                scope.spawn(|| {
+                    for parts in (1..6).cycle().take(rounds) {
+                        let hits: Vec<AtomicUsize> =
+                            (0..parts).map(|_| AtomicUsize::new(0)).collect();
+                        run(parts, &|i| {
+                            hits[i].fetch_add(1, Ordering::SeqCst);
+                        });
+                        assert!(hits.iter().all(|h| h.load(Ordering::SeqCst) == 1));
+                    }
+                });
+            }
+        });
+    }
+
+    #[test]
     fn every_part_runs_exactly_once() {
         for parts in 1..9 {
             let hits: Vec<AtomicUsize> = (0..parts).map(|_| AtomicUsize::new(0)).collect();
