@@ -16,6 +16,17 @@ mod int8_x86;
 #[cfg(target_arch = "x86_64")]
 mod rows_x86;
 
+/// Whether the CPU has every x86 feature named: detected at run time with the `std`
+/// feature, else the target features the crate was compiled for (`no_std` firmware).
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+macro_rules! has_features {
+    ($($feature:tt),+) => { $(std::is_x86_feature_detected!($feature))&&+ };
+}
+#[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+macro_rules! has_features {
+    ($($feature:tt),+) => { $(cfg!(target_feature = $feature))&&+ };
+}
+
 /// Which int8 kernel runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Int8Kernel {
@@ -31,39 +42,20 @@ impl Int8Kernel {
     /// The fastest kernel this CPU runs: detected at run time with the `std` feature, else
     /// the target features the crate was compiled for.
     pub fn detect() -> Int8Kernel {
-        if Int8Kernel::Avx512Vnni.is_available() {
-            Int8Kernel::Avx512Vnni
-        } else if Int8Kernel::AvxVnni.is_available() {
-            Int8Kernel::AvxVnni
-        } else {
-            Int8Kernel::Portable
-        }
+        [Int8Kernel::Avx512Vnni, Int8Kernel::AvxVnni]
+            .into_iter()
+            .find(|k| k.is_available())
+            .unwrap_or(Int8Kernel::Portable)
     }
 
     /// Whether this CPU can run the kernel.
     pub fn is_available(self) -> bool {
         match self {
             Int8Kernel::Portable => true,
-            #[cfg(all(target_arch = "x86_64", feature = "std"))]
-            Int8Kernel::Avx512Vnni => {
-                std::is_x86_feature_detected!("avx512f")
-                    && std::is_x86_feature_detected!("avx512bw")
-                    && std::is_x86_feature_detected!("avx512vnni")
-            }
-            #[cfg(all(target_arch = "x86_64", feature = "std"))]
-            Int8Kernel::AvxVnni => {
-                std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("avxvnni")
-            }
-            #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
-            Int8Kernel::Avx512Vnni => {
-                cfg!(all(
-                    target_feature = "avx512f",
-                    target_feature = "avx512bw",
-                    target_feature = "avx512vnni"
-                ))
-            }
-            #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
-            Int8Kernel::AvxVnni => cfg!(all(target_feature = "avx2", target_feature = "avxvnni")),
+            #[cfg(target_arch = "x86_64")]
+            Int8Kernel::Avx512Vnni => has_features!("avx512f", "avx512bw", "avx512vnni"),
+            #[cfg(target_arch = "x86_64")]
+            Int8Kernel::AvxVnni => has_features!("avx2", "avxvnni"),
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
         }
@@ -86,32 +78,20 @@ impl Bf16Kernel {
     /// The widest kernel this CPU runs: detected at run time with the `std` feature, else
     /// the target features the crate was compiled for.
     pub fn detect() -> Bf16Kernel {
-        if Bf16Kernel::Avx512.is_available() {
-            Bf16Kernel::Avx512
-        } else if Bf16Kernel::Avx2.is_available() {
-            Bf16Kernel::Avx2
-        } else {
-            Bf16Kernel::Portable
-        }
+        [Bf16Kernel::Avx512, Bf16Kernel::Avx2]
+            .into_iter()
+            .find(|k| k.is_available())
+            .unwrap_or(Bf16Kernel::Portable)
     }
 
     /// Whether this CPU can run the kernel.
     pub fn is_available(self) -> bool {
         match self {
             Bf16Kernel::Portable => true,
-            #[cfg(all(target_arch = "x86_64", feature = "std"))]
-            Bf16Kernel::Avx512 => {
-                std::is_x86_feature_detected!("avx512f")
-                    && std::is_x86_feature_detected!("avx512bw")
-            }
-            #[cfg(all(target_arch = "x86_64", feature = "std"))]
-            Bf16Kernel::Avx2 => std::is_x86_feature_detected!("avx2"),
-            #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
-            Bf16Kernel::Avx512 => {
-                cfg!(all(target_feature = "avx512f", target_feature = "avx512bw"))
-            }
-            #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
-            Bf16Kernel::Avx2 => cfg!(target_feature = "avx2"),
+            #[cfg(target_arch = "x86_64")]
+            Bf16Kernel::Avx512 => has_features!("avx512f", "avx512bw"),
+            #[cfg(target_arch = "x86_64")]
+            Bf16Kernel::Avx2 => has_features!("avx2"),
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
         }
@@ -129,26 +109,19 @@ pub(crate) enum F32Kernel {
 impl F32Kernel {
     /// The widest kernel this CPU runs (run-time detection with `std`).
     pub(crate) fn detect() -> F32Kernel {
-        if F32Kernel::Avx512.is_available() {
-            F32Kernel::Avx512
-        } else if F32Kernel::Avx.is_available() {
-            F32Kernel::Avx
-        } else {
-            F32Kernel::Portable
-        }
+        [F32Kernel::Avx512, F32Kernel::Avx]
+            .into_iter()
+            .find(|k| k.is_available())
+            .unwrap_or(F32Kernel::Portable)
     }
 
     pub(crate) fn is_available(self) -> bool {
         match self {
             F32Kernel::Portable => true,
-            #[cfg(all(target_arch = "x86_64", feature = "std"))]
-            F32Kernel::Avx512 => std::is_x86_feature_detected!("avx512f"),
-            #[cfg(all(target_arch = "x86_64", feature = "std"))]
-            F32Kernel::Avx => std::is_x86_feature_detected!("avx"),
-            #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
-            F32Kernel::Avx512 => cfg!(target_feature = "avx512f"),
-            #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
-            F32Kernel::Avx => cfg!(target_feature = "avx"),
+            #[cfg(target_arch = "x86_64")]
+            F32Kernel::Avx512 => has_features!("avx512f"),
+            #[cfg(target_arch = "x86_64")]
+            F32Kernel::Avx => has_features!("avx"),
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
         }
