@@ -14,8 +14,8 @@
 use std::time::Instant;
 
 use shaped::embed::{
-    Bf16Dense, Bf16Weights, FixedDense, FixedLayer, FixedMlp, FixedWeights, Int8Dense, Int8Weights,
-    ParallelDense, input_scale,
+    Bf16, Bf16Dense, Bf16Weights, FixedDense, FixedLayer, FixedMlp, FixedWeights, Int8Dense,
+    Int8Weights, ParallelDense, input_scale,
 };
 use shaped::nn::loss::SparseCategoricalCrossentropy;
 use shaped::nn::{Dense, Layer, Relu, Softmax};
@@ -37,6 +37,11 @@ type ParallelNet = (
 );
 type Bf16Net = (
     Bf16Dense<'static, 784, 512, Relu>,
+    Bf16Dense<'static, 512, 10, Softmax>,
+);
+/// The bf16 net with its hidden layer split over the worker pool.
+type ParallelBf16Net = (
+    ParallelDense<784, 512, Relu, Bf16>,
     Bf16Dense<'static, 512, 10, Softmax>,
 );
 type Int8Net = (
@@ -187,19 +192,30 @@ fn main() {
         int8.forward_with(&dense[i], &mut probs, &mut scratch);
         sink += probs.iter().position(|&p| p > 0.5).unwrap_or(0);
     });
-    // The opt-in bf16 variant: half the bytes, f32 products, on one thread (the hidden
-    // layer's 802 KB kernel fits one core's L2 here).
+    // The opt-in bf16 variant: half the bytes, f32 products; on one thread (the hidden
+    // layer's 802 KB kernel fits one core's L2 here), then split over two, since widening
+    // the weights makes one core's share arithmetic-bound.
     let (h1, h2) = (
         Bf16Weights::from_dense(&m.net.0),
         Bf16Weights::from_dense(&m.net.1),
     );
     let bf16 = (h1.layer::<Relu>(), h2.layer::<Softmax>());
     let mut bf16_scratch = [0.0; <Bf16Net as FixedLayer>::SCRATCH];
-    let bf16_dense_us = per_call_us(|i| sink += bf16.classify(&dense[i], &mut bf16_scratch).0);
+    shaped::ops::set_num_threads(1);
+    let bf16_dense_1_us = per_call_us(|i| sink += bf16.classify(&dense[i], &mut bf16_scratch).0);
+    shaped::ops::set_num_threads(2);
+    let parallel_bf16 = (h1.parallel_layer::<Relu>(), h2.layer::<Softmax>());
+    let mut parallel_bf16_scratch = [0.0; <ParallelBf16Net as FixedLayer>::SCRATCH];
+    let bf16_dense_us = per_call_us(|i| {
+        sink += parallel_bf16
+            .classify(&dense[i], &mut parallel_bf16_scratch)
+            .0
+    });
     println!("infer_sparse_us: {sparse_us:.1}");
     println!("infer_fixed_dense_us_1thread: {fixed_dense_1_us:.1}");
     println!("infer_fixed_dense_us: {fixed_dense_us:.1}");
     println!("infer_int8_dense_us: {int8_dense_us:.1}");
+    println!("infer_bf16_dense_us_1thread: {bf16_dense_1_us:.1}");
     println!("infer_bf16_dense_us: {bf16_dense_us:.1}");
     println!("infer_dense_us_1thread: {typed_dense_1_us:.1}");
     println!("infer_dense_us: {typed_dense_us:.1}");
@@ -230,6 +246,9 @@ fn main() {
     sink += fixed.classify(&sparse[0]).0;
     sink += parallel.classify(&dense[0], &mut parallel_scratch).0;
     sink += bf16.classify(&dense[0], &mut bf16_scratch).0;
+    sink += parallel_bf16
+        .classify(&dense[0], &mut parallel_bf16_scratch)
+        .0;
     println!(
         "infer_allocs: {}",
         common::counting_alloc::allocations() - before

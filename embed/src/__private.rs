@@ -99,3 +99,12 @@ const fn f32_at(bytes: &[u8], at: usize) -> f32 {
 pub fn f32_rows(x: &[f32], kernel: &[f32], y: &mut [f32]) {
     crate::kernels::f32_rows(crate::kernels::F32Kernel::detect(), x, kernel, y);
 }
+
+/// [`f32_rows`] for a bf16 kernel, with the bits of [`Bf16Dense`](crate::Bf16Dense) on
+/// the widest kernel this CPU runs.
+///
+/// # Panics
+/// When `kernel.len() != x.len() * y.len()`.
+pub fn bf16_rows(x: &[f32], kernel: &[crate::Bf16], y: &mut [f32]) {
+    crate::kernels::bf16_rows(crate::Bf16Kernel::detect(), x, kernel, y);
+}

@@ -12,7 +12,7 @@ pub use shaped_embed::*;
 mod parallel;
 
 pub use crate::kernels::{CacheAligned, Zeroable};
-pub use parallel::ParallelDense;
+pub use parallel::{ParallelDense, ParallelWeight};
 
 use crate::nn;
 
@@ -94,6 +94,23 @@ impl<const I: usize, const O: usize> Bf16Weights<I, O> {
     /// The layer over these weights, with activation `A`.
     pub fn layer<A: FixedActivation>(&self) -> Bf16Dense<'_, I, O, A> {
         Bf16Dense::new(&self.kernel, &self.bias)
+    }
+
+    /// The same layer with one sample's outputs split over the worker pool (the same
+    /// bits), over a copy of the kernel laid out for it.
+    ///
+    /// ```
+    /// use shaped::embed::{Bf16Weights, Relu};
+    /// use shaped::nn::Dense;
+    /// let w = Bf16Weights::from_dense(&Dense::<300, 256, Relu>::new(0));
+    /// let x = [0.5; 300];
+    /// let (mut split, mut one) = ([0.0; 256], [0.0; 256]);
+    /// w.parallel_layer::<Relu>().forward(&x, &mut split);
+    /// w.layer::<Relu>().forward(&x, &mut one);
+    /// assert_eq!(split, one);
+    /// ```
+    pub fn parallel_layer<A: FixedActivation>(&self) -> ParallelDense<I, O, A, Bf16> {
+        ParallelDense::new(&self.kernel, &self.bias)
     }
 }
 
