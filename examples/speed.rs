@@ -103,17 +103,41 @@ fn epoch_seconds(x: &Images, y: &Labels, threads: usize, reps: usize) -> f64 {
 /// layer's input gradient (the first layer's input gradient is not computed).
 const EPOCH_FLOPS: f64 = 60_000.0 * 2.0 * (2.0 * 784.0 * 512.0 + 3.0 * 512.0 * 10.0);
 
-/// Median microseconds per call of `f` over 1000 calls, after a warm-up.
-fn per_call_us(mut f: impl FnMut(usize)) -> f64 {
-    (0..1000).for_each(&mut f);
-    let times = (0..5)
-        .map(|_| {
+/// One single-sample measurement: its output line, its thread count, and one call on
+/// input row `i` (returning something to keep, so the work is not optimised away).
+struct Case<'a> {
+    line: &'static str,
+    threads: usize,
+    call: Box<dyn FnMut(usize) -> usize + 'a>,
+}
+
+impl<'a> Case<'a> {
+    fn new(line: &'static str, threads: usize, call: impl FnMut(usize) -> usize + 'a) -> Self {
+        Case {
+            line,
+            threads,
+            call: Box::new(call),
+        }
+    }
+}
+
+/// Median microseconds per call of each case: 9 rounds of 1000 calls (rows 0..1000, each
+/// round after 1000 warm-up calls), the cases' rounds interleaved, so that a burst of noise
+/// on a shared machine costs every case a round rather than one case all of its rounds.
+fn interleaved_us(cases: &mut [Case<'_>]) -> Vec<f64> {
+    let mut times = vec![Vec::new(); cases.len()];
+    let mut sink = 0;
+    for _ in 0..9 {
+        for (case, rounds) in cases.iter_mut().zip(&mut times) {
+            shaped::ops::set_num_threads(case.threads);
+            (0..1000).for_each(|i| sink += (case.call)(i));
             let start = Instant::now();
-            (0..1000).for_each(&mut f);
-            start.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    median(times)
+            (0..1000).for_each(|i| sink += (case.call)(i));
+            rounds.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    std::hint::black_box(sink);
+    times.into_iter().map(median).collect()
 }
 
 fn main() {
@@ -154,23 +178,14 @@ fn main() {
     let sparse = to_arrays(&x.rows(0..1000));
     let dense_x = Images::random_uniform((1000, Dim), 0.01, 1.0, 9);
     let dense = to_arrays(&dense_x);
-    let mut sink = 0usize;
-    let sparse_us = per_call_us(|i| sink += fixed.classify(&sparse[i]).0);
-    let fixed_dense_1_us = per_call_us(|i| sink += fixed.classify(&dense[i]).0);
-    // The same weights with the hidden layer's columns split over two threads.
-    shaped::ops::set_num_threads(2);
-    let parallel = (w1.parallel_layer::<Relu>(), w2.layer::<Softmax>());
-    let mut parallel_scratch = [0.0; <ParallelNet as FixedLayer>::SCRATCH];
-    let fixed_dense_us =
-        per_call_us(|i| sink += parallel.classify(&dense[i], &mut parallel_scratch).0);
     let rows: Vec<Tensor<(Dim<1>, Dim<784>)>> = (0..1000)
         .map(|i| Tensor::from_vec((Dim, Dim), dense[i].to_vec()))
         .collect();
-    // The typed model splits a large layer's columns over the pool: one thread, then two.
-    shaped::ops::set_num_threads(1);
-    let typed_dense_1_us = per_call_us(|i| sink += m.net.forward(&rows[i]).argmax());
+    // The fixed-size f32 weights with the hidden layer's columns split over two threads
+    // (its blocks laid out for the pool's thread count when it is built).
     shaped::ops::set_num_threads(2);
-    let typed_dense_us = per_call_us(|i| sink += m.net.forward(&rows[i]).argmax());
+    let parallel = (w1.parallel_layer::<Relu>(), w2.layer::<Softmax>());
+    let mut parallel_scratch = [0.0; <ParallelNet as FixedLayer>::SCRATCH];
     // The opt-in int8 variant of the fixed-size path (accuracy on MNIST: examples/embed.rs),
     // its input scale calibrated on the dense rows themselves.
     let hidden: Vec<f32> = dense
@@ -188,10 +203,6 @@ fn main() {
     let int8 = (q1.layer::<Relu>(), q2.layer::<Softmax>());
     let mut scratch = vec![0.0; <Int8Net as FixedLayer>::SCRATCH];
     let mut probs = [0.0; 10];
-    let int8_dense_us = per_call_us(|i| {
-        int8.forward_with(&dense[i], &mut probs, &mut scratch);
-        sink += probs.iter().position(|&p| p > 0.5).unwrap_or(0);
-    });
     // The opt-in bf16 variant: half the bytes, f32 products; on one thread (the hidden
     // layer's 802 KB kernel fits one core's L2 here), then split over two, since widening
     // the weights makes one core's share arithmetic-bound.
@@ -201,24 +212,43 @@ fn main() {
     );
     let bf16 = (h1.layer::<Relu>(), h2.layer::<Softmax>());
     let mut bf16_scratch = [0.0; <Bf16Net as FixedLayer>::SCRATCH];
-    shaped::ops::set_num_threads(1);
-    let bf16_dense_1_us = per_call_us(|i| sink += bf16.classify(&dense[i], &mut bf16_scratch).0);
-    shaped::ops::set_num_threads(2);
     let parallel_bf16 = (h1.parallel_layer::<Relu>(), h2.layer::<Softmax>());
     let mut parallel_bf16_scratch = [0.0; <ParallelBf16Net as FixedLayer>::SCRATCH];
-    let bf16_dense_us = per_call_us(|i| {
-        sink += parallel_bf16
-            .classify(&dense[i], &mut parallel_bf16_scratch)
-            .0
-    });
-    println!("infer_sparse_us: {sparse_us:.1}");
-    println!("infer_fixed_dense_us_1thread: {fixed_dense_1_us:.1}");
-    println!("infer_fixed_dense_us: {fixed_dense_us:.1}");
-    println!("infer_int8_dense_us: {int8_dense_us:.1}");
-    println!("infer_bf16_dense_us_1thread: {bf16_dense_1_us:.1}");
-    println!("infer_bf16_dense_us: {bf16_dense_us:.1}");
-    println!("infer_dense_us_1thread: {typed_dense_1_us:.1}");
-    println!("infer_dense_us: {typed_dense_us:.1}");
+    {
+        // The typed model splits a large layer's columns over the pool: one thread, then
+        // two; so do the fixed-size f32 and bf16 layers built for it.
+        let mut cases = [
+            Case::new("infer_sparse_us", 1, |i| fixed.classify(&sparse[i]).0),
+            Case::new("infer_fixed_dense_us_1thread", 1, |i| {
+                fixed.classify(&dense[i]).0
+            }),
+            Case::new("infer_fixed_dense_us", 2, |i| {
+                parallel.classify(&dense[i], &mut parallel_scratch).0
+            }),
+            Case::new("infer_int8_dense_us", 1, |i| {
+                int8.forward_with(&dense[i], &mut probs, &mut scratch);
+                probs.iter().position(|&p| p > 0.5).unwrap_or(0)
+            }),
+            Case::new("infer_bf16_dense_us_1thread", 1, |i| {
+                bf16.classify(&dense[i], &mut bf16_scratch).0
+            }),
+            Case::new("infer_bf16_dense_us", 2, |i| {
+                parallel_bf16
+                    .classify(&dense[i], &mut parallel_bf16_scratch)
+                    .0
+            }),
+            Case::new("infer_dense_us_1thread", 1, |i| {
+                m.net.forward(&rows[i]).argmax()
+            }),
+            Case::new("infer_dense_us", 2, |i| m.net.forward(&rows[i]).argmax()),
+        ];
+        let times = interleaved_us(&mut cases);
+        for (case, us) in cases.iter().zip(times) {
+            println!("{}: {us:.1}", case.line);
+        }
+    }
+    shaped::ops::set_num_threads(2);
+    let mut sink = 0usize;
     // Batch inference: 1000 dense images at once, on both threads.
     let batch_s = median(
         (0..5)
