@@ -184,30 +184,43 @@ mod tests {
         (kernel, Box::new(core::array::from_fn(|c| value(c + 7))))
     }
 
+    /// An input with some zeros.
+    fn input<const I: usize>() -> [f32; I] {
+        core::array::from_fn(|i| if i % 3 == 0 { 0.0 } else { i as f32 / I as f32 })
+    }
+
+    /// `ParallelDense` over `kernel`, built for 1, 2 and 3 threads and run on each, gives
+    /// the bits `want`.
+    fn check_split<const I: usize, const O: usize, W: ParallelWeight>(
+        kernel: &[[W; O]; I],
+        bias: &[f32; O],
+        want: [f32; O],
+    ) {
+        for built in [1, 2, 3] {
+            crate::kernels::set_num_threads(built);
+            let layer = ParallelDense::<I, O, Relu, W>::new(kernel, bias);
+            for threads in [1, 2, 3] {
+                crate::kernels::set_num_threads(threads);
+                let mut got = [f32::NAN; O];
+                layer.forward(&input(), &mut got);
+                assert_eq!(
+                    got.map(f32::to_bits),
+                    want.map(f32::to_bits),
+                    "{I} x {O} built for {built} threads, on {threads}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_split_bf16_sample_has_the_one_thread_bits() {
         fn check<const I: usize, const O: usize>() {
             let (k, b) = weights::<I, O>();
             let k: Vec<[Bf16; O]> = k.iter().map(|row| row.map(Bf16::from_f32)).collect();
             let k: Box<[[Bf16; O]; I]> = k.into_boxed_slice().try_into().ok().unwrap();
-            let x: [f32; I] =
-                core::array::from_fn(|i| if i % 3 == 0 { 0.0 } else { i as f32 / I as f32 });
             let mut want = [0.0; O];
-            Bf16Dense::<I, O, Relu>::new(&k, &b).forward(&x, &mut want);
-            for built in [1, 2, 3] {
-                crate::kernels::set_num_threads(built);
-                let layer = ParallelDense::<I, O, Relu, Bf16>::new(&k, &b);
-                for threads in [1, 2, 3] {
-                    crate::kernels::set_num_threads(threads);
-                    let mut got = [f32::NAN; O];
-                    layer.forward(&x, &mut got);
-                    assert_eq!(
-                        got.map(f32::to_bits),
-                        want.map(f32::to_bits),
-                        "{I} x {O} built for {built} threads, on {threads}"
-                    );
-                }
-            }
+            Bf16Dense::<I, O, Relu>::new(&k, &b).forward(&input(), &mut want);
+            check_split(&k, &b, want);
         }
         check::<784, 512>();
         check::<130, 513>();
@@ -219,25 +232,10 @@ mod tests {
     fn a_split_sample_has_the_one_thread_bits() {
         fn check<const I: usize, const O: usize>() {
             let (k, b) = weights::<I, O>();
-            let x: [f32; I] =
-                core::array::from_fn(|i| if i % 3 == 0 { 0.0 } else { i as f32 / I as f32 });
+            let x = input::<I>();
             let (mut want, mut got) = ([0.0; O], [0.0; O]);
             FixedDense::<I, O, Relu>::new(&k, &b).forward(&x, &mut want);
-            // Built for one thread count, run on any.
-            for built in [1, 2, 3] {
-                crate::kernels::set_num_threads(built);
-                let layer = ParallelDense::<I, O, Relu>::new(&k, &b);
-                for threads in [1, 2, 3] {
-                    crate::kernels::set_num_threads(threads);
-                    got = [f32::NAN; O];
-                    layer.forward(&x, &mut got);
-                    let same = got
-                        .iter()
-                        .zip(&want)
-                        .all(|(a, b)| a.to_bits() == b.to_bits());
-                    assert!(same, "{I} x {O} built for {built} threads, on {threads}");
-                }
-            }
+            check_split(&k, &b, want);
             // Softmax over the whole output, after every block is written.
             FixedDense::<I, O, Softmax>::new(&k, &b).forward(&x, &mut want);
             crate::kernels::set_num_threads(2);
