@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use shaped::embed::{
     Bf16, Bf16Dense, Bf16Weights, FixedDense, FixedLayer, FixedMlp, FixedWeights, Int8Dense,
-    Int8Weights, ParallelDense, input_scale,
+    Int8Weights, ParallelDense, ParallelInt8Dense, input_scale,
 };
 use shaped::nn::loss::SparseCategoricalCrossentropy;
 use shaped::nn::{Dense, Layer, Relu, Softmax};
@@ -43,6 +43,11 @@ type Bf16Net = (
 type ParallelBf16Net = (
     ParallelDense<784, 512, Relu, Bf16>,
     Bf16Dense<'static, 512, 10, Softmax>,
+);
+/// The int8 net with its hidden layer split over the worker pool.
+type ParallelInt8Net = (
+    ParallelInt8Dense<784, 512, Relu>,
+    Int8Dense<'static, 512, 10, Softmax>,
 );
 type Int8Net = (
     Int8Dense<'static, 784, 512, Relu>,
@@ -203,6 +208,9 @@ fn main() {
     let int8 = (q1.layer::<Relu>(), q2.layer::<Softmax>());
     let mut scratch = vec![0.0; <Int8Net as FixedLayer>::SCRATCH];
     let mut probs = [0.0; 10];
+    let parallel_int8 = (q1.parallel_layer::<Relu>(), q2.layer::<Softmax>());
+    let mut parallel_int8_scratch = vec![0.0; <ParallelInt8Net as FixedLayer>::SCRATCH];
+    let mut parallel_probs = [0.0; 10];
     // The opt-in bf16 variant: half the bytes, f32 products; on one thread (the hidden
     // layer's 802 KB kernel fits one core's L2 here), then split over two, since widening
     // the weights makes one core's share arithmetic-bound.
@@ -225,9 +233,17 @@ fn main() {
             Case::new("infer_fixed_dense_us", 2, |i| {
                 parallel.classify(&dense[i], &mut parallel_scratch).0
             }),
-            Case::new("infer_int8_dense_us", 1, |i| {
+            Case::new("infer_int8_dense_us_1thread", 1, |i| {
                 int8.forward_with(&dense[i], &mut probs, &mut scratch);
                 probs.iter().position(|&p| p > 0.5).unwrap_or(0)
+            }),
+            Case::new("infer_int8_dense_us", 2, |i| {
+                parallel_int8.forward_with(
+                    &dense[i],
+                    &mut parallel_probs,
+                    &mut parallel_int8_scratch,
+                );
+                parallel_probs.iter().position(|&p| p > 0.5).unwrap_or(0)
             }),
             Case::new("infer_bf16_dense_us_1thread", 1, |i| {
                 bf16.classify(&dense[i], &mut bf16_scratch).0
@@ -279,6 +295,7 @@ fn main() {
     sink += parallel_bf16
         .classify(&dense[0], &mut parallel_bf16_scratch)
         .0;
+    parallel_int8.forward_with(&dense[0], &mut parallel_probs, &mut parallel_int8_scratch);
     println!(
         "infer_allocs: {}",
         common::counting_alloc::allocations() - before

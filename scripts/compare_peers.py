@@ -164,6 +164,7 @@ def main():
         "infer_fixed_dense_us": value("infer_fixed_dense_us"),
         "infer_fixed_dense_us_1thread": value("infer_fixed_dense_us_1thread"),
         "infer_int8_dense_us": value("infer_int8_dense_us"),
+        "infer_int8_dense_us_1thread": value("infer_int8_dense_us_1thread"),
         "infer_bf16_dense_us": value("infer_bf16_dense_us"),
         "infer_bf16_dense_us_1thread": value("infer_bf16_dense_us_1thread"),
         "batch1000_images_per_s": value("batch1000_images_per_s"),
@@ -184,17 +185,17 @@ def main():
             epoch_ratio = shaped[threads]["epoch_s"] / peer_result["epoch_s"]
             line = f"{name} ({threads} thread(s)): epoch {peer_result['epoch_s']:.3f} s (ratio {epoch_ratio:.2f})"
             # Single samples at the peer's thread count: the typed model and the fixed-size
-            # f32 and bf16 paths (ParallelDense on two threads) split a large layer's
-            # columns over the pool; the sparse and int8 fixed-size paths run on one thread.
+            # f32, bf16 and int8 paths (ParallelDense, ParallelInt8Dense on two threads)
+            # split a large layer's columns over the pool; the sparse path runs on one.
             if threads == 1:
                 pairs = [("infer_dense_us", "infer_dense_us_1thread"),
                          ("infer_dense_us", "infer_fixed_dense_us_1thread"),
                          ("infer_sparse_us", "infer_sparse_us"),
-                         ("infer_dense_us", "infer_int8_dense_us"),
+                         ("infer_dense_us", "infer_int8_dense_us_1thread"),
                          ("infer_dense_us", "infer_bf16_dense_us_1thread")]
             else:
                 pairs = [("infer_dense_us", "infer_dense_us"), ("infer_dense_us", "infer_fixed_dense_us"),
-                         ("infer_dense_us", "infer_bf16_dense_us")]
+                         ("infer_dense_us", "infer_bf16_dense_us"), ("infer_dense_us", "infer_int8_dense_us")]
             for key, shaped_key in pairs:
                 line += (f"; {shaped_key} vs {key} {peer_result[key]:.1f} us "
                          f"(ratio {shaped[shaped_key] / peer_result[key]:.2f})")

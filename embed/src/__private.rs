@@ -108,3 +108,28 @@ pub fn f32_rows(x: &[f32], kernel: &[f32], y: &mut [f32]) {
 pub fn bf16_rows(x: &[f32], kernel: &[crate::Bf16], y: &mut [f32]) {
     crate::kernels::bf16_rows(crate::Bf16Kernel::detect(), x, kernel, y);
 }
+
+/// Quantizes `x` at `input_scale` into `words` as [`Int8Dense`](crate::Int8Dense) does
+/// (four values a word); true when no value is negative. For shaped's
+/// `ParallelInt8Dense`.
+#[inline]
+pub fn quantize_words<const I: usize>(x: &[f32; I], input_scale: f32, words: &mut [f32]) -> bool {
+    crate::int8::quantize_words(x, input_scale, words)
+}
+
+/// `out[o] = sum_r q[r] * kernel[r][o]` (as f32, from an exact i32 sum) for a row-major
+/// kernel of `rows` rows and `out.len()` columns and the quantized inputs `words`, on the
+/// fastest kernel this CPU runs: the integer sums of [`Int8Dense`](crate::Int8Dense).
+///
+/// # Panics
+/// When `kernel` or `words` is too short for `rows` and `out.len()`.
+pub fn int8_rows(words: &[f32], nonnegative: bool, kernel: &[i8], rows: usize, out: &mut [f32]) {
+    crate::kernels::int8_matvec(
+        crate::Int8Kernel::detect(),
+        words,
+        nonnegative,
+        kernel,
+        rows,
+        out,
+    );
+}

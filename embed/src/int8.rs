@@ -77,33 +77,41 @@ impl<'w, const I: usize, const O: usize, A: FixedActivation> Int8Dense<'w, I, O,
         scratch: &mut [f32],
     ) {
         let words = &mut scratch[..I.div_ceil(4)];
-        let nonnegative = self.quantize_into(x, words);
+        let nonnegative = quantize_words(x, self.input_scale, words);
         int8_matvec(kernel, words, nonnegative, self.kernel.as_flattened(), I, y);
         for (yj, (&s, &b)) in y.iter_mut().zip(self.scales.iter().zip(self.bias.iter())) {
             *yj = *yj * (self.input_scale * s) + b;
         }
         A::apply(y);
     }
+}
 
-    /// Quantizes `x` four values to a word; true when no value is negative.
-    fn quantize_into(&self, x: &[f32; I], words: &mut [f32]) -> bool {
-        let inv = if self.input_scale > 0.0 {
-            1.0 / self.input_scale
-        } else {
-            0.0
-        };
-        let mut nonnegative = true;
-        for (word, chunk) in words.iter_mut().zip(x.chunks(4)) {
-            let mut bytes = [0u8; 4];
-            for (b, &v) in bytes.iter_mut().zip(chunk) {
-                let q = quantize(v * inv);
-                nonnegative &= q >= 0;
-                *b = q as i8 as u8;
-            }
-            *word = f32::from_bits(u32::from_le_bytes(bytes));
+/// Quantizes `x` at `input_scale` four values to a word of `words` (little-endian bytes in
+/// an f32's bits); true when no value is negative.
+///
+/// Generic over `I` so that each layer's loop is compiled for its own size (as a slice, the
+/// quantization took 40% longer: 7.0 -> 9.9 us for the chapter's int8 net).
+pub(crate) fn quantize_words<const I: usize>(
+    x: &[f32; I],
+    input_scale: f32,
+    words: &mut [f32],
+) -> bool {
+    let inv = if input_scale > 0.0 {
+        1.0 / input_scale
+    } else {
+        0.0
+    };
+    let mut nonnegative = true;
+    for (word, chunk) in words.iter_mut().zip(x.chunks(4)) {
+        let mut bytes = [0u8; 4];
+        for (b, &v) in bytes.iter_mut().zip(chunk) {
+            let q = quantize(v * inv);
+            nonnegative &= q >= 0;
+            *b = q as i8 as u8;
         }
-        nonnegative
+        *word = f32::from_bits(u32::from_le_bytes(bytes));
     }
+    nonnegative
 }
 
 impl<const I: usize, const O: usize, A: FixedActivation> FixedLayer for Int8Dense<'_, I, O, A> {

@@ -12,7 +12,7 @@ pub use shaped_embed::*;
 mod parallel;
 
 pub use crate::kernels::{CacheAligned, Zeroable};
-pub use parallel::{ParallelDense, ParallelWeight};
+pub use parallel::{ParallelDense, ParallelInt8Dense, ParallelWeight};
 
 use crate::nn;
 
@@ -245,6 +245,12 @@ impl<const I: usize, const O: usize> Int8Weights<I, O> {
     /// The layer over these weights, with activation `A`.
     pub fn layer<A: FixedActivation>(&self) -> Int8Dense<'_, I, O, A> {
         Int8Dense::new(&self.kernel, &self.scales, &self.bias, self.input_scale)
+    }
+
+    /// The same layer with one sample's output columns split over the worker pool (the
+    /// same bits: integer sums are exact), over a copy of the kernel laid out for it.
+    pub fn parallel_layer<A: FixedActivation>(&self) -> ParallelInt8Dense<I, O, A> {
+        ParallelInt8Dense::new(&self.kernel, &self.scales, &self.bias, self.input_scale)
     }
 }
 

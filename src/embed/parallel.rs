@@ -80,12 +80,7 @@ const BLOCK_ALIGN: usize = 16;
 /// assert_eq!(one_thread.classify(&image, &mut scratch), (class, p));
 /// ```
 pub struct ParallelDense<const I: usize, const O: usize, A, W: ParallelWeight = f32> {
-    /// Block `b`: `I` rows of columns `b * width..` (at most `width` of them), row-major;
-    /// the blocks one after another, from a cache-line boundary (a block's rows are whole
-    /// lines when `width` is a multiple of 16).
-    blocks: AlignedVec<W>,
-    /// Columns per block; the last block may have fewer.
-    width: usize,
+    blocks: ColumnBlocks<W>,
     bias: Box<[f32; O]>,
     // A type-level choice, not data: the layer is `Send` and `Sync` whatever `A` is.
     activation: PhantomData<fn() -> A>,
@@ -97,17 +92,8 @@ impl<const I: usize, const O: usize, A: FixedActivation, W: ParallelWeight>
     /// A layer over a copy of `kernel` (`[in][out]`, Keras's layout, as `nn::Dense` stores
     /// it) and `bias`, in blocks for the pool's current thread count.
     pub fn new(kernel: &[[W; O]; I], bias: &[f32; O]) -> Self {
-        let width = block_columns(I, O, num_threads());
-        let mut blocks = AlignedVec::with_capacity(I * O);
-        for start in (0..O).step_by(width) {
-            let end = (start + width).min(O);
-            for row in kernel {
-                blocks.extend_from_slice(&row[start..end]);
-            }
-        }
         ParallelDense {
-            blocks,
-            width,
+            blocks: ColumnBlocks::new(kernel),
             bias: Box::new(*bias),
             activation: PhantomData,
         }
@@ -117,17 +103,137 @@ impl<const I: usize, const O: usize, A: FixedActivation, W: ParallelWeight>
     /// [`FixedDense::forward`](super::FixedDense::forward) does.
     pub fn forward(&self, x: &[f32; I], y: &mut [f32; O]) {
         *y = *self.bias;
+        self.blocks
+            .split(y, &|block, part| W::add_rows(x, block, part));
+        A::apply(y);
+    }
+}
+
+impl<const I: usize, const O: usize, A: FixedActivation, W: ParallelWeight> FixedLayer
+    for ParallelDense<I, O, A, W>
+{
+    type Input = [f32; I];
+    type Output = [f32; O];
+    const SCRATCH: usize = 0;
+    fn forward_with(&self, x: &[f32; I], y: &mut [f32; O], _: &mut [f32]) {
+        self.forward(x, y);
+    }
+}
+
+/// [`Int8Dense`](super::Int8Dense) on the worker pool: the input is quantized once, then
+/// each thread sums its own block of output columns in integers (exact, so the bits of
+/// `Int8Dense::forward` on any thread count) and the columns are scaled back. It owns a
+/// copy of the kernel in column blocks, as [`ParallelDense`] does; from
+/// [`Int8Weights::parallel_layer`](super::Int8Weights::parallel_layer). Allocates nothing
+/// when it runs.
+///
+/// ```
+/// use shaped::embed::{FixedLayer, Int8Weights, Relu, input_scale};
+/// use shaped::nn::Dense;
+/// let w = Int8Weights::from_dense(&Dense::<300, 256, Relu>::new(0), input_scale([1.0]));
+/// let x = [0.5; 300];
+/// let (mut split, mut one) = ([0.0; 256], [0.0; 256]);
+/// w.parallel_layer::<Relu>().forward(&x, &mut split);
+/// w.layer::<Relu>().forward(&x, &mut one);
+/// assert_eq!(split, one);
+/// ```
+pub struct ParallelInt8Dense<const I: usize, const O: usize, A> {
+    blocks: ColumnBlocks<i8>,
+    scales: Box<[f32; O]>,
+    bias: Box<[f32; O]>,
+    input_scale: f32,
+    // A type-level choice, not data: the layer is `Send` and `Sync` whatever `A` is.
+    activation: PhantomData<fn() -> A>,
+}
+
+impl<const I: usize, const O: usize, A: FixedActivation> ParallelInt8Dense<I, O, A> {
+    /// A layer over a copy of the int8 `kernel` (`[in][out]`), with its per-channel
+    /// `scales`, the f32 `bias` and the input's scale, in blocks for the pool's current
+    /// thread count.
+    pub fn new(
+        kernel: &[[i8; O]; I],
+        scales: &[f32; O],
+        bias: &[f32; O],
+        input_scale: f32,
+    ) -> Self {
+        ParallelInt8Dense {
+            blocks: ColumnBlocks::new(kernel),
+            scales: Box::new(*scales),
+            bias: Box::new(*bias),
+            input_scale,
+            activation: PhantomData,
+        }
+    }
+
+    /// Writes the layer's output for `x` into `y`, as
+    /// [`Int8Dense::forward`](super::Int8Dense::forward) does (the quantized input takes
+    /// `I` floats of stack; [`FixedLayer::forward_with`] takes a scratch buffer instead).
+    pub fn forward(&self, x: &[f32; I], y: &mut [f32; O]) {
+        self.forward_with(x, y, &mut [0.0; I]);
+    }
+}
+
+impl<const I: usize, const O: usize, A: FixedActivation> FixedLayer for ParallelInt8Dense<I, O, A> {
+    type Input = [f32; I];
+    type Output = [f32; O];
+    /// The quantized input, four values per float.
+    const SCRATCH: usize = I.div_ceil(4);
+    fn forward_with(&self, x: &[f32; I], y: &mut [f32; O], scratch: &mut [f32]) {
+        let words = &mut scratch[..I.div_ceil(4)];
+        let nonnegative = __private::quantize_words(x, self.input_scale, words);
+        let words = &*words;
+        self.blocks.split(y, &|block, part| {
+            __private::int8_rows(words, nonnegative, block, I, part)
+        });
+        // As Int8Dense scales each column back, to the bit.
+        for (yj, (&s, &b)) in y.iter_mut().zip(self.scales.iter().zip(self.bias.iter())) {
+            *yj = *yj * (self.input_scale * s) + b;
+        }
+        A::apply(y);
+    }
+}
+
+/// A kernel's output columns in blocks, one per thread the pool had when it was built:
+/// block `b` holds the kernel's rows restricted to columns `b * width..` (at most `width`
+/// of them), row-major, the blocks one after another from a cache-line boundary (a block's
+/// rows are whole lines when `width` is a multiple of 16).
+struct ColumnBlocks<W: Copy> {
+    blocks: AlignedVec<W>,
+    rows: usize,
+    /// Columns per block; the last block may have fewer.
+    width: usize,
+}
+
+impl<W: Copy + Send + Sync> ColumnBlocks<W> {
+    fn new<const I: usize, const O: usize>(kernel: &[[W; O]; I]) -> Self {
+        let width = block_columns(I, O, num_threads());
+        let mut blocks = AlignedVec::with_capacity(I * O);
+        for start in (0..O).step_by(width) {
+            let end = (start + width).min(O);
+            for row in kernel {
+                blocks.extend_from_slice(&row[start..end]);
+            }
+        }
+        ColumnBlocks {
+            blocks,
+            rows: I,
+            width,
+        }
+    }
+
+    /// Calls `f(block, part)` for each block and its columns of `y` (`y.len()` being the
+    /// kernel's column count), the blocks spread over the pool.
+    fn split(&self, y: &mut [f32], f: &(dyn Fn(&[W], &mut [f32]) + Sync)) {
         par_chunks(y, self.width, 2, &|b, part| {
-            // Columns b * width.. (part.len() of them, ending at most at O): block b starts
-            // after b full blocks. Both offsets are at most I * O, the length of `blocks`.
-            let start = I * b * self.width;
-            W::add_rows(
-                x,
-                &self.blocks.as_slice()[start..start + I * part.len()],
+            // Columns b * width.. (part.len() of them, ending at most at the column
+            // count): block b starts after b full blocks. Both offsets are at most
+            // rows * columns, the length of `blocks`.
+            let start = self.rows * b * self.width;
+            f(
+                &self.blocks.as_slice()[start..start + self.rows * part.len()],
                 part,
             );
         });
-        A::apply(y);
     }
 }
 
@@ -145,21 +251,10 @@ fn block_columns(inputs: usize, outputs: usize, threads: usize) -> usize {
         .max(1)
 }
 
-impl<const I: usize, const O: usize, A: FixedActivation, W: ParallelWeight> FixedLayer
-    for ParallelDense<I, O, A, W>
-{
-    type Input = [f32; I];
-    type Output = [f32; O];
-    const SCRATCH: usize = 0;
-    fn forward_with(&self, x: &[f32; I], y: &mut [f32; O], _: &mut [f32]) {
-        self.forward(x, y);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shaped_embed::{Bf16Dense, FixedDense, Relu, Softmax};
+    use shaped_embed::{Bf16Dense, FixedDense, Int8Dense, Relu, Softmax};
 
     #[test]
     fn blocks_cover_the_outputs_in_whole_registers() {
@@ -221,6 +316,41 @@ mod tests {
             let mut want = [0.0; O];
             Bf16Dense::<I, O, Relu>::new(&k, &b).forward(&input(), &mut want);
             check_split(&k, &b, want);
+        }
+        check::<784, 512>();
+        check::<130, 513>();
+        check::<64, 10>();
+        check::<2, 0>();
+    }
+
+    #[test]
+    fn a_split_int8_sample_has_the_one_thread_bits() {
+        fn check<const I: usize, const O: usize>() {
+            let (k, b) = weights::<I, O>();
+            let k: Vec<[i8; O]> = k.iter().map(|row| row.map(|v| (v * 127.0) as i8)).collect();
+            let k: Box<[[i8; O]; I]> = k.into_boxed_slice().try_into().ok().unwrap();
+            let scales: [f32; O] = core::array::from_fn(|o| 0.01 + o as f32 * 1e-4);
+            // Negative inputs too: the VNNI kernels take another path for them.
+            let signed: [f32; I] = core::array::from_fn(|i| input::<I>()[i] - 0.3);
+            for (x, input_scale) in [(input::<I>(), 1.0 / 127.0), (signed, 0.7 / 127.0)] {
+                let mut want = [0.0; O];
+                Int8Dense::<I, O, Relu>::new(&k, &scales, &b, input_scale).forward(&x, &mut want);
+                for built in [1, 2, 3] {
+                    crate::kernels::set_num_threads(built);
+                    let layer = ParallelInt8Dense::<I, O, Relu>::new(&k, &scales, &b, input_scale);
+                    for threads in [1, 2, 3] {
+                        crate::kernels::set_num_threads(threads);
+                        let mut got = [f32::NAN; O];
+                        let mut scratch = [f32::NAN; I];
+                        layer.forward_with(&x, &mut got, &mut scratch);
+                        assert_eq!(
+                            got.map(f32::to_bits),
+                            want.map(f32::to_bits),
+                            "{I} x {O} built for {built} threads, on {threads}"
+                        );
+                    }
+                }
+            }
         }
         check::<784, 512>();
         check::<130, 513>();
