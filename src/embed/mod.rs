@@ -4,8 +4,8 @@
 //! adds the bridge from trained layers ([`nn::Dense`], [`nn::Conv2D`]) to fixed-size
 //! storage ([`FixedWeights`], [`ConvWeights`]), bf16 rounding ([`Bf16Weights`]) and int8
 //! quantization ([`Int8Weights`]), the file [`include_net!`] reads ([`NetFile`]), and
-//! [`ParallelDense`], a fixed-size layer whose one sample is split over shaped's worker
-//! pool.
+//! [`ParallelDense`] and [`ParallelInt8Dense`], fixed-size layers whose one sample is
+//! split over shaped's worker pool.
 
 pub use shaped_embed::*;
 
