@@ -1,5 +1,6 @@
-//! A fixed-size dense layer whose one sample is split over the worker pool: each thread
-//! computes its own block of output columns. The kernel is stored block after block, each
+//! Fixed-size dense layers whose one sample is split over the worker pool (f32 or bf16
+//! weights in `ParallelDense`, int8 in `ParallelInt8Dense`): each thread computes its own
+//! block of output columns. The kernel is stored block after block, each
 //! block's rows contiguous and the whole from a cache-line boundary, so that each core
 //! streams only its share and keeps it in its own L2 from one call to the next (the
 //! chapter's 784x512 kernel is 1.6 MB, a core's L2 here 1 MB). Splitting the columns of
@@ -279,43 +280,66 @@ mod tests {
         (kernel, Box::new(core::array::from_fn(|c| value(c + 7))))
     }
 
+    /// Every weight of `kernel` through `f`, on the heap.
+    fn converted<const I: usize, const O: usize, T>(
+        kernel: &[[f32; O]; I],
+        f: impl Fn(f32) -> T,
+    ) -> Box<[[T; O]; I]> {
+        let rows: Vec<[T; O]> = kernel.iter().map(|row| row.map(&f)).collect();
+        rows.into_boxed_slice().try_into().ok().unwrap()
+    }
+
     /// An input with some zeros.
     fn input<const I: usize>() -> [f32; I] {
         core::array::from_fn(|i| if i % 3 == 0 { 0.0 } else { i as f32 / I as f32 })
     }
 
-    /// `ParallelDense` over `kernel`, built for 1, 2 and 3 threads and run on each, gives
-    /// the bits `want`.
-    fn check_split<const I: usize, const O: usize, W: ParallelWeight>(
+    /// The layer `build` makes, built for 1, 2 and 3 threads and `run` on each, gives the
+    /// bits `want`.
+    fn check_split<L, const O: usize>(
+        what: &str,
+        want: [f32; O],
+        build: impl Fn() -> L,
+        run: impl Fn(&L, &mut [f32; O]),
+    ) {
+        for built in [1, 2, 3] {
+            crate::kernels::set_num_threads(built);
+            let layer = build();
+            for threads in [1, 2, 3] {
+                crate::kernels::set_num_threads(threads);
+                let mut got = [f32::NAN; O];
+                run(&layer, &mut got);
+                assert_eq!(
+                    got.map(f32::to_bits),
+                    want.map(f32::to_bits),
+                    "{what} built for {built} threads, on {threads}"
+                );
+            }
+        }
+    }
+
+    /// [`check_split`] for a `ParallelDense` over `kernel`.
+    fn check_dense_split<const I: usize, const O: usize, W: ParallelWeight>(
         kernel: &[[W; O]; I],
         bias: &[f32; O],
         want: [f32; O],
     ) {
-        for built in [1, 2, 3] {
-            crate::kernels::set_num_threads(built);
-            let layer = ParallelDense::<I, O, Relu, W>::new(kernel, bias);
-            for threads in [1, 2, 3] {
-                crate::kernels::set_num_threads(threads);
-                let mut got = [f32::NAN; O];
-                layer.forward(&input(), &mut got);
-                assert_eq!(
-                    got.map(f32::to_bits),
-                    want.map(f32::to_bits),
-                    "{I} x {O} built for {built} threads, on {threads}"
-                );
-            }
-        }
+        check_split(
+            &format!("{I} x {O}"),
+            want,
+            || ParallelDense::<I, O, Relu, W>::new(kernel, bias),
+            |layer, y| layer.forward(&input(), y),
+        );
     }
 
     #[test]
     fn a_split_bf16_sample_has_the_one_thread_bits() {
         fn check<const I: usize, const O: usize>() {
             let (k, b) = weights::<I, O>();
-            let k: Vec<[Bf16; O]> = k.iter().map(|row| row.map(Bf16::from_f32)).collect();
-            let k: Box<[[Bf16; O]; I]> = k.into_boxed_slice().try_into().ok().unwrap();
+            let k = converted(&k, Bf16::from_f32);
             let mut want = [0.0; O];
             Bf16Dense::<I, O, Relu>::new(&k, &b).forward(&input(), &mut want);
-            check_split(&k, &b, want);
+            check_dense_split(&k, &b, want);
         }
         check::<784, 512>();
         check::<130, 513>();
@@ -327,29 +351,19 @@ mod tests {
     fn a_split_int8_sample_has_the_one_thread_bits() {
         fn check<const I: usize, const O: usize>() {
             let (k, b) = weights::<I, O>();
-            let k: Vec<[i8; O]> = k.iter().map(|row| row.map(|v| (v * 127.0) as i8)).collect();
-            let k: Box<[[i8; O]; I]> = k.into_boxed_slice().try_into().ok().unwrap();
+            let k = converted(&k, |v| (v * 127.0) as i8);
             let scales: [f32; O] = core::array::from_fn(|o| 0.01 + o as f32 * 1e-4);
             // Negative inputs too: the VNNI kernels take another path for them.
             let signed: [f32; I] = core::array::from_fn(|i| input::<I>()[i] - 0.3);
             for (x, input_scale) in [(input::<I>(), 1.0 / 127.0), (signed, 0.7 / 127.0)] {
                 let mut want = [0.0; O];
                 Int8Dense::<I, O, Relu>::new(&k, &scales, &b, input_scale).forward(&x, &mut want);
-                for built in [1, 2, 3] {
-                    crate::kernels::set_num_threads(built);
-                    let layer = ParallelInt8Dense::<I, O, Relu>::new(&k, &scales, &b, input_scale);
-                    for threads in [1, 2, 3] {
-                        crate::kernels::set_num_threads(threads);
-                        let mut got = [f32::NAN; O];
-                        let mut scratch = [f32::NAN; I];
-                        layer.forward_with(&x, &mut got, &mut scratch);
-                        assert_eq!(
-                            got.map(f32::to_bits),
-                            want.map(f32::to_bits),
-                            "{I} x {O} built for {built} threads, on {threads}"
-                        );
-                    }
-                }
+                check_split(
+                    &format!("{I} x {O}, input scale {input_scale}"),
+                    want,
+                    || ParallelInt8Dense::<I, O, Relu>::new(&k, &scales, &b, input_scale),
+                    |layer, y| layer.forward_with(&x, y, &mut [f32::NAN; I]),
+                );
             }
         }
         check::<784, 512>();
@@ -365,7 +379,7 @@ mod tests {
             let x = input::<I>();
             let (mut want, mut got) = ([0.0; O], [0.0; O]);
             FixedDense::<I, O, Relu>::new(&k, &b).forward(&x, &mut want);
-            check_split(&k, &b, want);
+            check_dense_split(&k, &b, want);
             // Softmax over the whole output, after every block is written.
             FixedDense::<I, O, Softmax>::new(&k, &b).forward(&x, &mut want);
             crate::kernels::set_num_threads(2);
