@@ -224,7 +224,7 @@ fn main() {
     let mut parallel_bf16_scratch = [0.0; <ParallelBf16Net as FixedLayer>::SCRATCH];
     {
         // The typed model splits a large layer's columns over the pool: one thread, then
-        // two; so do the fixed-size f32 and bf16 layers built for it.
+        // two; so do the fixed-size f32, int8 and bf16 layers built for it.
         let mut cases = [
             Case::new("infer_sparse_us", 1, |i| fixed.classify(&sparse[i]).0),
             Case::new("infer_fixed_dense_us_1thread", 1, |i| {

@@ -117,6 +117,12 @@ pub fn quantize_words<const I: usize>(x: &[f32; I], input_scale: f32, words: &mu
     crate::int8::quantize_words(x, input_scale, words)
 }
 
+/// Turns integer sums back into f32 outputs with the bias, as
+/// [`Int8Dense`](crate::Int8Dense) does: `y[o] * (input_scale * scales[o]) + bias[o]`.
+pub fn int8_rescale(y: &mut [f32], input_scale: f32, scales: &[f32], bias: &[f32]) {
+    crate::int8::rescale(y, input_scale, scales, bias);
+}
+
 /// `out[o] = sum_r q[r] * kernel[r][o]` (as f32, from an exact i32 sum) for a row-major
 /// kernel of `rows` rows and `out.len()` columns and the quantized inputs `words`, on the
 /// fastest kernel this CPU runs: the integer sums of [`Int8Dense`](crate::Int8Dense).

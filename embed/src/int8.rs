@@ -79,10 +79,16 @@ impl<'w, const I: usize, const O: usize, A: FixedActivation> Int8Dense<'w, I, O,
         let words = &mut scratch[..I.div_ceil(4)];
         let nonnegative = quantize_words(x, self.input_scale, words);
         int8_matvec(kernel, words, nonnegative, self.kernel.as_flattened(), I, y);
-        for (yj, (&s, &b)) in y.iter_mut().zip(self.scales.iter().zip(self.bias.iter())) {
-            *yj = *yj * (self.input_scale * s) + b;
-        }
+        rescale(y, self.input_scale, self.scales, self.bias);
         A::apply(y);
+    }
+}
+
+/// Turns the integer sums in `y` back into f32 outputs: `y[o] * (input_scale * scales[o])
+/// + bias[o]`.
+pub(crate) fn rescale(y: &mut [f32], input_scale: f32, scales: &[f32], bias: &[f32]) {
+    for (yj, (&s, &b)) in y.iter_mut().zip(scales.iter().zip(bias)) {
+        *yj = *yj * (input_scale * s) + b;
     }
 }
 

@@ -186,10 +186,7 @@ impl<const I: usize, const O: usize, A: FixedActivation> FixedLayer for Parallel
         self.blocks.split(y, &|block, part| {
             __private::int8_rows(words, nonnegative, block, I, part)
         });
-        // As Int8Dense scales each column back, to the bit.
-        for (yj, (&s, &b)) in y.iter_mut().zip(self.scales.iter().zip(self.bias.iter())) {
-            *yj = *yj * (self.input_scale * s) + b;
-        }
+        __private::int8_rescale(y, self.input_scale, &*self.scales, &*self.bias);
         A::apply(y);
     }
 }

@@ -228,6 +228,15 @@ mod tests {
 
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    /// Runs a job of `parts` parts and asserts that each ran exactly once.
+    fn assert_each_part_runs_once(parts: usize) {
+        let hits: Vec<AtomicUsize> = (0..parts).map(|_| AtomicUsize::new(0)).collect();
+        run(parts, &|i| {
+            hits[i].fetch_add(1, Ordering::SeqCst);
+        });
+        assert!(hits.iter().all(|h| h.load(Ordering::SeqCst) == 1));
+    }
+
     #[test]
     fn a_worker_panic_reaches_the_caller_with_its_message() {
         super::set_num_threads(2);
@@ -262,11 +271,7 @@ mod tests {
         super::set_num_threads(2);
         for _ in 0..if cfg!(miri) { 2 } else { 20 } {
             std::thread::sleep(std::time::Duration::from_millis(5));
-            let hits: Vec<AtomicUsize> = (0..4).map(|_| AtomicUsize::new(0)).collect();
-            run(4, &|i| {
-                hits[i].fetch_add(1, Ordering::SeqCst);
-            });
-            assert!(hits.iter().all(|h| h.load(Ordering::SeqCst) == 1));
+            assert_each_part_runs_once(4);
         }
     }
 
@@ -279,12 +284,7 @@ mod tests {
             for _ in 0..3 {
                 scope.spawn(|| {
                     for parts in (1..6).cycle().take(rounds) {
-                        let hits: Vec<AtomicUsize> =
-                            (0..parts).map(|_| AtomicUsize::new(0)).collect();
-                        run(parts, &|i| {
-                            hits[i].fetch_add(1, Ordering::SeqCst);
-                        });
-                        assert!(hits.iter().all(|h| h.load(Ordering::SeqCst) == 1));
+                        assert_each_part_runs_once(parts);
                     }
                 });
             }
@@ -294,11 +294,7 @@ mod tests {
     #[test]
     fn every_part_runs_exactly_once() {
         for parts in 1..9 {
-            let hits: Vec<AtomicUsize> = (0..parts).map(|_| AtomicUsize::new(0)).collect();
-            run(parts, &|i| {
-                hits[i].fetch_add(1, Ordering::SeqCst);
-            });
-            assert!(hits.iter().all(|h| h.load(Ordering::SeqCst) == 1));
+            assert_each_part_runs_once(parts);
         }
     }
 }
